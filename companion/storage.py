@@ -1,0 +1,55 @@
+"""Content-addressed, crash-safe file store for original screenshots.
+
+A file's name is its SHA-256, so identical frames are stored once and any later change to a file
+is detectable by re-hashing. Writes go temp file → fsync → rename → fsync dir, so a crash leaves
+either no file or the whole file, never a torn one under the real name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+EXTENSIONS = {"image/png": ".png", "image/jpeg": ".jpg"}
+
+
+class BlobStore:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def path_for(self, sha256: str, mime: str) -> Path:
+        return self.root / sha256[:2] / f"{sha256}{EXTENSIONS[mime]}"
+
+    def put(self, data: bytes, mime: str) -> str:
+        """Store bytes unchanged; return their SHA-256. Idempotent."""
+        digest = hashlib.sha256(data).hexdigest()
+        final = self.path_for(digest, mime)
+        if final.exists() and final.stat().st_size == len(data):
+            return digest
+        final.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd, tmp = tempfile.mkstemp(dir=final.parent, prefix=".tmp-", suffix=final.suffix)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.chmod(tmp, 0o400)
+            os.replace(tmp, final)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        _fsync_dir(final.parent)
+        return digest
+
+    def read(self, sha256: str, mime: str) -> bytes:
+        return self.path_for(sha256, mime).read_bytes()
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

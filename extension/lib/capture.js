@@ -1,0 +1,102 @@
+// One capture: screenshot of the visible tab + the figures read from the page text, sent to the
+// companion (or queued when it can't be reached).
+
+import { CompanionError, postCapture } from "./companion.js";
+import * as outbox from "./outbox.js";
+import { loadSettings } from "./settings.js";
+
+/** RFC 3339 in local time with its UTC offset, e.g. 2026-11-20T14:03:00.123+08:00. */
+export function rfc3339(date) {
+  const pad = (n, width = 2) => String(Math.abs(Math.trunc(n))).padStart(width, "0");
+  const offset = -date.getTimezoneOffset();
+  const sign = offset >= 0 ? "+" : "-";
+  return (
+    `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}` +
+    `T${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}.${pad(date.getMilliseconds(), 3)}` +
+    `${sign}${pad(offset / 60)}:${pad(offset % 60)}`
+  );
+}
+
+/** Inject the page-text reader and run it; pages we may not script (chrome://, store) give {}. */
+export async function readFacts(tabId) {
+  await chrome.scripting.executeScript({ target: { tabId }, files: ["content/reader.js"] });
+  const [first] = await chrome.scripting.executeScript({
+    target: { tabId },
+    func: () => globalThis.BargainWitnessReader.readFacts(document),
+  });
+  return (first && first.result) || {};
+}
+
+function browserName() {
+  const ua = navigator.userAgent;
+  return ua.includes("Firefox/") ? `Firefox ${ua.split("Firefox/")[1]}` : ua;
+}
+
+export async function buildMessage(tab) {
+  const takenAt = new Date();
+  const dataUrl = await chrome.tabs.captureVisibleTab(tab.windowId, { format: "png" });
+  let facts = {};
+  let readError = "";
+  try {
+    facts = await readFacts(tab.id);
+  } catch (err) {
+    readError = `无法读取页面文字（${err.message}），仅保存了截图。`;
+  }
+  const manifest = chrome.runtime.getManifest();
+  return {
+    message: {
+      capture_id: crypto.randomUUID(),
+      taken_at: rfc3339(takenAt),
+      source: "extension",
+      page: { url: tab.url || "about:blank", title: (tab.title || "").slice(0, 1000) },
+      image: { mime: "image/png", data_base64: dataUrl.slice(dataUrl.indexOf(",") + 1) },
+      facts,
+      client: { name: "bargain-witness-extension", version: manifest.version, browser: browserName().slice(0, 300) },
+    },
+    readError,
+  };
+}
+
+/** Send (or queue) a built message; returns what the popup shows. */
+export async function deliver(message) {
+  const settings = await loadSettings();
+  await outbox.enqueue(message); // durable first: the worker can die mid-request
+  try {
+    const { status, data } = await postCapture(settings, message);
+    await outbox.remove(message.capture_id);
+    return { ok: true, status, ...data, settingsUrl: settings.url };
+  } catch (err) {
+    if (!(err instanceof CompanionError)) throw err;
+    if (!err.retryable) await outbox.remove(message.capture_id);
+    return { ok: false, queued: err.retryable, errorKind: err.kind, error: err.message, settingsUrl: settings.url };
+  }
+}
+
+/** Resend everything queued, oldest first; stops at the first failure that is not the capture's fault. */
+export async function flushOutbox() {
+  const settings = await loadSettings();
+  let sent = 0;
+  let rejected = 0;
+  for (const message of await outbox.all()) {
+    try {
+      await postCapture(settings, message);
+      await outbox.remove(message.capture_id);
+      sent += 1;
+    } catch (err) {
+      if (!(err instanceof CompanionError) || err.retryable) break;
+      await outbox.remove(message.capture_id);
+      rejected += 1;
+    }
+  }
+  return { sent, rejected, remaining: await outbox.count() };
+}
+
+export async function captureTab(tab) {
+  const { message, readError } = await buildMessage(tab);
+  const result = await deliver(message);
+  if (result.ok) {
+    // The companion is reachable: take the chance to send anything left from before.
+    result.flushed = await flushOutbox();
+  }
+  return { ...result, capture_id: message.capture_id, taken_at: message.taken_at, facts: message.facts, readError };
+}

@@ -1,0 +1,59 @@
+// The companion's REST API as the extension uses it, with every failure turned into a
+// Chinese sentence a shopper can act on.
+
+const PERMANENT = new Set([400, 404, 409, 413, 415, 422]);
+
+export class CompanionError extends Error {
+  constructor(kind, message, status = 0, code = "") {
+    super(message);
+    this.kind = kind; // "offline" | "unpaired" | "auth" | "rejected" | "server"
+    this.status = status;
+    this.code = code;
+  }
+  /** Worth keeping in the outbox and retrying later (the capture itself is fine). */
+  get retryable() {
+    return this.kind !== "rejected";
+  }
+}
+
+async function call(settings, method, path, body) {
+  if (!settings.token) {
+    throw new CompanionError("unpaired", "尚未配对：请在扩展的「设置」中填写助手地址和访问令牌（运行 bargain-witness token 查看）。");
+  }
+  let response;
+  try {
+    response = await fetch(settings.url + path, {
+      method,
+      headers: { Authorization: `Bearer ${settings.token}`, ...(body ? { "Content-Type": "application/json" } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+      cache: "no-store",
+      credentials: "omit",
+    });
+  } catch {
+    throw new CompanionError("offline", `无法连接砍价存证助手（${settings.url}）：请先在电脑上运行 bargain-witness serve。`);
+  }
+  let data = null;
+  try {
+    data = await response.json();
+  } catch {
+    data = null;
+  }
+  if (response.ok) return { status: response.status, data };
+  const serverMessage = data && data.message ? data.message : `HTTP ${response.status}`;
+  const code = data && data.error ? data.error : "";
+  if (response.status === 401 || response.status === 403) {
+    throw new CompanionError("auth", `访问令牌不正确，助手拒绝了请求：请在扩展「设置」中重新填写令牌（运行 bargain-witness token 查看）。`, response.status, code);
+  }
+  if (PERMANENT.has(response.status)) {
+    throw new CompanionError("rejected", `助手拒收了这次截图：${serverMessage}`, response.status, code);
+  }
+  throw new CompanionError("server", `助手暂时出错（${serverMessage}），稍后会自动重试。`, response.status, code);
+}
+
+export function getStatus(settings) {
+  return call(settings, "GET", "/api/v1/status");
+}
+
+export function postCapture(settings, message) {
+  return call(settings, "POST", "/api/v1/captures", message);
+}

@@ -1,0 +1,60 @@
+// Options page: writes chrome.storage.local "companion" {url, token} and tests them at once, so a
+// wrong token or a stopped companion is found here rather than at the next bargain.
+
+import { getStatus } from "./lib/companion.js";
+import { loadSettings, saveSettings } from "./lib/settings.js";
+
+const $ = (id) => document.getElementById(id);
+
+function showResult(kind, text) {
+  $("result").className = `result ${kind}`;
+  $("result").textContent = text;
+  document.body.dataset.result = kind;
+}
+
+async function refreshOutbox() {
+  const { count } = await chrome.runtime.sendMessage({ type: "outbox-count", target: "background", data: {} });
+  $("outbox-count").textContent = String(count);
+}
+
+async function onSave(event) {
+  event.preventDefault();
+  let settings;
+  try {
+    settings = await saveSettings({ url: $("url").value, token: $("token").value });
+  } catch (err) {
+    showResult("error", err.message);
+    return;
+  }
+  $("url").value = settings.url;
+  try {
+    const { data } = await getStatus(settings);
+    showResult("ok", `已保存。连接成功：砍价存证助手 ${data.version}。`);
+    const flushed = await chrome.runtime.sendMessage({ type: "flush-outbox", target: "background", data: {} });
+    if (flushed && flushed.sent) showResult("ok", `已保存。连接成功，并补传了 ${flushed.sent} 张暂存的截图。`);
+  } catch (err) {
+    showResult("error", `已保存，但连接失败：${err.message}`);
+  }
+  await refreshOutbox();
+}
+
+async function onFlush() {
+  const flushed = await chrome.runtime.sendMessage({ type: "flush-outbox", target: "background", data: {} });
+  showResult(flushed.remaining ? "error" : "ok",
+    flushed.remaining ? `补传了 ${flushed.sent} 张，还有 ${flushed.remaining} 张未能发送（助手是否已运行、令牌是否正确？）。` : `补传完成：${flushed.sent} 张。`);
+  await refreshOutbox();
+}
+
+async function main() {
+  const settings = await loadSettings();
+  $("url").value = settings.url;
+  $("token").value = settings.token;
+  $("settings-form").addEventListener("submit", onSave);
+  $("flush").addEventListener("click", onFlush);
+  $("show-token").addEventListener("change", (e) => {
+    $("token").type = e.target.checked ? "text" : "password";
+  });
+  await refreshOutbox();
+}
+
+main();

@@ -1,0 +1,83 @@
+// Opening the popup IS the capture (DESIGN §3): ask the service worker to capture the tab the
+// button was clicked on, then show what was archived. ?tabId=N lets tests and power users aim at
+// a specific tab when the popup is opened as a page.
+
+import { figureRows } from "./lib/format.js";
+
+const $ = (id) => document.getElementById(id);
+const SEVERITY_ZH = { critical: "严重", warning: "警告", info: "提示" };
+
+async function targetTab() {
+  const explicit = Number(new URLSearchParams(location.search).get("tabId"));
+  if (explicit) {
+    const tab = await chrome.tabs.update(explicit, { active: true });
+    return tab;
+  }
+  const [tab] = await chrome.tabs.query({ active: true, currentWindow: true });
+  return tab;
+}
+
+function showStatus(kind, text) {
+  const el = $("status");
+  el.className = `status ${kind}`;
+  el.textContent = text;
+}
+
+function showFigures(facts) {
+  const rows = figureRows(facts || {});
+  const list = $("figures");
+  list.replaceChildren();
+  for (const [label, value] of rows) {
+    const dt = document.createElement("dt");
+    dt.textContent = label;
+    const dd = document.createElement("dd");
+    dd.textContent = value;
+    list.append(dt, dd);
+  }
+  list.hidden = rows.length === 0;
+  return rows.length;
+}
+
+function showFindings(findings) {
+  const list = $("finding-list");
+  list.replaceChildren();
+  for (const f of findings || []) {
+    const li = document.createElement("li");
+    li.className = f.severity;
+    li.textContent = `【${SEVERITY_ZH[f.severity] || f.severity}】${f.summary_zh}`;
+    list.append(li);
+  }
+  $("findings").hidden = list.children.length === 0;
+}
+
+function render(result) {
+  const figures = showFigures(result.facts);
+  if (result.ok) {
+    const when = (result.taken_at || "").slice(11, 19);
+    const note = figures ? "" : "（未在页面上读到砍价进度，仅保存了截图）";
+    showStatus("ok", `已存证 ✓ ${when}${note}`);
+    $("details").textContent = `SHA-256 ${result.sha256.slice(0, 16)}…${result.duplicate ? "（重复提交，未重复保存）" : ""}`;
+    const link = $("dashboard-link");
+    link.href = `${result.settingsUrl}/campaigns/${encodeURIComponent(result.campaign_id)}`;
+    link.hidden = false;
+    showFindings(result.findings);
+  } else if (result.queued) {
+    showStatus("queued", `${result.error} 截图已暂存在扩展中，助手可用后会自动补传。`);
+  } else {
+    showStatus("error", result.error || "截图失败。");
+  }
+  if (result.readError) $("details").textContent += ` ${result.readError}`;
+  document.body.dataset.state = result.ok ? "ok" : result.queued ? "queued" : "error";
+}
+
+async function main() {
+  const tab = await targetTab();
+  if (!tab) {
+    render({ ok: false, error: "找不到要截图的标签页。" });
+    return;
+  }
+  const result = await chrome.runtime.sendMessage({ type: "capture", target: "background", data: { tabId: tab.id } });
+  render(result || { ok: false, error: "扩展后台没有响应，请重试。" });
+}
+
+main().catch((err) => render({ ok: false, error: `截图失败：${err.message}` }));

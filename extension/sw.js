@@ -1,0 +1,81 @@
+// Background service worker: the only place captures are made and sent. Every message is an
+// envelope {type, target, data}; only our own extension pages may ask for a capture.
+
+import { captureTab, flushOutbox } from "./lib/capture.js";
+import * as outbox from "./lib/outbox.js";
+
+const RETRY_ALARM = "flush-outbox";
+
+async function updateBadge(result) {
+  const pending = await outbox.count();
+  if (result && !result.ok && !result.queued) {
+    await chrome.action.setBadgeBackgroundColor({ color: "#cf222e" });
+    await chrome.action.setBadgeText({ text: "!" });
+    await chrome.action.setTitle({ title: `砍价存证：${result.error}` });
+  } else if (pending > 0) {
+    await chrome.action.setBadgeBackgroundColor({ color: "#bf8700" });
+    await chrome.action.setBadgeText({ text: String(pending) });
+    await chrome.action.setTitle({ title: `砍价存证：${pending} 张截图等待发送到助手` });
+  } else {
+    await chrome.action.setBadgeText({ text: "" });
+    await chrome.action.setTitle({ title: "砍价存证：截图并读取进度" });
+  }
+}
+
+async function captureAndReport(tab) {
+  let result;
+  try {
+    result = await captureTab(tab);
+  } catch (err) {
+    result = { ok: false, queued: false, errorKind: "capture", error: `截图失败：${err.message}` };
+  }
+  await chrome.storage.session?.set({ lastResult: result }).catch(() => {});
+  await updateBadge(result);
+  return result;
+}
+
+async function handle(message) {
+  switch (message.type) {
+    case "capture": {
+      const tab = await chrome.tabs.get(message.data.tabId);
+      return captureAndReport(tab);
+    }
+    case "flush-outbox": {
+      const flushed = await flushOutbox();
+      await updateBadge(null);
+      return flushed;
+    }
+    case "outbox-count":
+      return { count: await outbox.count() };
+    default:
+      console.warn("砍价存证: unknown message type", message.type);
+      return { ok: false, error: `unknown message type ${message.type}` };
+  }
+}
+
+chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
+  if (!message || message.target !== "background") return false;
+  // Only our own pages (popup, options) may drive captures; content scripts never do.
+  if (sender.id !== chrome.runtime.id || (sender.tab && !sender.url?.startsWith(chrome.runtime.getURL("")))) {
+    return false;
+  }
+  handle(message).then(sendResponse, (err) => sendResponse({ ok: false, error: err.message }));
+  return true;
+});
+
+chrome.commands.onCommand.addListener((command, tab) => {
+  if (command === "capture-tab" && tab) captureAndReport(tab);
+});
+
+chrome.alarms.onAlarm.addListener(async (alarm) => {
+  if (alarm.name !== RETRY_ALARM || (await outbox.count()) === 0) return;
+  await flushOutbox();
+  await updateBadge(null);
+});
+
+chrome.runtime.onInstalled.addListener(() => {
+  chrome.alarms.create(RETRY_ALARM, { periodInMinutes: 1 });
+});
+chrome.runtime.onStartup.addListener(() => {
+  chrome.alarms.create(RETRY_ALARM, { periodInMinutes: 1 });
+});
