@@ -28,8 +28,14 @@ def _services():
 @bp.get("/status")
 def status():
     """Lets the extension's settings page test the URL and token in one call."""
-    return jsonify({"ok": True, "name": "bargain-witness", "version": __version__,
-                    "server_time": format_rfc3339(now_local())})
+    return jsonify(
+        {
+            "ok": True,
+            "name": "bargain-witness",
+            "version": __version__,
+            "server_time": format_rfc3339(now_local()),
+        }
+    )
 
 
 @bp.post("/captures")
@@ -39,7 +45,11 @@ def post_capture():
         raise ApiError(400, "invalid_json", "请求体不是有效的 JSON。")
     blobs, schema = _services()
     result = ingest_capture(
-        get_db(), blobs, schema, payload, max_pixels=current_app.config["MAX_IMAGE_PIXELS"],
+        get_db(),
+        blobs,
+        schema,
+        payload,
+        max_pixels=current_app.config["MAX_IMAGE_PIXELS"],
         analyse=current_app.extensions["bargain_witness"].get("analyse"),
     )
     return jsonify(result.body), result.status
@@ -61,12 +71,14 @@ def _campaign_or_404(campaign_id: str):
 def campaign(campaign_id: str):
     db = get_db()
     found = _campaign_or_404(campaign_id)
-    return jsonify({
-        **found,
-        "readings": campaign_readings(db, campaign_id),
-        "captures": campaign_captures(db, campaign_id, limit=100_000),
-        "findings": [],
-    })
+    return jsonify(
+        {
+            **found,
+            "readings": campaign_readings(db, campaign_id),
+            "captures": campaign_captures(db, campaign_id, limit=100_000),
+            "findings": [],
+        }
+    )
 
 
 @bp.get("/captures/<capture_id>")

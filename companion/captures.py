@@ -38,8 +38,22 @@ READING_SCALARS = (
 )
 # Fields of a capture row covered by its record hash, in a fixed order (verify re-computes this).
 CHAINED_FIELDS = (
-    "id", "campaign_id", "taken_at", "received_at", "source", "page_url", "page_title", "sha256",
-    "mime", "width", "height", "bytes", "client_name", "client_version", "client_browser", "facts_json",
+    "id",
+    "campaign_id",
+    "taken_at",
+    "received_at",
+    "source",
+    "page_url",
+    "page_title",
+    "sha256",
+    "mime",
+    "width",
+    "height",
+    "bytes",
+    "client_name",
+    "client_version",
+    "client_browser",
+    "facts_json",
 )
 
 
@@ -51,8 +65,9 @@ class IngestResult:
 
 def record_hash(row: dict[str, Any], prev_hash: str) -> str:
     """SHA-256 over the previous record's hash and this record's chained fields (canonical JSON)."""
-    material = json.dumps([prev_hash, *(row.get(k) for k in CHAINED_FIELDS)], ensure_ascii=False,
-                          separators=(",", ":"))
+    material = json.dumps(
+        [prev_hash, *(row.get(k) for k in CHAINED_FIELDS)], ensure_ascii=False, separators=(",", ":")
+    )
     return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
 
@@ -80,7 +95,12 @@ def validate_payload(schema: Schema, payload: Any) -> None:
 
 
 def ingest_capture(
-    db: sqlite_utils.Database, blobs: BlobStore, schema: Schema, payload: Any, *, max_pixels: int,
+    db: sqlite_utils.Database,
+    blobs: BlobStore,
+    schema: Schema,
+    payload: Any,
+    *,
+    max_pixels: int,
     analyse=None,
 ) -> IngestResult:
     """Validate, archive and answer one capture; a repeated capture_id answers the first result."""
@@ -135,8 +155,12 @@ def ingest_capture(
             db["readings"].insert(_reading(capture_id, campaign_id, payload["taken_at"], facts))
             db["campaigns"].update(campaign_id, {"updated_at": row["received_at"]})
             findings = analyse(db, campaign_id) if analyse else []
-            body = {"capture_id": capture_id, "campaign_id": campaign_id, "sha256": sha256,
-                    "findings": findings}
+            body = {
+                "capture_id": capture_id,
+                "campaign_id": campaign_id,
+                "sha256": sha256,
+                "findings": findings,
+            }
             db["capture_answers"].insert(
                 {"capture_id": capture_id, "response_json": json.dumps(body, ensure_ascii=False)}
             )
@@ -158,8 +182,9 @@ def _previous_answer(db: sqlite_utils.Database, capture_id: str, sha256: str) ->
     if row is None:
         return None
     if row[0] != sha256:
-        raise ApiError(409, "capture_id_conflict",
-                       "这个 capture_id 已用于另一张截图；每次截图请使用新的 UUID。")
+        raise ApiError(
+            409, "capture_id_conflict", "这个 capture_id 已用于另一张截图；每次截图请使用新的 UUID。"
+        )
     return IngestResult(200, {**json.loads(row[1]), "duplicate": True})
 
 
@@ -174,10 +199,18 @@ def _campaign_for(db: sqlite_utils.Database, payload: dict[str, Any], page: dict
     campaign_id = campaign_id_for(identity)
     host, _, rest = identity.partition("/")
     now = format_rfc3339(now_local())
-    db["campaigns"].insert({
-        "id": campaign_id, "identity": identity, "host": host, "path": "/" + rest.split("?")[0],
-        "title": page.get("title", ""), "first_url": page["url"], "created_at": now, "updated_at": now,
-    })
+    db["campaigns"].insert(
+        {
+            "id": campaign_id,
+            "identity": identity,
+            "host": host,
+            "path": "/" + rest.split("?")[0],
+            "title": page.get("title", ""),
+            "first_url": page["url"],
+            "created_at": now,
+            "updated_at": now,
+        }
+    )
     return campaign_id
 
 

@@ -13,7 +13,10 @@ from companion.paths import EXTENSION_DIR, ensure_data_dir, read_or_create_token
 
 DEFAULT_PORT = 8765
 data_dir_option = click.option(
-    "--data-dir", type=click.Path(file_okay=False), envvar="BARGAIN_WITNESS_DATA", default=None,
+    "--data-dir",
+    type=click.Path(file_okay=False),
+    envvar="BARGAIN_WITNESS_DATA",
+    default=None,
     help="数据目录（默认：系统的用户数据目录；也可用环境变量 BARGAIN_WITNESS_DATA）。",
 )
 
@@ -28,13 +31,19 @@ def cli(ctx: click.Context) -> None:
 
 
 @cli.command()
-@click.option("--port", type=click.IntRange(0, 65535), default=DEFAULT_PORT, show_default=True,
-              help="监听端口（0 = 自动选择空闲端口）。只监听 127.0.0.1。")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=DEFAULT_PORT,
+    show_default=True,
+    help="监听端口（0 = 自动选择空闲端口）。只监听 127.0.0.1。",
+)
 @data_dir_option
 @click.option("--threads", type=click.IntRange(1, 64), default=4, show_default=True)
 @click.option("--open-browser/--no-open-browser", default=False, help="启动后打开控制台。")
-def serve(port: int = DEFAULT_PORT, data_dir: str | None = None, threads: int = 4,
-          open_browser: bool = False) -> None:
+def serve(
+    port: int = DEFAULT_PORT, data_dir: str | None = None, threads: int = 4, open_browser: bool = False
+) -> None:
     """启动助手（只监听 127.0.0.1）。"""
     from waitress import create_server
 
@@ -44,7 +53,10 @@ def serve(port: int = DEFAULT_PORT, data_dir: str | None = None, threads: int = 
     try:
         app = create_app(data_dir=data_dir)
         server = create_server(
-            app, host="127.0.0.1", port=port, threads=threads,
+            app,
+            host="127.0.0.1",
+            port=port,
+            threads=threads,
             # Let Flask answer oversized bodies with its JSON 413 instead of waitress's plain text.
             max_request_body_size=app.config["MAX_CONTENT_LENGTH"] + 1024 * 1024,
             ident="bargain-witness",

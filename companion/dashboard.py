@@ -24,8 +24,9 @@ def campaign(campaign_id: str):
     if found is None:
         abort(404)
     readings = {r["capture_id"]: r for r in campaign_readings(db, campaign_id)}
-    return render_template("campaign.html", campaign=found, captures=campaign_captures(db, campaign_id),
-                           readings=readings)
+    return render_template(
+        "campaign.html", campaign=found, captures=campaign_captures(db, campaign_id), readings=readings
+    )
 
 
 @bp.get("/captures/<capture_id>/image")
@@ -45,9 +46,13 @@ def capture_image(capture_id: str):
 
 @bp.get("/settings")
 def settings():
-    return render_template("settings.html", token=current_app.config["API_TOKEN"],
-                           data_dir=current_app.config["DATA_DIR"], version=__version__,
-                           extension_dir=str(EXTENSION_DIR))
+    return render_template(
+        "settings.html",
+        token=current_app.config["API_TOKEN"],
+        data_dir=current_app.config["DATA_DIR"],
+        version=__version__,
+        extension_dir=str(EXTENSION_DIR),
+    )
 
 
 @bp.get("/demo")

@@ -11,7 +11,9 @@ import re
 from urllib.parse import parse_qsl, urlsplit
 
 # Keys that name the thing being bargained for: goods_id, activity_id, act_no, order_sn, kanjia_id...
-_ID_KEY = re.compile(r"(^|_)(id|sn|no|code)$|^(goods|activity|act|bargain|kanjia|cut|group|order)[_a-z]*$", re.I)
+_ID_KEY = re.compile(
+    r"(^|_)(id|sn|no|code)$|^(goods|activity|act|bargain|kanjia|cut|group|order)[_a-z]*$", re.I
+)
 # ...but not the ones that identify the share, the sharer's session or the moment.
 _VOLATILE_KEY = re.compile(
     r"^(_.*|refer.*|share.*|src.*|utm_.*|from.*|page_from|ts|t|timestamp|time|rand.*|nonce|sign|token|"

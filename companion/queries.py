@@ -42,8 +42,9 @@ def campaign_captures(db: sqlite_utils.Database, campaign_id: str, limit: int = 
 
 
 def get_capture(db: sqlite_utils.Database, capture_id: str) -> dict[str, Any] | None:
-    rows = db.execute_returning_dicts(f"SELECT {CAPTURE_COLUMNS} FROM captures WHERE id = ?",
-                                      [capture_id.lower()])
+    rows = db.execute_returning_dicts(
+        f"SELECT {CAPTURE_COLUMNS} FROM captures WHERE id = ?", [capture_id.lower()]
+    )
     return _decode_capture(rows[0]) if rows else None
 
 

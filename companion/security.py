@@ -47,9 +47,15 @@ def check_token() -> None:
     scheme, _, presented = header.partition(" ")
     expected = current_app.config["API_TOKEN"]
     if scheme.lower() != "bearer" or not presented.strip():
-        raise ApiError(401, "missing_token", "缺少访问令牌：请在扩展的设置页填写助手的令牌（bargain-witness token 可查看）。")
+        raise ApiError(
+            401,
+            "missing_token",
+            "缺少访问令牌：请在扩展的设置页填写助手的令牌（bargain-witness token 可查看）。",
+        )
     if not hmac.compare_digest(presented.strip().encode(), expected.encode()):
-        raise ApiError(401, "invalid_token", "访问令牌不正确：请在扩展的设置页重新填写（bargain-witness token 可查看）。")
+        raise ApiError(
+            401, "invalid_token", "访问令牌不正确：请在扩展的设置页重新填写（bargain-witness token 可查看）。"
+        )
 
 
 def check_json_write() -> None:

@@ -29,9 +29,9 @@ async function onSave(event) {
   $("url").value = settings.url;
   try {
     const { data } = await getStatus(settings);
-    showResult("ok", `已保存。连接成功：砍价存证助手 ${data.version}。`);
     const flushed = await chrome.runtime.sendMessage({ type: "flush-outbox", target: "background", data: {} });
-    if (flushed && flushed.sent) showResult("ok", `已保存。连接成功，并补传了 ${flushed.sent} 张暂存的截图。`);
+    const extra = flushed && flushed.sent ? `，并补传了 ${flushed.sent} 张暂存的截图` : "";
+    showResult("ok", `已保存。连接成功：砍价存证助手 ${data.version}${extra}。`);
   } catch (err) {
     showResult("error", `已保存，但连接失败：${err.message}`);
   }

@@ -18,7 +18,9 @@ from companion.app import create_app
 ROOT = Path(__file__).resolve().parent.parent
 EXTENSION_DIR = ROOT / "extension"
 CHROMIUM = os.environ.get("BW_CHROMIUM", "/usr/bin/chromium")
-SERVE_BIN = [sys.executable, "-m", "companion"]
+# The console script the README tells users to run, from the same environment as the tests.
+_SCRIPT = Path(sys.executable).with_name("bargain-witness")
+SERVE_BIN = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "companion"]
 
 
 @pytest.fixture
@@ -42,6 +44,7 @@ class Companion:
     url: str = ""
     token: str = ""
     output: list[str] = field(default_factory=list)
+    reader: threading.Thread | None = None
 
     def log(self) -> str:
         return "".join(self.output)
@@ -51,7 +54,11 @@ def start_companion(data_dir: Path, port: int = 0, timeout: float = 20.0) -> Com
     """Start the companion the way the README does and wait (with a deadline) for its URL line."""
     proc = subprocess.Popen(
         [*SERVE_BIN, "serve", "--port", str(port), "--data-dir", str(data_dir)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, encoding="utf-8", cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        encoding="utf-8",
+        cwd=ROOT,
     )
     comp = Companion(proc=proc, data_dir=data_dir)
     ready = threading.Event()
@@ -68,9 +75,11 @@ def start_companion(data_dir: Path, port: int = 0, timeout: float = 20.0) -> Com
                 ready.set()
         ready.set()
 
-    threading.Thread(target=pump, daemon=True).start()
+    comp.reader = threading.Thread(target=pump, daemon=True)
+    comp.reader.start()
     if not ready.wait(timeout) or not comp.token or proc.poll() is not None:
         proc.kill()
+        stop_companion(comp)
         raise RuntimeError(f"companion did not start:\n{comp.log()}")
     return comp
 
@@ -82,6 +91,9 @@ def stop_companion(comp: Companion) -> None:
     except subprocess.TimeoutExpired:
         comp.proc.kill()
         comp.proc.wait(10)
+    if comp.reader:
+        comp.reader.join(10)
+    comp.proc.stdout.close()
 
 
 @pytest.fixture

@@ -22,9 +22,15 @@ def png_bytes(width: int = 64, height: int = 48, seed: int = 0, fmt: str = "PNG"
 
 
 def capture_payload(
-    *, url: str = "https://mobile.yangkeduo.com/bargain.html?goods_id=123&refer_share_id=abc",
-    facts: dict[str, Any] | None = None, image: bytes | None = None, mime: str = "image/png",
-    taken_at: datetime | None = None, capture_id: str | None = None, seed: int = 0, **extra: Any,
+    *,
+    url: str = "https://mobile.yangkeduo.com/bargain.html?goods_id=123&refer_share_id=abc",
+    facts: dict[str, Any] | None = None,
+    image: bytes | None = None,
+    mime: str = "image/png",
+    taken_at: datetime | None = None,
+    capture_id: str | None = None,
+    seed: int = 0,
+    **extra: Any,
 ) -> dict[str, Any]:
     data = image if image is not None else png_bytes(seed=seed, fmt="PNG" if mime == "image/png" else "JPEG")
     body = {

@@ -45,8 +45,10 @@ def blob_files(app):
 
 def test_capture_is_archived_byte_for_byte(app, client):
     image = png_bytes(seed=7)
-    body = capture_payload(image=image, facts={"cut_amount": 98.76, "remaining_amount": 0.52,
-                                               "cut_percent": 99.4, "countdown_seconds": 3600})
+    body = capture_payload(
+        image=image,
+        facts={"cut_amount": 98.76, "remaining_amount": 0.52, "cut_percent": 99.4, "countdown_seconds": 3600},
+    )
     resp = post(client, body)
     assert resp.status_code == 201
     answer = resp.get_json()
@@ -113,8 +115,12 @@ def test_concurrent_duplicates_store_one_row(app):
 
 
 def test_captures_of_one_bargain_share_a_campaign(client):
-    a = post(client, capture_payload(url="https://mobile.yangkeduo.com/b.html?goods_id=9&_x_share=1&ts=1")).get_json()
-    b = post(client, capture_payload(url="https://MOBILE.yangkeduo.com/b.html?ts=2&goods_id=9&refer_page=x")).get_json()
+    a = post(
+        client, capture_payload(url="https://mobile.yangkeduo.com/b.html?goods_id=9&_x_share=1&ts=1")
+    ).get_json()
+    b = post(
+        client, capture_payload(url="https://MOBILE.yangkeduo.com/b.html?ts=2&goods_id=9&refer_page=x")
+    ).get_json()
     c = post(client, capture_payload(url="https://mobile.yangkeduo.com/b.html?goods_id=10")).get_json()
     assert a["campaign_id"] == b["campaign_id"] != c["campaign_id"]
     listing = client.get("/api/v1/campaigns").get_json()["campaigns"]
@@ -123,7 +129,9 @@ def test_captures_of_one_bargain_share_a_campaign(client):
 
 def test_explicit_campaign(client):
     first = post(client, capture_payload(url="https://a.example/x?activity_id=1")).get_json()
-    moved = post(client, capture_payload(url="https://b.example/y", campaign_id=first["campaign_id"])).get_json()
+    moved = post(
+        client, capture_payload(url="https://b.example/y", campaign_id=first["campaign_id"])
+    ).get_json()
     assert moved["campaign_id"] == first["campaign_id"]
 
 
@@ -158,13 +166,18 @@ def test_401_without_valid_token(app, header):
 
 def test_403_for_foreign_host_header(client):
     """DNS rebinding: a page on evil.example resolving to 127.0.0.1 sends its own Host."""
-    assert_error(client.get("/api/v1/campaigns", headers={"Host": "evil.example:8765"}), 403, "host_not_allowed")
+    assert_error(
+        client.get("/api/v1/campaigns", headers={"Host": "evil.example:8765"}), 403, "host_not_allowed"
+    )
     assert_error(client.get("/", headers={"Host": "evil.example"}), 403)
 
 
 def test_400_for_invalid_json(client):
-    assert_error(client.post("/api/v1/captures", data="{not json", content_type="application/json"), 400,
-                 "invalid_json")
+    assert_error(
+        client.post("/api/v1/captures", data="{not json", content_type="application/json"),
+        400,
+        "invalid_json",
+    )
     assert_error(post(client, [1, 2]), 400, "invalid_json")
 
 
@@ -202,18 +215,23 @@ def test_422_for_bad_base64(app, client):
 
 
 def test_415_for_non_json_write(app, client):
-    resp = client.post("/api/v1/captures", data="capture_id=x", content_type="application/x-www-form-urlencoded")
+    resp = client.post(
+        "/api/v1/captures", data="capture_id=x", content_type="application/x-www-form-urlencoded"
+    )
     assert_error(resp, 415, "unsupported_media_type")
     resp = client.post("/api/v1/captures", data=json.dumps(capture_payload()), content_type="text/plain")
     assert_error(resp, 415)
     assert count(app, "captures") == 0
 
 
-@pytest.mark.parametrize("image,mime", [
-    (b"GIF89a" + b"\0" * 64, "image/png"),
-    (b"<svg xmlns='http://www.w3.org/2000/svg'/>", "image/png"),
-    (png_bytes(fmt="JPEG"), "image/png"),   # a JPEG declared as PNG
-])
+@pytest.mark.parametrize(
+    "image,mime",
+    [
+        (b"GIF89a" + b"\0" * 64, "image/png"),
+        (b"<svg xmlns='http://www.w3.org/2000/svg'/>", "image/png"),
+        (png_bytes(fmt="JPEG"), "image/png"),  # a JPEG declared as PNG
+    ],
+)
 def test_415_for_images_that_are_not_what_they_claim(app, client, image, mime):
     assert_error(post(client, capture_payload(image=image, mime=mime)), 415)
     assert count(app, "captures") == 0 and blob_files(app) == []
@@ -231,7 +249,9 @@ def test_413_for_oversized_body(tmp_path):
     app = create_app({"DATA_DIR": str(tmp_path), "MAX_CONTENT_LENGTH": 10_000})
     c = app.test_client()
     big = capture_payload(image=os.urandom(20_000))
-    resp = c.post("/api/v1/captures", json=big, headers={"Authorization": f"Bearer {app.config['API_TOKEN']}"})
+    resp = c.post(
+        "/api/v1/captures", json=big, headers={"Authorization": f"Bearer {app.config['API_TOKEN']}"}
+    )
     assert_error(resp, 413)
     assert count(app, "captures") == 0
 
@@ -241,8 +261,11 @@ def test_413_for_decompression_bomb(tmp_path):
 
     app = create_app({"DATA_DIR": str(tmp_path), "MAX_IMAGE_PIXELS": 100 * 100})
     c = app.test_client()
-    resp = c.post("/api/v1/captures", json=capture_payload(image=png_bytes(width=200, height=200)),
-                  headers={"Authorization": f"Bearer {app.config['API_TOKEN']}"})
+    resp = c.post(
+        "/api/v1/captures",
+        json=capture_payload(image=png_bytes(width=200, height=200)),
+        headers={"Authorization": f"Bearer {app.config['API_TOKEN']}"},
+    )
     assert_error(resp, 413, "image_too_large")
 
 
@@ -257,13 +280,21 @@ def test_405_is_json(client):
 
 
 def test_cors_only_for_extension_origins(client):
-    ok = client.options("/api/v1/captures", headers={
-        "Origin": "chrome-extension://abcdefghijklmnopabcdefghijklmnop",
-        "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": "authorization,content-type"})
-    assert ok.headers.get("Access-Control-Allow-Origin") == "chrome-extension://abcdefghijklmnopabcdefghijklmnop"
-    evil = client.options("/api/v1/captures", headers={
-        "Origin": "https://evil.example", "Access-Control-Request-Method": "POST"})
+    ok = client.options(
+        "/api/v1/captures",
+        headers={
+            "Origin": "chrome-extension://abcdefghijklmnopabcdefghijklmnop",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization,content-type",
+        },
+    )
+    assert (
+        ok.headers.get("Access-Control-Allow-Origin") == "chrome-extension://abcdefghijklmnopabcdefghijklmnop"
+    )
+    evil = client.options(
+        "/api/v1/captures",
+        headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"},
+    )
     assert "Access-Control-Allow-Origin" not in evil.headers
 
 
@@ -293,13 +324,21 @@ def test_token_file_is_private(app):
     assert path.read_text().strip() == app.config["API_TOKEN"]
 
 
-@pytest.mark.parametrize("url,identity", [
-    ("https://mobile.yangkeduo.com/bargain.html?goods_id=1&refer_share_uid=2&_x_src=3",
-     "mobile.yangkeduo.com/bargain.html?goods_id=1"),
-    ("https://www.Example.com/a//b/?activity_id=7&act_no=3&t=99", "example.com/a/b?act_no=3&activity_id=7"),
-    ("http://127.0.0.1:8000/demo/?activity_id=demo", "127.0.0.1:8000/demo?activity_id=demo"),
-    ("https://h5.example/x?uid=5&share_id=1", "h5.example/x"),
-])
+@pytest.mark.parametrize(
+    "url,identity",
+    [
+        (
+            "https://mobile.yangkeduo.com/bargain.html?goods_id=1&refer_share_uid=2&_x_src=3",
+            "mobile.yangkeduo.com/bargain.html?goods_id=1",
+        ),
+        (
+            "https://www.Example.com/a//b/?activity_id=7&act_no=3&t=99",
+            "example.com/a/b?act_no=3&activity_id=7",
+        ),
+        ("http://127.0.0.1:8000/demo/?activity_id=demo", "127.0.0.1:8000/demo?activity_id=demo"),
+        ("https://h5.example/x?uid=5&share_id=1", "h5.example/x"),
+    ],
+)
 def test_page_identity(url, identity):
     assert page_identity(url) == identity
 

@@ -32,9 +32,22 @@ function browserName() {
   return ua.includes("Firefox/") ? `Firefox ${ua.split("Firefox/")[1]}` : ua;
 }
 
+const QUOTA_ERROR = "MAX_CAPTURE_VISIBLE_TAB_CALLS_PER_SECOND";
+
+/** Chromium allows ~2 captures per second; a double click or a held shortcut must not lose one. */
+async function captureVisible(windowId, attempts = 4) {
+  for (let i = 1; ; i += 1) {
+    try {
+      return { takenAt: new Date(), dataUrl: await chrome.tabs.captureVisibleTab(windowId, { format: "png" }) };
+    } catch (err) {
+      if (i >= attempts || !String(err.message).includes(QUOTA_ERROR)) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 550 * i));
+    }
+  }
+}
+
 export async function buildMessage(tab) {
-  const takenAt = new Date();
-  const dataUrl = await chrome.tabs.captureVisibleTab(tab.windowId, { format: "png" });
+  const { takenAt, dataUrl } = await captureVisible(tab.windowId);
   let facts = {};
   let readError = "";
   try {

@@ -1,0 +1,140 @@
+"""The capture path end to end: Debian's Chromium, the real extension, a real toolbar click, and
+the companion started as a subprocess the way a user starts it."""
+
+from __future__ import annotations
+
+import io
+import json
+import urllib.request
+from pathlib import Path
+
+import pytest
+from browser import ExtensionBrowser, static_server
+from conftest import start_companion, stop_companion, wait_for
+from PIL import Image
+
+FIXTURES = Path(__file__).parent / "fixtures"
+pytestmark = pytest.mark.browser
+
+
+def api(comp, path: str):
+    req = urllib.request.Request(comp.url + path, headers={"Authorization": f"Bearer {comp.token}"})
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        return json.load(resp)
+
+
+@pytest.fixture(scope="module")
+def playwright():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture
+def browser(playwright, tmp_path):
+    b = ExtensionBrowser(
+        playwright,
+        tmp_path / "profile",
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=1,
+        is_mobile=True,
+        has_touch=True,
+    )
+    yield b
+    b.close()
+
+
+@pytest.fixture(scope="module")
+def pages():
+    with static_server(FIXTURES / "e2e") as base:
+        yield base
+
+
+def test_toolbar_click_archives_screenshot_and_figures(browser, companion, pages):
+    assert "连接成功" in browser.pair(companion.url, companion.token)
+    page = browser.ctx.new_page()
+    page.goto(f"{pages}/bargain.html?goods_id=777&refer_share_id=x1")
+
+    popup = browser.click_toolbar_button(page)
+    assert popup["state"] == "ok", popup
+    assert "已存证" in popup["text"]
+    assert "¥98.76" in popup["text"] and "¥0.52" in popup["text"] and "99.4%" in popup["text"]
+
+    [campaign] = api(companion, "/api/v1/campaigns")["campaigns"]
+    assert campaign["identity"].endswith("/bargain.html?goods_id=777")
+    detail = api(companion, f"/api/v1/campaigns/{campaign['id']}")
+    [capture] = detail["captures"]
+    [reading] = detail["readings"]
+    assert reading["cut_amount"] == 98.76
+    assert reading["remaining_amount"] == 0.52
+    assert reading["cut_percent"] == 99.4
+    assert reading["helper_count"] == 3
+    assert reading["countdown_seconds"] in range(86340, 86353)  # the page's own clock ticks
+    assert [h["name"] for h in reading["helpers"]] == ["小明", "阿花", "老王"]
+    assert "每位好友每天可帮砍1次" in reading["rules_text"]
+    assert capture["client"]["name"] == "bargain-witness-extension"
+    assert capture["page_url"].endswith("goods_id=777&refer_share_id=x1")
+
+    # The original PNG is on disk under its hash, a real screenshot of the mobile viewport.
+    stored = next(companion.data_dir.joinpath("blobs").rglob(f"{capture['sha256']}.png"))
+    img = Image.open(io.BytesIO(stored.read_bytes()))
+    assert img.format == "PNG" and img.size == (390, 844)
+    assert capture["width"] == 390
+
+
+def test_wrong_token_is_explained_and_nothing_is_lost(browser, companion, pages):
+    assert "令牌不正确" in browser.pair(companion.url, "wrong-token")
+    page = browser.ctx.new_page()
+    page.goto(f"{pages}/bargain.html?goods_id=1")
+    popup = browser.click_toolbar_button(page)
+    assert popup["state"] == "queued"
+    assert "令牌不正确" in popup["text"] and "暂存" in popup["text"]
+    assert api(companion, "/api/v1/campaigns")["campaigns"] == []
+
+    # Fixing the token on the options page delivers the queued capture, once.
+    assert "补传了 1 张" in browser.pair(companion.url, companion.token)
+    [campaign] = api(companion, "/api/v1/campaigns")["campaigns"]
+    assert campaign["capture_count"] == 1
+
+
+def test_companion_down_then_up_delivers_queue_exactly_once(browser, tmp_path, pages):
+    comp = start_companion(tmp_path / "data")
+    port = int(comp.url.rsplit(":", 1)[1])
+    assert "连接成功" in browser.pair(comp.url, comp.token)
+    stop_companion(comp)
+
+    page = browser.ctx.new_page()
+    page.goto(f"{pages}/bargain.html?goods_id=2")
+    for _ in range(2):
+        popup = browser.click_toolbar_button(page)
+        assert popup["state"] == "queued"
+        assert "无法连接砍价存证助手" in popup["text"] and "bargain-witness serve" in popup["text"]
+
+    comp = start_companion(tmp_path / "data", port=port)
+    try:
+        popup = browser.click_toolbar_button(page)  # the next capture flushes the queue too
+        assert popup["state"] == "ok", popup
+        campaign = wait_for(lambda: api(comp, "/api/v1/campaigns")["campaigns"], message="campaign")[0]
+        detail = api(comp, f"/api/v1/campaigns/{campaign['id']}")
+        ids = [c["id"] for c in detail["captures"]]
+        assert len(ids) == 3 == len(set(ids))
+        # Queued captures keep the time they were taken, not the time they arrived.
+        assert all(
+            c["taken_at"] < c["received_at"] or c["taken_at"][:19] != c["received_at"][:19]
+            for c in detail["captures"][:2]
+        )
+    finally:
+        stop_companion(comp)
+
+
+def test_unconfigured_extension_says_how_to_pair(browser, pages):
+    page = browser.ctx.new_page()
+    page.goto(f"{pages}/bargain.html?goods_id=3")
+    popup = browser.click_toolbar_button(page)
+    assert popup["state"] == "queued"
+    assert "尚未配对" in popup["text"]
+
+
+def test_options_page_rejects_non_local_url(browser):
+    assert "本机" in browser.pair("https://evil.example", "x")
