@@ -50,7 +50,7 @@ def post_capture():
         schema,
         payload,
         max_pixels=current_app.config["MAX_IMAGE_PIXELS"],
-        analyse=current_app.extensions["bargain_witness"].get("analyse"),
+        analyse=current_app.extensions["bargain_witness"]["analyse"],
     )
     return jsonify(result.body), result.status
 
@@ -76,9 +76,19 @@ def campaign(campaign_id: str):
             **found,
             "readings": campaign_readings(db, campaign_id),
             "captures": campaign_captures(db, campaign_id, limit=100_000),
-            "findings": [],
+            "findings": _findings(db, campaign_id),
         }
     )
+
+
+def _findings(db, campaign_id: str):
+    return current_app.extensions["bargain_witness"]["analyse"](db, campaign_id)
+
+
+@bp.get("/campaigns/<campaign_id>/findings")
+def findings(campaign_id: str):
+    _campaign_or_404(campaign_id)
+    return jsonify({"campaign_id": campaign_id, "findings": _findings(get_db(), campaign_id)})
 
 
 @bp.get("/captures/<capture_id>")

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from companion import api, dashboard, db, security
+from companion import analysis, api, dashboard, db, security
 from companion.errors import register_error_handlers
 from companion.paths import ensure_data_dir, read_or_create_token, resolve_data_dir
 from companion.schema import Schema
@@ -40,6 +40,7 @@ def create_app(test_config: dict[str, Any] | None = None, data_dir: str | Path |
         "blobs": BlobStore(root / "blobs"),
     }
     db.init_app(app)
+    analysis.init_app(app)
     security.init_app(app)
     register_error_handlers(app)
     app.register_blueprint(api.bp)

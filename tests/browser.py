@@ -45,12 +45,12 @@ def static_server(directory: Path) -> Iterator[str]:
 
 
 class ExtensionBrowser:
-    def __init__(self, playwright, user_data_dir: Path, **context_options) -> None:
+    def __init__(self, playwright, user_data_dir: Path, headless: bool = True, **context_options) -> None:
         ext = str(EXTENSION_DIR)
         self.ctx = playwright.chromium.launch_persistent_context(
             str(user_data_dir),
             executable_path=CHROMIUM,
-            headless=True,
+            headless=headless,
             args=[
                 f"--disable-extensions-except={ext}",
                 f"--load-extension={ext}",

@@ -35,6 +35,14 @@ def client(app):
     return c
 
 
+@pytest.fixture(scope="session")
+def playwright():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        yield p
+
+
 @dataclass
 class Companion:
     """A running ``bargain-witness serve`` subprocess and what it printed."""

@@ -23,14 +23,6 @@ def api(comp, path: str):
         return json.load(resp)
 
 
-@pytest.fixture(scope="module")
-def playwright():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        yield p
-
-
 @pytest.fixture
 def browser(playwright, tmp_path):
     b = ExtensionBrowser(

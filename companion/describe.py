@@ -1,0 +1,51 @@
+"""Chinese wording of times, amounts and displayed progress, shared by findings and complaints.
+
+Sentences say what the page *displayed* ("页面显示的砍价进度为 99.9%"), because a truncating display
+cannot prove the true figure (DESIGN §4).
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from typing import Any
+
+
+def fmt_time(t: datetime) -> str:
+    return t.strftime("%Y-%m-%d %H:%M")
+
+
+def fmt_span(a: datetime, b: datetime) -> str:
+    """'2026-11-20 14:03 至 14:47' (date once when both are on the same day), or one time."""
+    if a == b or fmt_time(a) == fmt_time(b):
+        return fmt_time(a)
+    b_local = b.astimezone(a.tzinfo)
+    end = b_local.strftime("%H:%M") if b_local.date() == a.date() else fmt_time(b_local)
+    return f"{fmt_time(a)} 至 {end}"
+
+
+def fmt_money(value: float, unit: str = "") -> str:
+    if unit:
+        return f"{value:g} {unit}"
+    return f"¥{value:.2f}"
+
+
+def fmt_percent(value: float, step: float | None) -> str:
+    decimals = 0 if not step or step >= 1 else max(0, min(6, round(-math.log10(step))))
+    return f"{value:.{decimals}f}%"
+
+
+def describe_display(p: Any) -> str:
+    """'砍价进度为 99.9%（还差 0.1%）' / '已砍 ¥98.76、还差 ¥0.52' from whatever the page showed."""
+    parts = []
+    if p.cut_percent is not None:
+        parts.append(f"已砍 {fmt_percent(p.cut_percent, p.percent_step)}")
+    if p.remaining_percent is not None:
+        parts.append(f"还差 {fmt_percent(p.remaining_percent, p.percent_step)}")
+    if p.cut_amount is not None:
+        parts.append(f"已砍 {fmt_money(p.cut_amount, p.stage)}")
+    if p.remaining_amount is not None:
+        parts.append(f"还差 {fmt_money(p.remaining_amount, p.stage)}")
+    if not parts:
+        return "砍价进度（页面未显示数字）"
+    return "砍价进度（" + "、".join(parts) + "）"
