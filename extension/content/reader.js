@@ -1,0 +1,652 @@
+/*
+ * Bargain Witness page reader: reads bargain progress figures (已砍/还差/百分比/倒计时/助力好友/活动规则)
+ * from a page's visible TEXT, never from class names (Pinduoduo's are obfuscated and change).
+ *
+ * A classic script, injected with chrome.scripting.executeScript({files: ["content/reader.js"]}),
+ * possibly several times into one page: everything lives in this IIFE and the only global it touches
+ * is globalThis.BargainWitnessReader, which each injection simply reassigns.
+ * The reading rules are documented in docs/reader.md; keep the two in step.
+ */
+(function () {
+  "use strict";
+
+  const VERSION = "1.0.0";
+  const MAX_RULES_CHARS = 20000;
+  const MAX_RAW_CHARS = 500;
+  const MAX_HELPERS = 1000;
+  const MAX_NAME_CHARS = 24;
+  const SCALAR_FIELDS = [
+    "cut_amount", "remaining_amount", "cut_percent", "remaining_percent",
+    "target_price", "countdown_seconds", "helper_count",
+  ];
+  const AMOUNT_FIELDS = ["cut_amount", "remaining_amount", "target_price"];
+  // Placeholder for text excluded from figure parsing (rules, consumed lines): matches no pattern.
+  const BLANK = "\u0001";
+
+  // ---------------------------------------------------------------- normalisation
+
+  const ZERO_WIDTH = /[\u200B-\u200D\u2060\uFEFF\u00AD\u180E]/;
+  const ZERO_WIDTH_ALL = /[\u200B-\u200D\u2060\uFEFF\u00AD\u180E]/g;
+  const CHAR_MAP = {
+    "\uFF0E": ".", "\uFF05": "%", "\uFE6A": "%", "\uFF1A": ":", "\uFE55": ":", "\u2236": ":",
+    "\uFFE5": "¥", "\uFF0B": "+", "\uFF0D": "-", "\u2212": "-", "\uFF0F": "/",
+    "\u00A0": " ", "\u3000": " ", "\u202F": " ", "\u205F": " ", "\u2028": "\n", "\u2029": "\n",
+  };
+
+  const isDigit = (ch) => ch !== undefined && ch >= "0" && ch <= "9";
+  const isSpace = (ch) => ch !== undefined && /\s/.test(ch);
+
+  /**
+   * Normalise page text character by character, keeping for every output character the index of
+   * the source character it came from, so `raw` snippets and `rules_text` can quote the page exactly.
+   */
+  function normalise(input) {
+    const src = typeof input === "string" ? input : "";
+    const chars = [];
+    const map = [];
+    for (let i = 0; i < src.length; i++) {
+      let c = src[i];
+      const code = src.charCodeAt(i);
+      if (ZERO_WIDTH.test(c)) continue;
+      if (c === "\r") {
+        if (src[i + 1] === "\n") continue;
+        c = "\n";
+      } else if (code >= 0xff10 && code <= 0xff19) {
+        c = String.fromCharCode(code - 0xfee0);
+      } else if (code >= 0x2000 && code <= 0x200a) {
+        c = " ";
+      } else if (Object.prototype.hasOwnProperty.call(CHAR_MAP, c)) {
+        c = CHAR_MAP[c];
+      }
+      chars.push(c);
+      map.push(i);
+    }
+    const out = [];
+    const outMap = [];
+    for (let i = 0; i < chars.length; i++) {
+      const c = chars[i];
+      if (c === "," && isThousandsComma(chars, i)) continue;
+      if (isSpace(c) && isDigit(out[out.length - 1])) {
+        // "98\n.76": a number split across block elements (flex items) is joined again.
+        let j = i;
+        while (isSpace(chars[j])) j++;
+        if (chars[j] === "." && isDigit(chars[j + 1])) {
+          i = j - 1;
+          continue;
+        }
+      }
+      out.push(c);
+      outMap.push(map[i]);
+    }
+    return { text: out.join(""), map: outMap, src };
+  }
+
+  /** "9,800" / "1,299.00": a comma after 1-3 integer digits and before exactly three digits. */
+  function isThousandsComma(chars, i) {
+    if (!isDigit(chars[i - 1])) return false;
+    for (let k = 1; k <= 3; k++) if (!isDigit(chars[i + k])) return false;
+    if (isDigit(chars[i + 4])) return false;
+    let j = i - 1;
+    while (isDigit(chars[j])) j--;
+    return chars[j] !== "." && i - 1 - j <= 3;
+  }
+
+  /**
+   * The form used for raw snippets: zero-width characters dropped, whitespace collapsed, and no
+   * whitespace left inside a number or clock that layout split across blocks ("¥ 98 .76" -> "¥98.76",
+   * "23 : 59 : 12" -> "23:59:12").
+   */
+  function tidy(s) {
+    return s.replace(ZERO_WIDTH_ALL, "").replace(/\s+/g, " ").trim()
+      .replace(/([\d０-９]) ?([.．:：]) ?(?=[\d０-９])/g, "$1$2").replace(/([¥￥]) (?=[\d０-９])/g, "$1");
+  }
+
+  /** The exact page text behind normalised positions [start, end), tidied. */
+  function sourceSlice(norm, start, end) {
+    if (end <= start) return "";
+    return norm.src.slice(norm.map[start], norm.map[end - 1] + 1);
+  }
+
+  // ---------------------------------------------------------------- patterns
+
+  const NUM = String.raw`\d+(?:\.\d+)?`;
+  const UNIT = String.raw`%|元|(?:个|颗|枚)?(?:金币|钻石|积分|金豆)`;
+  const LABEL_GROUPS = {
+    // 已砍 (amount or percent)
+    cut: "已经砍(?:掉了?|了)?|已砍(?:掉了?|了)?|累计砍(?:掉了?|了)?|总共砍(?:掉了?|了)?|共砍(?:掉了?|了)?",
+    // progress words that only ever precede a percent
+    cutp: "已完成|砍价进度|当前进度|进度",
+    // 还差 (amount or percent, a bare number is fine)
+    rem: "还差|仅差|只差|就差|还需砍(?:掉)?|还需",
+    // generic "left" words: need ¥ or a unit, or they would read counts and stock
+    remw: "剩余金额|剩余|还剩|仅剩|剩|再砍|差",
+    // the price being cut to zero: needs ¥ or a unit
+    tgt: "商品价值|价值|目标金额|目标价格|目标价|砍价目标|共需砍|总需砍|需砍",
+  };
+  const LABEL_ALT = Object.entries(LABEL_GROUPS).map(([k, v]) => `(?<${k}>${v})`).join("|");
+  const FILLER = "(?:金额|进度|价格|比例)?";
+  const LABELLED_SRC =
+    `(?:${LABEL_ALT})${FILLER}[\\s:]{0,6}(?<cur>¥\\s{0,2})?(?<num>${NUM})(?:\\s{0,3}(?<unit>${UNIT}))?`;
+  const PAREN_PERCENT_RE = /^\s{0,2}[(（]\s{0,2}(\d+(?:\.\d+)?)\s{0,2}%\s{0,2}[)）]/;
+  const CAPTION_RE = new RegExp(
+    `^(?:${LABEL_ALT})${FILLER}\\s*(?:[(（]\\s*(?<unit>${UNIT})\\s*[)）]\\s*)?:?$`);
+  const VALUE_LINE_RE = new RegExp(`^(?<cur>¥\\s{0,2})?(?<num>${NUM})\\s{0,3}(?<unit>${UNIT})?$`);
+
+  // After a unit-less number: words that make it a count, a size, a date or a time, not money.
+  const NOT_MONEY_AFTER = new RegExp(
+    "^(?:\\s{0,2}(?:[:\\-/]\\s?\\d|天|小时|时|分钟|分(?=\\s*\\d)|秒|人|位|名|次|件|个|刀|折|日|月|年|号|" +
+    "斤|克|公斤|千克|kg|ml|mL|GB|TB|寸|万|亿|千|\\+|w|W))");
+
+  const TIME_SRC = String.raw`(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\s*|\d{1,2}[-/]\d{1,2}\s+|\d{1,2}月\d{1,2}日\s*|昨天\s*|今天\s*|前天\s*)?\d{1,2}:\d{2}(?::\d{2})?|\d{1,2}月\d{1,2}日|\d{1,2}-\d{1,2}|刚刚|(?<!\d)\d+\s*(?:秒|分钟|小时|天)前`;
+  const TIME_RE = new RegExp(TIME_SRC);
+  const TIME_ONLY_RE = new RegExp(`^(?:${TIME_SRC})$`);
+
+  const DUR = String.raw`(?:(?<d>\d{1,3})\s{0,2}天\s{0,3})?(?:(?<h>\d{1,3})\s{0,3}:\s{0,3}(?<m>\d{1,2})\s{0,3}:\s{0,3}(?<s>\d{1,2})(?:\.\d{1,3})?|(?:(?<ch>\d{1,3})\s{0,2}个?(?:小时|时)\s{0,2})?(?:(?<cm>\d{1,3})\s{0,2}分钟?\s{0,2})?(?:(?<cs>\d{1,3})(?:\.\d{1,3})?\s{0,2}秒)?)`;
+  const COUNTDOWN_BEFORE_SRC = String.raw`(?:剩余时间|剩余|还剩|仅剩|剩|倒计时|限时|距离?(?:活动|砍价|免费拿|本轮)?(?:结束|截止|失效|过期)(?:时间)?(?:还有|还剩|仅剩|剩余|只剩)?)[\s:]{0,4}(?=\d)` + DUR;
+  const COUNTDOWN_AFTER_SRC = String.raw`(?<![\d.:])` + DUR + String.raw`\s{0,3}后将?(?:活动|砍价)?(?:结束|失效|过期|截止|关闭)`;
+
+  const HELPER_COUNT_SRCS = [
+    // 已有 5 位好友帮忙砍价 / 共 12 人助力
+    { src: String.raw`(?:已有|共有|总共|共计|共|累计|已)\s{0,2}(?<n>\d+)\s{0,2}(?:位|个|名)?\s{0,2}(?:好友|朋友|人)\s{0,2}(?:已经|已|为你|帮你|给你|帮忙|来)?\s{0,2}(?:参与助力|助力|帮(?:你|忙|我)?砍|砍价)`, guard: false },
+    // 12位好友已助力 / 12人帮你砍
+    { src: String.raw`(?<![\d.])(?<n>\d+)\s{0,2}(?:(?:位|个|名)\s{0,2}(?:好友|朋友)|人)\s{0,2}(?:已经|已|为你|帮你|给你|帮忙)?\s{0,2}(?:助力|帮(?:你|忙|我)?砍)`, guard: true },
+    // 助力好友（5）
+    { src: String.raw`(?:好友助力榜|助力好友|好友助力|帮砍好友|砍价好友|助力记录|帮砍记录|砍价记录|助力榜)\s{0,2}[(（]\s{0,2}(?<n>\d+)\s{0,2}(?:人|位)?\s{0,2}[)）]`, guard: false },
+    // 助力人数：5
+    { src: String.raw`(?:助力|帮砍|砍价)(?:人数|好友数)\s{0,2}:?\s{0,2}(?<n>\d+)(?![\d.万亿千+])`, guard: true },
+  ];
+  // Just before a count: words that make it a target ("再邀请2人") or what is left ("剩余助力人数").
+  const COUNT_GUARD_RE = /邀|再|需|差|剩|还要|最多|每|可/;
+
+  const ENUM_RE = /^\s*(?:\d{1,2}\s*[.、):）](?!\d)|[（(]\s*\d{1,2}\s*[)）]|[一二三四五六七八九十]{1,3}\s*[、.:]|[\u2460-\u2473\u2776-\u277F]|[•·●▪◆■\-–—*]\s*\S)/;
+  const RULE_WORDS_RE = /活动|规则|用户|好友|参与|有效|期间|平台|邀请/;
+  const RULES_HEADER_RE = /^[\s【[〔「(（<《—–\-·•*]*(?:活动规则|活动说明|活动细则|规则说明|玩法说明|玩法规则|砍价规则|助力规则|规则)[\s】\]〕」)）>》—–\-·•*›〉]*(?::\s*(?<inline>.*))?$/;
+  const HELPER_HEADER_RE = /^[\s【[—–\-·•]*(?:好友助力榜|好友助力记录|好友助力|助力好友|帮砍好友|砍价好友|好友帮砍|助力记录|帮砍记录|砍价记录|助力明细|帮砍明细|砍价明细|助力榜|砍价榜|帮砍榜|谁帮我砍了)/;
+  const OTHER_SECTION_RE = /^[\s【[—–\-·•]*(?:为你推荐|猜你喜欢|热门推荐|精选推荐|推荐商品|相似商品|更多免费拿|更多商品|大家都在砍|看了又看)[\s】\]—–\-·•]*$/;
+  const CLOSE_RE = /^(?:我知道了|知道了|关闭|确定|好的|收起|×|✕)$/;
+  const LIST_END_RE = /^(?:查看更多|查看全部|展开更多|展开全部|加载更多|没有更多了)/;
+  // Shop vocabulary never found in a helper row: the list has ended and products follow.
+  const SHOP_LINE_RE = /已拼|已售|包邮|券后|拼单价|单买价|原价|到手价|月销/;
+  const PROGRESS_LINE_RE = /^(?:已砍|还差|仅差)[\s:]*(?:¥\s*)?\d/;
+
+  const HELPER_VERBS = "帮你砍掉了|帮你砍掉|帮你砍了|帮你砍|帮我砍了|帮我砍|帮忙砍了|帮砍了|帮砍|为你砍掉了?|为你砍了|为你砍|给你砍了|砍掉了|砍掉|砍了|助力了|助力";
+  const HELPER_VERB_SRC =
+    `(?<verb>${HELPER_VERBS})\\s{0,2}:?\\s{0,2}[+-]?\\s{0,2}(?:¥\\s{0,2})?(?<num>${NUM})(?:\\s{0,2}(?<unit>${UNIT}))?`;
+  const HELPER_VERB_RE = new RegExp(HELPER_VERB_SRC);
+  // Inside a helper section: "[rank] name ¥0.03 [time]" or a bare "¥0.03" under the name line.
+  const SECTION_ROW_RE = new RegExp(
+    `^(?<pre>.*?)[+-]?\\s{0,2}(?:¥\\s{0,2}(?<a>${NUM})(?:\\s{0,2}(?<ua>${UNIT}))?|(?<![\\d.])(?<b>${NUM})\\s{0,2}(?<ub>${UNIT}))(?<rest>.*)$`);
+  const BARE_VERB_RE = /^(?:砍了|砍掉了?|助力了?)$/;
+  const NOT_A_HELPER_BEFORE_BARE_VERB = /(?:已经|已|共|累计|总共|你|您|我|还|再|可|能|将|会|最多|最高|自己)$/;
+  const NAME_SEPARATOR = /[\s，,、|·•;；。！!]/;
+  const NAME_EDGE = /[\s:：，,、|·•\-—！!【】[\]「」]/;
+  const BADGE_RE = /手气最佳|砍价进度第一|砍价王|助力王|最佳助力|首次助力|新人/g;
+  const NAME_REJECT_RE = /邀请|分享|每位|每个|每人|最多|最高|最少|可以|预计|点击|立即|即可|就能|免费|规则|活动|还差|已砍|仅差|砍价|助力|帮你砍|你帮|我帮|您帮|后结束|剩余|倒计时|查看|更多|去砍|继续|自己|首刀|拼单|价格|原价|[¥%]/;
+
+  // ---------------------------------------------------------------- sections
+
+  function splitLines(text) {
+    const lines = [];
+    let start = 0;
+    for (const part of text.split("\n")) {
+      lines.push({ start, end: start + part.length, text: part, trimmed: part.trim() });
+      start += part.length + 1;
+    }
+    return lines;
+  }
+
+  const nextNonEmpty = (lines, i) => {
+    for (let k = i; k < lines.length; k++) if (lines[k].trimmed) return lines[k].trimmed;
+    return "";
+  };
+
+  const looksLikeRule = (s) => ENUM_RE.test(s) || (s.length >= 20 && RULE_WORDS_RE.test(s));
+
+  /** A line that starts another part of the page: ends the rules and helper sections. */
+  function isSectionBoundary(line) {
+    const t = line.trimmed;
+    return OTHER_SECTION_RE.test(t) || CLOSE_RE.test(t) || isHelperHeader(t) ||
+      (t.length <= 30 && PROGRESS_LINE_RE.test(t));
+  }
+
+  function isHelperHeader(t) {
+    return t.length <= 24 && HELPER_HEADER_RE.test(t) && !t.includes("¥") && !HELPER_VERB_RE.test(t);
+  }
+
+  /**
+   * The 活动规则 section: the LAST header line with text after its colon or whose next line looks
+   * like rules (an enumerated line or rule-like prose), up to the next section boundary. A lone
+   * "规则" link at the top is skipped because what follows it is not rule text.
+   */
+  function findRules(lines) {
+    let found = null;
+    for (let i = 0; i < lines.length; i++) {
+      const m = RULES_HEADER_RE.exec(lines[i].trimmed);
+      if (!m) continue;
+      const inline = (m.groups.inline || "").trim();
+      const first = inline || nextNonEmpty(lines, i + 1);
+      // "活动规则：..." introduces its text explicitly; a bare header needs rule-like text below it.
+      if (!inline && (!first || !looksLikeRule(first))) continue;
+      let end = i + 1;
+      while (end < lines.length && !isSectionBoundary(lines[end])) end++;
+      const bodyStart = inline ? lines[i].start + lines[i].text.indexOf(inline) : (lines[i + 1] || lines[i]).start;
+      found = { header: i, end, bodyStart, bodyEnd: lines[end - 1].end };
+    }
+    return found;
+  }
+
+  /**
+   * Line indices inside helper-list sections (助力好友 / 砍价记录 ...), headers excluded; a section
+   * ends at another section, the rules, a list footer ("查看更多") or a line of shop vocabulary.
+   */
+  function findHelperSections(lines, excluded) {
+    const inside = new Set();
+    for (let i = 0; i < lines.length; i++) {
+      if (excluded[i] || !isHelperHeader(lines[i].trimmed)) continue;
+      for (let k = i + 1; k < lines.length && !excluded[k]; k++) {
+        const t = lines[k].trimmed;
+        if (OTHER_SECTION_RE.test(t) || CLOSE_RE.test(t) || LIST_END_RE.test(t) || SHOP_LINE_RE.test(t) ||
+          isHelperHeader(t) || RULES_HEADER_RE.test(t)) break;
+        inside.add(k);
+      }
+    }
+    return inside;
+  }
+
+  // ---------------------------------------------------------------- figures
+
+  function labelKind(groups) {
+    for (const kind of Object.keys(LABEL_GROUPS)) if (groups[kind]) return kind;
+    return "";
+  }
+
+  /** Which field a label + number fills, or "" when the combination is not a figure. */
+  function fieldFor(kind, isPercent, explicit) {
+    switch (kind) {
+      case "cut": return isPercent ? "cut_percent" : "cut_amount";
+      case "cutp": return isPercent ? "cut_percent" : "";
+      case "rem": return isPercent ? "remaining_percent" : "remaining_amount";
+      case "remw": return !explicit ? "" : isPercent ? "remaining_percent" : "remaining_amount";
+      case "tgt": return explicit && !isPercent ? "target_price" : "";
+      default: return "";
+    }
+  }
+
+  function validNumber(field, value) {
+    if (!Number.isFinite(value) || value < 0) return false;
+    return !field.endsWith("_percent") || value <= 100;
+  }
+
+  const unitName = (unit) => (unit || "").replace(/^[个颗枚]/, "");
+
+  /** Label-anchored figures ("已砍 ¥98.76", "仅差0.1%"): candidates per field, in text order. */
+  function findInlineFigures(scan) {
+    const found = [];
+    const re = new RegExp(LABELLED_SRC, "g");
+    let m;
+    while ((m = re.exec(scan)) !== null) {
+      const g = m.groups;
+      const kind = labelKind(g);
+      const label = g[kind];
+      const unit = g.unit || "";
+      const end = m.index + m[0].length;
+      const field = fieldFor(kind, unit === "%", Boolean(g.cur) || unit !== "");
+      const value = parseFloat(g.num);
+      const countLike = !unit && NOT_MONEY_AFTER.test(scan.slice(end, end + 8));
+      if (!field || countLike || !validNumber(field, value)) {
+        re.lastIndex = m.index + label.length;
+        continue;
+      }
+      found.push({ field, value, unit: unitName(unit), start: m.index, end });
+      // "已砍 98.76元（99.5%）": the percent in brackets right after an amount belongs to the same label.
+      const pm = field.endsWith("_amount") ? PAREN_PERCENT_RE.exec(scan.slice(end)) : null;
+      const pct = pm ? parseFloat(pm[1]) : NaN;
+      if (pm && validNumber("_percent", pct)) {
+        const pctField = field === "cut_amount" ? "cut_percent" : "remaining_percent";
+        found.push({ field: pctField, value: pct, unit: "", start: m.index, end: end + pm[0].length });
+      }
+    }
+    return found;
+  }
+
+  /**
+   * Stat boxes where label and number sit on lines of their own ("已砍" / "¥98.76", "已砍(元)" /
+   * "98.76"). The number is usually under the label, but some layouts put the big number first:
+   * both pairings are tried and scored (2 per valid pair whose value has ¥ or a unit, 1 for a bare
+   * number); the value-above pairing must score strictly higher to win.
+   */
+  function findCaptionFigures(lines, excluded) {
+    const valueAt = (k) => (k >= 0 && k < lines.length && !excluded[k]
+      ? VALUE_LINE_RE.exec(lines[k].trimmed) : null);
+    const captions = [];
+    for (let i = 0; i < lines.length; i++) {
+      if (excluded[i]) continue;
+      const m = CAPTION_RE.exec(lines[i].trimmed);
+      if (m && (valueAt(i - 1) || valueAt(i + 1))) captions.push({ i, groups: m.groups });
+    }
+    const pair = (offset) => {
+      const found = [];
+      const consumed = [];
+      let score = 0;
+      for (const { i, groups } of captions) {
+        const k = i + offset;
+        const v = valueAt(k);
+        if (!v || consumed.includes(k)) continue;
+        const unit = v.groups.unit || groups.unit || "";
+        const explicit = Boolean(v.groups.cur) || unit !== "";
+        const field = fieldFor(labelKind(groups), unit === "%", explicit);
+        const value = parseFloat(v.groups.num);
+        if (!field || !validNumber(field, value)) continue;
+        score += explicit ? 2 : 1;
+        consumed.push(i, k);
+        const first = lines[Math.min(i, k)];
+        const last = lines[Math.max(i, k)];
+        found.push({ field, value, unit: unitName(unit), start: first.start, end: last.end });
+      }
+      return { found, consumed, score };
+    };
+    // Value under the label is the common layout; the value above wins only on a better score.
+    const below = pair(1);
+    const above = pair(-1);
+    return above.score > below.score ? above : below;
+  }
+
+  function countdownSeconds(g) {
+    const parts = [g.d, g.h, g.m, g.s, g.ch, g.cm, g.cs];
+    if (parts.every((p) => p === undefined)) return null;
+    const n = (p) => (p === undefined ? 0 : parseInt(p, 10));
+    return n(g.d) * 86400 + (n(g.h) + n(g.ch)) * 3600 + (n(g.m) + n(g.cm)) * 60 + n(g.s) + n(g.cs);
+  }
+
+  /** "23:59:12 后结束", "剩余 12:03:05", "距结束 23时59分12秒", "剩 1天 02:03:04": the first one. */
+  function findCountdown(scan) {
+    let best = null;
+    for (const [src, after] of [[COUNTDOWN_BEFORE_SRC, false], [COUNTDOWN_AFTER_SRC, true]]) {
+      const re = new RegExp(src, "g");
+      let m;
+      while ((m = re.exec(scan)) !== null) {
+        const seconds = countdownSeconds(m.groups);
+        // A clock after a date ("2026-11-20 23:59:59后结束") is an end time, not a countdown.
+        const datePrefix = after && /[\d\-/日号]\s*$/.test(scan.slice(Math.max(0, m.index - 3), m.index));
+        if (seconds === null || datePrefix) continue;
+        if (!best || m.index < best.start) best = { value: seconds, start: m.index, end: m.index + m[0].length };
+        break;
+      }
+    }
+    return best;
+  }
+
+  /** Stated number of helpers: "已有 5 位好友帮忙砍价", "共 12 人助力", "助力好友（5）". */
+  function findHelperCount(scan) {
+    let best = null;
+    for (const { src, guard } of HELPER_COUNT_SRCS) {
+      const re = new RegExp(src, "g");
+      let m;
+      while ((m = re.exec(scan)) !== null) {
+        if (guard && COUNT_GUARD_RE.test(scan.slice(Math.max(0, m.index - 6), m.index))) {
+          re.lastIndex = m.index + 1;
+          continue;
+        }
+        const n = parseInt(m.groups.n, 10);
+        if (!Number.isSafeInteger(n)) continue;
+        if (!best || m.index < best.start) best = { value: n, start: m.index, end: m.index + m[0].length };
+        break;
+      }
+    }
+    return best;
+  }
+
+  // ---------------------------------------------------------------- helpers (助力好友)
+
+  /** Strip badges, time stamps and "好友" prefixes from a name candidate; returns {name, at}. */
+  function cleanName(text) {
+    let s = text.replace(BADGE_RE, " ");
+    let at = "";
+    const t = TIME_RE.exec(s);
+    if (t) {
+      at = t[0].trim();
+      s = s.slice(0, t.index) + " " + s.slice(t.index + t[0].length);
+    }
+    s = trimEdges(s).replace(/^(?:(?:NO\.?|No\.?|TOP|第)\s{0,2})?\d{1,3}名?[\s.、]+/, "");
+    let before;
+    do {
+      before = s;
+      s = trimEdges(s).replace(/^(?:恭喜|好友)/, "").replace(/(?:已经|已)$/, "");
+    } while (s !== before);
+    return { name: s, at };
+  }
+
+  /** Trim whitespace and list punctuation from both ends (a loop: regex trims backtrack on long runs). */
+  function trimEdges(s) {
+    let a = 0;
+    let b = s.length;
+    while (a < b && NAME_EDGE.test(s[a])) a++;
+    while (b > a && NAME_EDGE.test(s[b - 1])) b--;
+    return s.slice(a, b);
+  }
+
+  function plausibleName(name) {
+    return name.length >= 1 && name.length <= MAX_NAME_CHARS && !/^[\d\s.:+-]+$/.test(name) &&
+      !NAME_REJECT_RE.test(name) && !RULES_HEADER_RE.test(name) && !HELPER_HEADER_RE.test(name);
+  }
+
+  const isFillerLine = (t) => TIME_ONLY_RE.test(t) || (t !== "" && t.replace(BADGE_RE, "").trim() === "");
+
+  /** Where the last name-like token of `s` starts (names in an inline list are space-separated). */
+  function lastTokenStart(s) {
+    let i = s.length;
+    while (i > 0 && NAME_SEPARATOR.test(s[i - 1])) i--;
+    while (i > 0 && !NAME_SEPARATOR.test(s[i - 1])) i--;
+    return i;
+  }
+
+  const checkRow = (row) => (Number.isFinite(row.value) && (row.unit !== "%" || row.value <= 100) ? row : null);
+
+  /**
+   * Helper rows on one line: {pre, value, unit, rest, guessName}. Usually one ("小明 帮你砍了 ¥0.03
+   * 14:03"); several when the list is inline, each row's name then being the last token before its
+   * verb. Inside a helper section a verb-less "[rank] name ¥0.03 [time]" or bare "¥0.03" also counts.
+   */
+  function matchRows(t, inSection) {
+    const hits = [];
+    const re = new RegExp(HELPER_VERB_SRC, "g");
+    let m;
+    while ((m = re.exec(t)) !== null) {
+      const unit = m.groups.unit || "";
+      const end = m.index + m[0].length;
+      if (!unit && NOT_MONEY_AFTER.test(t.slice(end))) continue;
+      hits.push({ start: m.index, end, verb: m.groups.verb, value: parseFloat(m.groups.num), unit });
+    }
+    if (!hits.length) {
+      m = inSection ? SECTION_ROW_RE.exec(t) : null;
+      if (!m) return [];
+      const g = m.groups;
+      const rest = g.rest.trim();
+      if (/[\d.]$/.test(g.pre) || (rest && !TIME_ONLY_RE.test(rest))) return [];
+      return [checkRow({ pre: g.pre, value: parseFloat(g.a || g.b), unit: g.ua || g.ub || "", rest })]
+        .filter(Boolean);
+    }
+    const rows = [];
+    hits.forEach((h, k) => {
+      let pre = t.slice(k ? hits[k - 1].end : 0, h.start);
+      if (k) pre = pre.slice(lastTokenStart(pre));
+      const tail = k + 1 < hits.length ? t.slice(h.end, hits[k + 1].start) : t.slice(h.end);
+      const rest = k + 1 < hits.length ? tail.slice(0, lastTokenStart(tail)) : tail;
+      // "你已砍了¥98.76", "共砍掉¥5": the owner's own total, not a friend's assist.
+      if (BARE_VERB_RE.test(h.verb) && NOT_A_HELPER_BEFORE_BARE_VERB.test(pre.trim())) return;
+      const row = checkRow({ pre, value: h.value, unit: h.unit, rest, guessName: k === 0 });
+      if (row) rows.push(row);
+    });
+    return rows;
+  }
+
+  /**
+   * Helper rows, in page order. A row is either one line ("小明 帮你砍了 ¥0.03 14:03") or a name line
+   * followed by an action/amount line; bare amount lines ("¥0.03") count only inside a helper section.
+   */
+  function findHelpers(lines, excluded, inSection) {
+    const used = new Set();
+    const rows = [];
+    const lineText = (k) => (k >= 0 && k < lines.length && !excluded[k] && !used.has(k) ? lines[k].trimmed : null);
+    for (let i = 0; i < lines.length; i++) {
+      if (excluded[i] || used.has(i)) continue;
+      const found = matchRows(lines[i].trimmed, inSection.has(i));
+      for (const row of found) {
+        const named = nameRow(row, i, lineText, found.length === 1);
+        if (!named) continue;
+        named.nameLines.forEach((k) => used.add(k));
+        let at = named.at || (TIME_RE.exec(row.rest) || [""])[0].trim();
+        if (!at && found.length === 1) {
+          const below = lineText(i + 1);
+          if (below && TIME_ONLY_RE.test(below)) {
+            at = below;
+            used.add(i + 1);
+          }
+        }
+        used.add(i);
+        const helper = { name: named.name };
+        if (row.unit === "%") helper.percent = row.value;
+        else helper.amount = row.value;
+        if (at) helper.at = at.slice(0, 64);
+        rows.push({ helper, unit: unitName(row.unit === "%" ? "" : row.unit), inSection: inSection.has(i) });
+      }
+    }
+    return dropBannerDuplicates(rows);
+  }
+
+  /**
+   * The name of a helper row: from the text before its verb (falling back to the last token of that
+   * text), "好友" for an anonymous friend, or, when nothing precedes the verb, a line above (at most
+   * three up, skipping time-stamp or badge lines). Returns {name, at, nameLines} or null.
+   */
+  function nameRow(row, i, lineText, alone) {
+    const whole = cleanName(row.pre);
+    if (plausibleName(whole.name)) return { name: whole.name, at: whole.at, nameLines: [] };
+    if (row.guessName && whole.name) {
+      const last = cleanName(row.pre.slice(lastTokenStart(row.pre)));
+      if (plausibleName(last.name)) return { name: last.name, at: last.at, nameLines: [] };
+    }
+    if (row.pre.trim()) return /好友/.test(row.pre) && !whole.name ? { name: "好友", at: whole.at, nameLines: [] } : null;
+    if (!alone) return null;
+    let at = "";
+    const nameLines = [];
+    for (let k = i - 1; k >= i - 3; k--) {
+      const above = lineText(k);
+      if (!above) return null;
+      if (isFillerLine(above)) {
+        if (!at && TIME_ONLY_RE.test(above)) at = above;
+        nameLines.push(k);
+        continue;
+      }
+      const c = cleanName(above);
+      if (!plausibleName(c.name)) return null;
+      nameLines.push(k);
+      return { name: c.name, at: at || c.at, nameLines };
+    }
+    return null;
+  }
+
+  /** A toast/banner ("好友小明帮你砍了0.03元") repeating a row of the helper list is not a second assist. */
+  function dropBannerDuplicates(rows) {
+    const key = (h) => `${h.name}\u0000${h.amount}\u0000${h.percent}`;
+    const listed = new Set(rows.filter((r) => r.inSection).map((r) => key(r.helper)));
+    return rows.filter((r) => r.inSection || !listed.has(key(r.helper)));
+  }
+
+  // ---------------------------------------------------------------- assembly
+
+  function tidyRules(text) {
+    const lines = text.replace(ZERO_WIDTH_ALL, "").split(/\r\n|\r|\n|\u2028|\u2029/)
+      .map((l) => l.replace(/[\s\u3000]+/g, " ").trim())
+      .filter(Boolean);
+    return lines.join("\n").slice(0, MAX_RULES_CHARS).trim();
+  }
+
+  /** Read bargain facts from page text. Pure: no DOM, no globals; see docs/reader.md. */
+  function parseText(text) {
+    const norm = normalise(text);
+    const lines = splitLines(norm.text);
+    const excluded = lines.map(() => false);
+    const facts = {};
+    const raw = {};
+
+    const rules = findRules(lines);
+    if (rules) {
+      for (let k = rules.header; k < rules.end; k++) excluded[k] = true;
+      const rulesText = tidyRules(sourceSlice(norm, rules.bodyStart, rules.bodyEnd));
+      if (rulesText) facts.rules_text = rulesText;
+    }
+
+    const captions = findCaptionFigures(lines, excluded);
+    const scanChars = norm.text.split("");
+    const blank = (k) => {
+      for (let c = lines[k].start; c < lines[k].end; c++) scanChars[c] = BLANK;
+    };
+    lines.forEach((_, k) => {
+      if (excluded[k]) blank(k);
+    });
+    const captionLines = new Set(captions.consumed);
+    captionLines.forEach(blank);
+    const scan = scanChars.join("");
+
+    const candidates = [...captions.found, ...findInlineFigures(scan)].sort((a, b) => a.start - b.start);
+    const units = [];
+    for (const c of candidates) {
+      if (c.field in facts) continue;
+      facts[c.field] = c.value;
+      raw[c.field] = tidy(sourceSlice(norm, c.start, c.end)).slice(0, MAX_RAW_CHARS);
+      if (AMOUNT_FIELDS.includes(c.field)) units.push(c.unit);
+    }
+
+    const countdown = findCountdown(scan);
+    if (countdown) {
+      facts.countdown_seconds = countdown.value;
+      raw.countdown_seconds = tidy(sourceSlice(norm, countdown.start, countdown.end)).slice(0, MAX_RAW_CHARS);
+    }
+    const count = findHelperCount(scan);
+    if (count) {
+      facts.helper_count = count.value;
+      raw.helper_count = tidy(sourceSlice(norm, count.start, count.end)).slice(0, MAX_RAW_CHARS);
+    }
+
+    const helperExcluded = excluded.map((x, k) => x || captionLines.has(k));
+    const helperRows = findHelpers(lines, helperExcluded, findHelperSections(lines, helperExcluded));
+    if (helperRows.length) facts.helpers = helperRows.slice(0, MAX_HELPERS).map((r) => r.helper);
+    helperRows.forEach((r) => units.push(r.unit));
+
+    const unit = units.find((u) => u && u !== "元");
+    if (unit) facts.unit = unit;
+    if (Object.keys(raw).length) facts.raw = raw;
+    return orderKeys(facts);
+  }
+
+  const KEY_ORDER = [...SCALAR_FIELDS, "helpers", "rules_text", "unit", "raw"];
+  function orderKeys(facts) {
+    const out = {};
+    for (const k of KEY_ORDER) if (k in facts) out[k] = facts[k];
+    return out;
+  }
+
+  /**
+   * Read the facts of a rendered page: its layout-aware visible text (innerText puts line breaks
+   * between blocks), then the title for any scalar figure the body did not show.
+   */
+  function readFacts(doc = globalThis.document) {
+    if (!doc || !doc.body) return {};
+    const facts = parseText(doc.body.innerText || doc.body.textContent || "");
+    const title = typeof doc.title === "string" ? doc.title : "";
+    if (!title.trim()) return facts;
+    const fromTitle = parseText(title);
+    let tookAmount = false;
+    for (const key of SCALAR_FIELDS) {
+      if (key in facts || !(key in fromTitle)) continue;
+      facts[key] = fromTitle[key];
+      facts.raw = { ...(facts.raw || {}), [key]: fromTitle.raw[key] };
+      tookAmount = tookAmount || AMOUNT_FIELDS.includes(key);
+    }
+    if (tookAmount && fromTitle.unit && !facts.unit) facts.unit = fromTitle.unit;
+    return orderKeys(facts);
+  }
+
+  globalThis.BargainWitnessReader = { readFacts, parseText, VERSION };
+})();

@@ -1,0 +1,356 @@
+"""The page-text reader (extension/content/reader.js) in Debian's Chromium.
+
+Fixture pages are rendered in a real browser (mobile pages at 390x844, desktop at 1280x800), the
+reader is injected the way the extension injects it (a classic script), and readFacts(document) must
+equal tests/fixtures/pages/expected.json exactly, `raw` snippets included. parseText is then
+exercised on short strings: normalisation, each label, each decoy. See docs/reader.md.
+"""
+
+from __future__ import annotations
+
+import json
+from contextlib import ExitStack
+from pathlib import Path
+
+import pytest
+from jsonschema import Draft202012Validator
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+READER = ROOT / "extension" / "content" / "reader.js"
+PAGES = ROOT / "tests" / "fixtures" / "pages"
+EXPECTED = json.loads((PAGES / "expected.json").read_text(encoding="utf-8"))
+SCHEMA = json.loads((ROOT / "shared" / "schema.json").read_text(encoding="utf-8"))
+FACTS_VALIDATOR = Draft202012Validator({"$ref": "#/$defs/facts", "$defs": SCHEMA["$defs"]})
+CHROMIUM = "/usr/bin/chromium"
+
+MOBILE = {
+    "viewport": {"width": 390, "height": 844},
+    "is_mobile": True,
+    "has_touch": True,
+    "device_scale_factor": 3,
+}
+DESKTOP = {"viewport": {"width": 1280, "height": 800}}
+SCALARS = (
+    "cut_amount",
+    "remaining_amount",
+    "cut_percent",
+    "remaining_percent",
+    "target_price",
+    "countdown_seconds",
+    "helper_count",
+)
+
+
+@pytest.fixture(scope="module")
+def browser(request):
+    # Only one sync Playwright may run per process: reuse the suite's session driver when a
+    # conftest provides one, otherwise start our own for this module.
+    try:
+        shared = request.getfixturevalue("playwright")
+    except pytest.FixtureLookupError:
+        shared = None
+    with ExitStack() as stack:
+        driver = shared or stack.enter_context(sync_playwright())
+        b = driver.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def layout_pages(browser):
+    """One page per layout, reused: each test navigates it afresh (a new page costs ~1 s here)."""
+    contexts = {"mobile": browser.new_context(**MOBILE), "desktop": browser.new_context(**DESKTOP)}
+    yield {layout: ctx.new_page() for layout, ctx in contexts.items()}
+    for ctx in contexts.values():
+        ctx.close()
+
+
+@pytest.fixture(scope="module")
+def reader_page(browser):
+    """One blank page with the reader loaded, for parseText on strings."""
+    ctx = browser.new_context()
+    page = ctx.new_page()
+    page.set_content("<!doctype html><title></title><body></body>")
+    page.add_script_tag(path=str(READER))
+    yield page
+    ctx.close()
+
+
+def parse(page, text):
+    facts = page.evaluate("t => BargainWitnessReader.parseText(t)", text)
+    check_facts(facts)
+    return facts
+
+
+def check_facts(facts: dict) -> None:
+    """What every reader output must satisfy, whatever the page."""
+    errors = [e.message for e in FACTS_VALIDATOR.iter_errors(facts)]
+    assert not errors, errors
+    assert "deadline" not in facts
+    for key in ("countdown_seconds", "helper_count"):
+        if key in facts:
+            assert isinstance(facts[key], int), (key, facts[key])
+    assert facts.get("helpers", [None]) != [], "no empty helper list"
+    assert set(facts.get("raw", {})) == {k for k in SCALARS if k in facts}
+    assert None not in facts.values()
+
+
+def approx_tree(value):
+    """Expected JSON with every float wrapped in pytest.approx; ints and strings stay exact."""
+    if isinstance(value, dict):
+        return {k: approx_tree(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [approx_tree(v) for v in value]
+    if isinstance(value, float):
+        return pytest.approx(value, rel=1e-12)
+    return value
+
+
+def without_raw(facts: dict) -> dict:
+    return {k: v for k, v in facts.items() if k != "raw"}
+
+
+def open_fixture(layout_pages, name: str):
+    page = layout_pages["mobile" if name.startswith("mobile_") else "desktop"]
+    page.goto((PAGES / name).as_uri())
+    return page
+
+
+def read_html(page, html: str) -> dict:
+    page.set_content(html)
+    page.add_script_tag(path=str(READER))
+    facts = page.evaluate("() => BargainWitnessReader.readFacts(document)")
+    check_facts(facts)
+    return facts
+
+
+# ------------------------------------------------------------------ fixture pages
+
+
+def test_every_fixture_has_an_expectation():
+    pages = {p.name for p in PAGES.glob("*.html")}
+    assert pages == set(EXPECTED)
+    assert len(pages) >= 10
+    assert all(n.startswith(("mobile_", "desktop_")) for n in pages)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_fixture_page(layout_pages, name):
+    page = open_fixture(layout_pages, name)
+    page.add_script_tag(path=str(READER))
+    facts = page.evaluate("() => BargainWitnessReader.readFacts(document)")
+    check_facts(facts)
+    assert facts == approx_tree(EXPECTED[name])
+
+
+def test_injecting_twice_is_harmless(layout_pages):
+    page = open_fixture(layout_pages, "mobile_basic_yuan.html")
+    before = set(page.evaluate("() => Object.keys(globalThis)"))
+    page.add_script_tag(path=str(READER))
+    first = page.evaluate("() => BargainWitnessReader.readFacts(document)")
+    page.add_script_tag(path=str(READER))
+    second = page.evaluate("() => BargainWitnessReader.readFacts()")
+    after = set(page.evaluate("() => Object.keys(globalThis)"))
+    version = page.evaluate("() => BargainWitnessReader.VERSION")
+    assert first == second == EXPECTED["mobile_basic_yuan.html"]
+    assert after - before == {"BargainWitnessReader"}
+    assert isinstance(version, str) and version
+
+
+def test_title_fills_a_figure_the_body_lacks(layout_pages):
+    facts = read_html(
+        layout_pages["desktop"], "<title>还差¥0.52免费拿 已砍¥1</title><body><div>已砍 ¥98.76</div></body>"
+    )
+    assert facts == {
+        "cut_amount": 98.76,
+        "remaining_amount": 0.52,
+        "raw": {"cut_amount": "已砍 ¥98.76", "remaining_amount": "还差¥0.52"},
+    }
+
+
+def test_hidden_text_is_not_read(layout_pages):
+    facts = read_html(
+        layout_pages["desktop"],
+        '<body><div style="display:none">已砍 ¥1.00</div><div>还差 ¥0.52</div></body>',
+    )
+    assert without_raw(facts) == {"remaining_amount": 0.52}
+
+
+def test_read_facts_without_a_body(reader_page):
+    assert reader_page.evaluate("() => BargainWitnessReader.readFacts({})") == {}
+    assert reader_page.evaluate("() => BargainWitnessReader.parseText(null)") == {}
+    assert reader_page.evaluate("() => BargainWitnessReader.parseText(42)") == {}
+
+
+# ------------------------------------------------------------------ parseText on strings
+
+CASES = [
+    # normalisation
+    ("已砍￥９８．７６", {"cut_amount": 98.76}),
+    ("已砍 ¥1,299.00", {"cut_amount": 1299}),
+    ("已\u200b砍\u00a0¥98.76", {"cut_amount": 98.76}),
+    ("还差 0.1 ％", {"remaining_percent": 0.1}),
+    ("仅差０．１％", {"remaining_percent": 0.1}),
+    ("剩余１２：０３：０５", {"countdown_seconds": 43385}),
+    ("已砍\n¥\n98\n.76", {"cut_amount": 98.76}),
+    ("已砍 99.99 %", {"cut_percent": 99.99}),
+    ("已砍\r\n¥98.76", {"cut_amount": 98.76}),
+    # labels
+    ("已砍 ¥98.76", {"cut_amount": 98.76}),
+    ("已砍98.76元", {"cut_amount": 98.76}),
+    ("已砍99.9%", {"cut_percent": 99.9}),
+    ("已砍掉¥5.00", {"cut_amount": 5}),
+    ("累计砍掉 ¥12.30", {"cut_amount": 12.3}),
+    ("你已砍了¥98.76", {"cut_amount": 98.76}),
+    ("已砍 ¥98.76 · 还差 ¥0.52", {"cut_amount": 98.76, "remaining_amount": 0.52}),
+    ("还差 ¥0.52", {"remaining_amount": 0.52}),
+    ("还差0.52元就能免费拿", {"remaining_amount": 0.52}),
+    ("仅差0.1%", {"remaining_percent": 0.1}),
+    ("免费拿仅差0.9%", {"remaining_percent": 0.9}),
+    ("差0.1%就能免费拿", {"remaining_percent": 0.1}),
+    ("还需砍 ¥0.52", {"remaining_amount": 0.52}),
+    ("剩余金额 ¥0.52", {"remaining_amount": 0.52}),
+    ("砍价进度 99.9%", {"cut_percent": 99.9}),
+    ("已完成99.5%", {"cut_percent": 99.5}),
+    ("商品价值 ¥199", {"target_price": 199}),
+    ("已砍 980 金币 还差 20 金币", {"cut_amount": 980, "remaining_amount": 20, "unit": "金币"}),
+    ("还差 5 颗钻石", {"remaining_amount": 5, "unit": "钻石"}),
+    ("23:59:12 后结束", {"countdown_seconds": 86352}),
+    ("23:59:12.3后结束", {"countdown_seconds": 86352}),
+    ("剩余 12:03:05", {"countdown_seconds": 43385}),
+    ("距结束 23时59分12秒", {"countdown_seconds": 86352}),
+    ("剩 1天 02:03:04", {"countdown_seconds": 93784}),
+    ("倒计时\n00\n:\n05\n:\n00", {"countdown_seconds": 300}),
+    ("12小时后结束", {"countdown_seconds": 43200}),
+    ("已有 5 位好友帮忙砍价", {"helper_count": 5}),
+    ("共 12 人助力", {"helper_count": 12}),
+    ("12位好友已助力", {"helper_count": 12}),
+    ("助力好友（5）", {"helper_count": 5}),
+    ("助力人数：8", {"helper_count": 8}),
+    # stat boxes: label and value on lines of their own
+    ("¥98.76\n已砍\n¥0.52\n还差", {"cut_amount": 98.76, "remaining_amount": 0.52}),
+    ("¥199\n已砍\n¥98.76\n还差\n¥0.52", {"cut_amount": 98.76, "remaining_amount": 0.52}),
+    ("已砍(元)\n98.76", {"cut_amount": 98.76}),
+    ("已砍 98.76元（99.5%）", {"cut_amount": 98.76, "cut_percent": 99.5}),
+    ("已砍99.9%\n再砍0.1%就能免费拿", {"cut_percent": 99.9, "remaining_percent": 0.1}),
+    # helpers
+    ("小明 帮你砍了 ¥0.03", {"helpers": [{"name": "小明", "amount": 0.03}]}),
+    ("好友小明帮你砍了0.03元", {"helpers": [{"name": "小明", "amount": 0.03}]}),
+    ("小明 砍掉0.52元 14:03", {"helpers": [{"name": "小明", "amount": 0.52, "at": "14:03"}]}),
+    ("小明\n帮你砍了¥0.03\n14:05", {"helpers": [{"name": "小明", "amount": 0.03, "at": "14:05"}]}),
+    ("小明\n14:05\n帮你砍了¥0.03", {"helpers": [{"name": "小明", "amount": 0.03, "at": "14:05"}]}),
+    ("好友帮你砍了0.03元", {"helpers": [{"name": "好友", "amount": 0.03}]}),
+    ("小明 助力 +0.5%", {"helpers": [{"name": "小明", "percent": 0.5}]}),
+    (
+        "砍价记录\n小明\n¥0.03\n阿花 手气最佳\n¥1.20",
+        {"helpers": [{"name": "小明", "amount": 0.03}, {"name": "阿花", "amount": 1.2}]},
+    ),
+    (
+        "好友小明帮你砍了0.03元\n砍价记录\n小明\n¥0.03\n刚刚",
+        {"helpers": [{"name": "小明", "amount": 0.03, "at": "刚刚"}]},
+    ),
+    (
+        "助力记录\n1\t小明\t¥0.03\t11-20 14:03",
+        {"helpers": [{"name": "小明", "amount": 0.03, "at": "11-20 14:03"}]},
+    ),
+    (
+        "已有2位好友帮你砍价 小明帮你砍了¥0.03 14:03 阿花帮你砍了¥0.02 14:05",
+        {
+            "helper_count": 2,
+            "helpers": [
+                {"name": "小明", "amount": 0.03, "at": "14:03"},
+                {"name": "阿花", "amount": 0.02, "at": "14:05"},
+            ],
+        },
+    ),
+    ("恭喜！好友小明帮你砍了0.03元", {"helpers": [{"name": "小明", "amount": 0.03}]}),
+    ("【好友小明】帮你砍了¥0.03", {"helpers": [{"name": "小明", "amount": 0.03}]}),
+    ("用户138****1234 帮你砍了¥0.01", {"helpers": [{"name": "用户138****1234", "amount": 0.01}]}),
+    ("砍价记录\n小明\n¥0.03\n保温杯 已售1万件\n¥29.9", {"helpers": [{"name": "小明", "amount": 0.03}]}),
+    # rules are kept as text and never read for figures
+    (
+        "活动规则\n1. 已砍99%以上时还差0.1%\n2. 23:59:12 后结束",
+        {"rules_text": "1. 已砍99%以上时还差0.1%\n2. 23:59:12 后结束"},
+    ),
+    ("活动规则：每位好友最多帮你砍10元，共需3人助力", {"rules_text": "每位好友最多帮你砍10元，共需3人助力"}),
+    ("规则\n已砍¥98.76", {"cut_amount": 98.76}),
+    ("活动规则\n1. 每人一次\n我知道了\n已砍¥1.00", {"rules_text": "1. 每人一次", "cut_amount": 1}),
+    # decoys
+    ("原价 ¥199", {}),
+    ("拼单价 ¥59.9 单买价 ¥69 市场价 ¥99", {}),
+    ("2026-11-20 11月20日", {}),
+    ("iPhone 15 Pro 256GB", {}),
+    ("烟台苹果 3 斤装 500ml", {}),
+    ("砍到0元免费拿", {}),
+    ("已砍到0元", {}),
+    ("进度领先99.99%的用户", {}),
+    ("预计再邀请2人直接免费拿", {}),
+    ("再邀请3位好友助力即可免费拿", {}),
+    ("已有1000万人免费拿到", {}),
+    ("已拼10万+件", {}),
+    ("砍价进度第一 手气最佳", {}),
+    ("还差2人", {}),
+    ("剩余 2 次机会", {}),
+    ("还剩3件", {}),
+    ("已砍 3 刀", {}),
+    ("已砍120%", {}),
+    ("活动将于2026-11-21 23:59:59后结束", {}),
+    ("小明 14:03", {}),
+    ("每位好友最多帮你砍10元", {}),
+    ("你帮小明砍了¥0.05", {}),
+    ("剩余助力人数 3", {}),
+    ("还差0.52元 分享给好友", {"remaining_amount": 0.52}),
+    ("", {}),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES, ids=[c[0][:24] or "empty" for c in CASES])
+def test_parse_text(reader_page, text, expected):
+    assert without_raw(parse(reader_page, text)) == approx_tree(expected)
+
+
+RAW_CASES = [
+    ("已砍９９．９％", "cut_percent", "已砍９９．９％"),
+    ("已砍\n¥\n98\n.76", "cut_amount", "已砍 ¥98.76"),
+    ("23\n:\n59\n:\n12\n后结束", "countdown_seconds", "23:59:12 后结束"),
+    ("已\u200b砍\u00a0¥98.76", "cut_amount", "已砍 ¥98.76"),
+    ("免费拿仅差0.9%，快邀请好友", "remaining_percent", "仅差0.9%"),
+]
+
+
+@pytest.mark.parametrize(("text", "field", "raw"), RAW_CASES)
+def test_raw_quotes_the_page(reader_page, text, field, raw):
+    assert parse(reader_page, text)["raw"][field] == raw
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1" * 100_000 + " 后结束 " + "1:" * 50_000,
+        "已砍" + " " * 100_000 + "剩余" + "\n " * 50_000 + "帮你砍了",
+        "砍价记录\n" + "阿" * 100_000 + " ¥",
+        "小明 帮你砍了 " + "x" * 200_000,
+    ],
+    ids=["digits", "spaces", "long-name", "long-line"],
+)
+def test_pathological_text_stays_fast(reader_page, text):
+    """No pattern may backtrack quadratically (the first two once took ~26 s each)."""
+    ms = reader_page.evaluate(
+        "t => { const s = performance.now(); BargainWitnessReader.parseText(t);"
+        " return performance.now() - s; }",
+        text,
+    )
+    assert ms < 3000
+
+
+def test_rules_text_is_capped(reader_page):
+    facts = parse(reader_page, "活动规则\n1. " + "规则很长" * 6000)
+    assert len(facts["rules_text"]) == 20000
+
+
+def test_helpers_are_capped(reader_page):
+    text = "\n".join(f"小明{i} 帮你砍了 ¥0.01" for i in range(1005))
+    helpers = parse(reader_page, text)["helpers"]
+    assert len(helpers) == 1000
+    assert helpers[-1] == {"name": "小明999", "amount": 0.01}
