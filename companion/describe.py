@@ -16,11 +16,13 @@ def fmt_time(t: datetime) -> str:
 
 
 def fmt_span(a: datetime, b: datetime) -> str:
-    """'2026-11-20 14:03 至 14:47' (date once when both are on the same day), or one time."""
-    if a == b or fmt_time(a) == fmt_time(b):
+    """'2026-11-20 14:03 至 14:47' (date once when on the same day); seconds when within one minute."""
+    b = b.astimezone(a.tzinfo)
+    if a == b:
         return fmt_time(a)
-    b_local = b.astimezone(a.tzinfo)
-    end = b_local.strftime("%H:%M") if b_local.date() == a.date() else fmt_time(b_local)
+    if fmt_time(a) == fmt_time(b):
+        return f"{a.strftime('%Y-%m-%d %H:%M:%S')} 至 {b.strftime('%H:%M:%S')}"
+    end = b.strftime("%H:%M") if b.date() == a.date() else fmt_time(b)
     return f"{fmt_time(a)} 至 {end}"
 
 

@@ -22,6 +22,17 @@ async function updateBadge(result) {
   }
 }
 
+/** Per-tab warning: the campaign on this tab has a critical finding (DESIGN §5). */
+async function updateTabBadge(tabId, result) {
+  const critical = (result && result.ok && result.findings ? result.findings : []).filter((f) => f.severity === "critical");
+  // No critical finding: leave the tab alone so the global badge (queued captures) shows through;
+  // Chromium clears tab-specific badges on navigation by itself.
+  if (critical.length === 0) return;
+  await chrome.action.setBadgeBackgroundColor({ tabId, color: "#cf222e" });
+  await chrome.action.setBadgeText({ tabId, text: "!" });
+  await chrome.action.setTitle({ tabId, title: `砍价存证：发现 ${critical.length} 项严重异常：${critical[0].summary_zh}` });
+}
+
 async function captureAndReport(tab) {
   let result;
   try {
@@ -31,6 +42,7 @@ async function captureAndReport(tab) {
   }
   await chrome.storage.session?.set({ lastResult: result }).catch(() => {});
   await updateBadge(result);
+  if (result.ok) await updateTabBadge(tab.id, result);
   return result;
 }
 

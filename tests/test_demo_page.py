@@ -59,15 +59,15 @@ def base_url():
 
 
 @pytest.fixture(scope="module")
-def browser():
+def browser(playwright):
+    """One Playwright driver per test process (conftest's session fixture), one browser here."""
     if not Path(CHROMIUM).exists():
         pytest.skip("Chromium not installed")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
-        try:
-            yield b
-        finally:
-            b.close()
+    b = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
+    try:
+        yield b
+    finally:
+        b.close()
 
 
 @pytest.fixture
@@ -185,7 +185,7 @@ def test_initial_figures(page, base_url):
         "活动规则",
         "24小时内",
         "1次",
-        "异常模式：永远差0.1%",
+        "异常模式：永远差一点",
         "重置演示",
     ):
         assert decoy in body, decoy
@@ -245,7 +245,7 @@ def test_normal_mode_finishes_at_100_percent(page):
 
 
 def test_anomaly_mode_stalls_at_99_9_percent(page):
-    page.get_by_label("异常模式：永远差0.1%").check()
+    page.get_by_label("异常模式：永远差一点").check()
     clicks = invite_until(page, lambda: page.locator("#cut-percent").inner_text() == "已砍 99.9%")
     stalled = figures(page)
     stalled_cut = amount_fen(page, "cut")
@@ -275,7 +275,7 @@ def test_anomaly_mode_stalls_at_99_9_percent(page):
 
 
 def test_reload_keeps_state(page):
-    page.get_by_label("异常模式：永远差0.1%").check()
+    page.get_by_label("异常模式：永远差一点").check()
     for _ in range(3):
         invite(page)
     before, url = figures(page), page.url
@@ -283,7 +283,7 @@ def test_reload_keeps_state(page):
     expect(page.locator("#helper-count")).to_have_text("已有 3 位好友帮你砍价")
     assert figures(page) == before
     assert page.url == url
-    expect(page.get_by_label("异常模式：永远差0.1%")).to_be_checked()
+    expect(page.get_by_label("异常模式：永远差一点")).to_be_checked()
     # Opening the bare /demo/ again returns to the same campaign.
     page.goto(url.split("?", 1)[0])
     expect(page.locator("#helper-count")).to_have_text("已有 3 位好友帮你砍价")

@@ -130,3 +130,64 @@ def test_unconfigured_extension_says_how_to_pair(browser, pages):
 
 def test_options_page_rejects_non_local_url(browser):
     assert "本机" in browser.pair("https://evil.example", "x")
+
+
+def test_popup_shows_stall_after_a_few_clicks(browser, companion, pages):
+    """Progress stuck at 99.9 % while friends keep helping: the popup names the stall (#3)."""
+    assert "连接成功" in browser.pair(companion.url, companion.token)
+    page = browser.ctx.new_page()
+    page.goto(f"{pages}/stall.html?activity_id=stuck1")
+    popup = browser.click_toolbar_button(page)
+    assert popup["state"] == "ok" and "发现的异常" not in popup["text"]
+    for _ in range(3):
+        page.evaluate("addHelper(); addHelper()")
+        popup = browser.click_toolbar_button(page)
+        assert popup["state"] == "ok", popup
+    assert "发现的异常" in popup["text"]
+    assert "新增 6 位好友助力" in popup["text"] and "99.9%" in popup["text"]
+    assert "【严重】" in popup["text"]  # 6 assists with no visible progress is critical
+
+    [campaign] = api(companion, "/api/v1/campaigns")["campaigns"]
+    findings = api(companion, f"/api/v1/campaigns/{campaign['id']}/findings")["findings"]
+    stall = next(f for f in findings if f["type"] == "stall")
+    captures = api(companion, f"/api/v1/campaigns/{campaign['id']}")["captures"]
+    assert stall["before_capture_id"] == captures[0]["id"]
+    assert stall["after_capture_id"] == captures[-1]["id"]
+
+    badge = browser.sw.evaluate(
+        "url => chrome.tabs.query({}).then(ts => ts.find(t => t.url === url))"
+        ".then(t => chrome.action.getBadgeText({tabId: t.id}))",
+        page.url,
+    )
+    assert badge == "!"
+
+
+def test_demo_page_capture_matches_what_the_page_shows(browser, companion):
+    """The README's newcomer flow: the companion's own demo page, a few invites, one click."""
+    assert "连接成功" in browser.pair(companion.url, companion.token)
+    page = browser.ctx.new_page()
+    page.goto(f"{companion.url}/demo/#seed=7&mode=normal")
+    for _ in range(4):
+        page.click("#invite-btn")
+    page.wait_for_selector("#helper-list > li:nth-child(4)")
+    shown = {
+        "cut": page.inner_text("#cut-amount"),
+        "left": page.inner_text("#remain-amount"),
+        "percent": page.inner_text("#cut-percent"),
+        "count": page.inner_text("#helper-count"),
+    }
+    popup = browser.click_toolbar_button(page)
+    assert popup["state"] == "ok", popup
+
+    [campaign] = api(companion, "/api/v1/campaigns")["campaigns"]
+    assert "activity_id=demo" in campaign["identity"]
+    [reading] = api(companion, f"/api/v1/campaigns/{campaign['id']}")["readings"]
+    assert f"{reading['cut_amount']:.2f}" in shown["cut"]
+    assert f"{reading['remaining_amount']:.2f}" in shown["left"]
+    assert f"{reading['cut_percent']}%" in shown["percent"]
+    assert str(reading["helper_count"]) in shown["count"] and reading["helper_count"] == 4
+    assert round(reading["cut_amount"] + reading["remaining_amount"], 2) == 99.00
+    assert len(reading["helpers"]) == 4 and all(h["amount"] > 0 for h in reading["helpers"])
+    assert reading["countdown_seconds"] > 86000
+    assert "活动规则" not in reading["rules_text"][:0] and "24小时" in reading["rules_text"]
+    assert "异常模式" not in reading["rules_text"]  # the demo's own control panel is not a rule

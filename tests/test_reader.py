@@ -354,3 +354,29 @@ def test_helpers_are_capped(reader_page):
     helpers = parse(reader_page, text)["helpers"]
     assert len(helpers) == 1000
     assert helpers[-1] == {"name": "小明999", "amount": 0.01}
+
+
+RULES_THEN_PANEL = "已砍99.1%\n活动规则\n1. 活动24小时内有效。\n参与方式\n2. 每位好友可助力1次。\n演示控制台\n异常模式：永远差0.1%"
+
+
+def test_rules_end_at_the_next_page_heading_of_their_level(reader_page):
+    headings = [
+        {"text": "活动规则", "level": 2},
+        {"text": "参与方式", "level": 3},
+        {"text": "演示控制台", "level": 2},
+    ]
+    facts = reader_page.evaluate(
+        "([t, h]) => BargainWitnessReader.parseText(t, {headings: h})", [RULES_THEN_PANEL, headings]
+    )
+    assert "每位好友可助力1次" in facts["rules_text"]  # a sub-heading inside the rules does not cut them
+    assert "异常模式" not in facts["rules_text"]
+
+
+def test_headings_come_from_the_dom(reader_page):
+    html = "".join(
+        f"<h2>{line}</h2>" if line in ("活动规则", "演示控制台") else f"<p>{line}</p>"
+        for line in RULES_THEN_PANEL.split("\n")
+    )
+    reader_page.set_content(f"<body>{html}</body>")
+    facts = reader_page.evaluate("() => BargainWitnessReader.readFacts(document)")
+    assert "异常模式" not in facts["rules_text"] and "24小时" in facts["rules_text"]

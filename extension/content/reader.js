@@ -218,7 +218,7 @@
    * like rules (an enumerated line or rule-like prose), up to the next section boundary. A lone
    * "规则" link at the top is skipped because what follows it is not rule text.
    */
-  function findRules(lines) {
+  function findRules(lines, headings) {
     let found = null;
     for (let i = 0; i < lines.length; i++) {
       const m = RULES_HEADER_RE.exec(lines[i].trimmed);
@@ -227,8 +227,12 @@
       const first = inline || nextNonEmpty(lines, i + 1);
       // "活动规则：..." introduces its text explicitly; a bare header needs rule-like text below it.
       if (!inline && (!first || !looksLikeRule(first))) continue;
+      // A page heading of the same or a higher level than the rules' own heading also ends the
+      // section (sub-headings inside the rules do not).
+      const ownLevel = headings.get(lines[i].trimmed) || 9;
+      const endsAtHeading = (line) => (headings.get(line.trimmed) || 99) <= ownLevel;
       let end = i + 1;
-      while (end < lines.length && !isSectionBoundary(lines[end])) end++;
+      while (end < lines.length && !isSectionBoundary(lines[end]) && !endsAtHeading(lines[end])) end++;
       const bodyStart = inline ? lines[i].start + lines[i].text.indexOf(inline) : (lines[i + 1] || lines[i]).start;
       found = { header: i, end, bodyStart, bodyEnd: lines[end - 1].end };
     }
@@ -563,14 +567,24 @@
   }
 
   /** Read bargain facts from page text. Pure: no DOM, no globals; see docs/reader.md. */
-  function parseText(text) {
+  /** Heading texts (normalised like page lines) → level, so sections can end at the next heading. */
+  function headingLevels(headings) {
+    const levels = new Map();
+    for (const h of headings || []) {
+      const line = normalise(String(h.text || "")).text.split("\n").map((t) => t.trim()).find(Boolean);
+      if (line && !levels.has(line)) levels.set(line, h.level || 2);
+    }
+    return levels;
+  }
+
+  function parseText(text, options = {}) {
     const norm = normalise(text);
     const lines = splitLines(norm.text);
     const excluded = lines.map(() => false);
     const facts = {};
     const raw = {};
 
-    const rules = findRules(lines);
+    const rules = findRules(lines, headingLevels(options.headings));
     if (rules) {
       for (let k = rules.header; k < rules.end; k++) excluded[k] = true;
       const rulesText = tidyRules(sourceSlice(norm, rules.bodyStart, rules.bodyEnd));
@@ -633,7 +647,11 @@
    */
   function readFacts(doc = globalThis.document) {
     if (!doc || !doc.body) return {};
-    const facts = parseText(doc.body.innerText || doc.body.textContent || "");
+    const headings = Array.from(doc.body.querySelectorAll("h1,h2,h3,h4,h5,h6,[role=heading]"), (el) => ({
+      text: el.innerText || "",
+      level: /^H[1-6]$/.test(el.tagName) ? Number(el.tagName[1]) : Number(el.getAttribute("aria-level")) || 2,
+    }));
+    const facts = parseText(doc.body.innerText || doc.body.textContent || "", { headings });
     const title = typeof doc.title === "string" ? doc.title : "";
     if (!title.trim()) return facts;
     const fromTitle = parseText(title);
