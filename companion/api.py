@@ -50,7 +50,7 @@ def post_capture():
         schema,
         payload,
         max_pixels=current_app.config["MAX_IMAGE_PIXELS"],
-        analyse=current_app.extensions["bargain_witness"]["analyse"],
+        analyse=current_app.extensions["bargain_witness"]["analysis"].findings,
     )
     return jsonify(result.body), result.status
 
@@ -82,7 +82,7 @@ def campaign(campaign_id: str):
 
 
 def _findings(db, campaign_id: str):
-    return current_app.extensions["bargain_witness"]["analyse"](db, campaign_id)
+    return current_app.extensions["bargain_witness"]["analysis"].findings(db, campaign_id)
 
 
 @bp.get("/campaigns/<campaign_id>/findings")

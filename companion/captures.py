@@ -154,7 +154,7 @@ def ingest_capture(
             db["captures"].insert(row)
             db["readings"].insert(_reading(capture_id, campaign_id, payload["taken_at"], facts))
             db["campaigns"].update(campaign_id, {"updated_at": row["received_at"]})
-            findings = analyse(db, campaign_id) if analyse else []
+            findings = analyse(db, campaign_id, capture_id) if analyse else []
             body = {
                 "capture_id": capture_id,
                 "campaign_id": campaign_id,

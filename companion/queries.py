@@ -55,6 +55,11 @@ def campaign_readings(db: sqlite_utils.Database, campaign_id: str) -> list[dict[
     return [_decode_reading(r) for r in rows]
 
 
+def get_reading(db: sqlite_utils.Database, capture_id: str) -> dict[str, Any] | None:
+    rows = db.execute_returning_dicts("SELECT * FROM readings WHERE capture_id = ?", [capture_id])
+    return _decode_reading(rows[0]) if rows else None
+
+
 def latest_reading(db: sqlite_utils.Database, campaign_id: str) -> dict[str, Any] | None:
     rows = db.execute_returning_dicts(
         "SELECT * FROM readings WHERE campaign_id = ? ORDER BY taken_at DESC LIMIT 1", [campaign_id]

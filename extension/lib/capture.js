@@ -106,10 +106,8 @@ export async function flushOutbox() {
 
 export async function captureTab(tab) {
   const { message, readError } = await buildMessage(tab);
+  // Older queued captures go first, so the companion receives the campaign in page order.
+  const flushed = (await outbox.count()) > 0 ? await flushOutbox() : null;
   const result = await deliver(message);
-  if (result.ok) {
-    // The companion is reachable: take the chance to send anything left from before.
-    result.flushed = await flushOutbox();
-  }
-  return { ...result, capture_id: message.capture_id, taken_at: message.taken_at, facts: message.facts, readError };
+  return { ...result, flushed, capture_id: message.capture_id, taken_at: message.taken_at, facts: message.facts, readError };
 }

@@ -1,0 +1,286 @@
+"""The detector against labelled scenarios (tests/scenarios.py), per docs/detection.md and DESIGN §5."""
+
+from __future__ import annotations
+
+import copy
+import json
+import random
+import re
+from dataclasses import fields, replace
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jsonschema import Draft202012Validator
+from scenarios import FINDING_TYPES, SCENARIOS, Scenario
+
+from companion.detect import Thresholds, find_anomalies
+
+ROOT = Path(__file__).resolve().parent.parent
+_SCHEMA = json.loads((ROOT / "shared" / "schema.json").read_text(encoding="utf-8"))
+FINDING = Draft202012Validator({"$ref": "#/$defs/finding", "$defs": _SCHEMA["$defs"]})
+
+# Severities docs/detection.md allows per type.
+SEVERITIES = {
+    "regression": {"critical"},
+    "swallowed_assist": {"warning", "critical"},
+    "stall": {"warning", "critical"},
+    "asymptote": {"warning", "critical"},
+    "deadline_risk": {"info", "warning"},
+    "rule_change": {"warning"},
+    "deadline_change": {"info", "warning"},
+}
+# Types whose summary must carry a figure besides the times (progress, counts, amounts, ratios).
+FIGURE_TYPES = {"regression", "swallowed_assist", "stall", "asymptote", "deadline_risk"}
+TIME = re.compile(r"(?:\d{4}-\d{2}-\d{2}\s*)?\d{1,2}:\d{2}(?::\d{2})?")
+ZERO_CLAIM = re.compile(r"为\s*(?:0(?:\.0+)?(?![.\d])|零)|没有砍|未砍|砍了\s*0(?:\.0+)?\s*元")
+# Every column of the readings table (companion/migrations.py): stored readings carry them all.
+READING_KEYS = (
+    "cut_amount",
+    "remaining_amount",
+    "cut_percent",
+    "remaining_percent",
+    "target_price",
+    "countdown_seconds",
+    "deadline",
+    "helper_count",
+    "helpers",
+    "rules_text",
+    "unit",
+    "raw",
+)
+
+POSITIVE = [s for s in SCENARIOS if not s.healthy]
+HEALTHY = [s for s in SCENARIOS if s.healthy]
+
+
+def ids(scenarios: list[Scenario]) -> list[str]:
+    return [s.name for s in scenarios]
+
+
+def parse(ts: str) -> datetime:
+    return datetime.fromisoformat(ts.replace("Z", "+00:00"))
+
+
+def run(readings: list[dict[str, Any]], thresholds: Thresholds | None = None) -> list[dict[str, Any]]:
+    """Call the detector on a private copy and check it did not touch the caller's readings."""
+    given = copy.deepcopy(readings)
+    findings = find_anomalies(given, thresholds=thresholds)
+    assert given == readings, "find_anomalies must not modify its input"
+    assert isinstance(findings, list)
+    return findings
+
+
+def page_order(readings: list[dict[str, Any]]) -> list[str]:
+    return [r["capture_id"] for r in sorted(readings, key=lambda r: (parse(r["taken_at"]), r["capture_id"]))]
+
+
+def show(findings: list[dict[str, Any]]) -> str:
+    return json.dumps(
+        [
+            {k: f.get(k) for k in ("type", "severity", "before_capture_id", "after_capture_id", "summary_zh")}
+            for f in findings
+        ],
+        ensure_ascii=False,
+        indent=1,
+    )
+
+
+def span_matches(f: dict[str, Any], e: dict[str, Any], order: list[str]) -> bool:
+    before, after = f.get("before_capture_id"), f.get("after_capture_id")
+    if e["match"] == "covers":
+        if after not in order or order.index(after) < order.index(e["after_capture_id"]):
+            return False
+        return before is None or (
+            before in order and order.index(before) <= order.index(e["before_capture_id"])
+        )
+    allowed_before = (
+        e["before_capture_id"] if isinstance(e["before_capture_id"], set) else {e["before_capture_id"]}
+    )
+    return before in allowed_before and after == e["after_capture_id"]
+
+
+def times_match(f: dict[str, Any], readings: list[dict[str, Any]]) -> bool:
+    """started_at/ended_at, when given, are the taken_at of the before/after captures."""
+    taken = {r["capture_id"]: parse(r["taken_at"]) for r in readings}
+    for cid_key, ts_key in (("before_capture_id", "started_at"), ("after_capture_id", "ended_at")):
+        cid, ts = f.get(cid_key), f.get(ts_key)
+        if cid is not None and ts is not None and parse(ts) != taken[cid]:
+            return False
+    return True
+
+
+def key(f: dict[str, Any]) -> str:
+    return json.dumps(f, ensure_ascii=False, sort_keys=True)
+
+
+def check_well_formed(findings: list[dict[str, Any]], readings: list[dict[str, Any]]) -> None:
+    capture_ids = {r["capture_id"] for r in readings}
+    for f in findings:
+        errors = [e.message for e in FINDING.iter_errors(f)]
+        assert not errors, (errors, f)
+        assert f["severity"] in SEVERITIES[f["type"]], f
+        for k in ("before_capture_id", "after_capture_id"):
+            assert f.get(k) is None or f[k] in capture_ids, (k, f)
+        if f.get("started_at") and f.get("ended_at"):
+            assert parse(f["started_at"]) <= parse(f["ended_at"]), f
+        assert isinstance(f.get("data", {}), dict)
+        text = f["summary_zh"]
+        assert text.strip(), f
+        assert TIME.search(text), f"summary_zh has no time: {text}"
+        if f["type"] in FIGURE_TYPES:
+            assert re.search(r"\d", TIME.sub("", text)), f"summary_zh has no figure besides times: {text}"
+
+
+# ------------------------------------------------------------------------------------ the library itself
+
+
+def test_library_shape():
+    assert len(SCENARIOS) >= 32
+    assert len(HEALTHY) >= 12
+    for t in FINDING_TYPES:
+        n = sum(any(e["type"] == t for e in s.expect) for s in SCENARIOS)
+        assert n >= 2, f"fewer than 2 scenarios for {t}"
+    for s in SCENARIOS:
+        cids = [r["capture_id"] for r in s.readings]
+        assert len(cids) == len(set(cids)), s.name
+        for e in s.expect:
+            assert e["type"] in FINDING_TYPES
+            assert e["severity"] <= SEVERITIES[e["type"]], (s.name, e)
+
+
+# ----------------------------------------------------------------------------------------- the scenarios
+
+
+@pytest.mark.parametrize("sc", POSITIVE, ids=ids(POSITIVE))
+def test_expected_findings(sc: Scenario):
+    findings = run(sc.readings)
+    order = page_order(sc.readings)
+    for e in sc.expect:
+        same_type = [f for f in findings if f["type"] == e["type"]]
+        spans = [f for f in same_type if span_matches(f, e, order)]
+        assert spans, (
+            f"{sc.name}: no {e['type']} finding spanning {e['before_capture_id']} -> {e['after_capture_id']} "
+            f"({e['match']}); got:\n{show(findings)}"
+        )
+        good = [f for f in spans if f["severity"] in e["severity"]]
+        assert good, f"{sc.name}: {e['type']} severity should be {sorted(e['severity'])}; got:\n{show(spans)}"
+        timed = [f for f in good if times_match(f, sc.readings)]
+        assert timed, f"{sc.name}: started_at/ended_at are not the captures' taken_at:\n{good}"
+        if e["match"] == "exact":
+            f = timed[0]
+            assert parse(f["ended_at"]) == parse(e["ended_at"]), f
+            if e["started_at"] is not None and f.get("before_capture_id") is not None:
+                assert parse(f["started_at"]) == parse(e["started_at"]), f
+            # The sentence names the time of the evidence as the page's clock shows it (+08:00).
+            local = [parse(t).strftime("%H:%M") for t in (e["started_at"], e["ended_at"]) if t]
+            assert any(hm in f["summary_zh"] for hm in local), (local, f["summary_zh"])
+
+
+@pytest.mark.parametrize("sc", HEALTHY, ids=ids(HEALTHY))
+def test_healthy_campaign_accuses_nothing(sc: Scenario):
+    findings = run(sc.readings)
+    accusations = [f for f in findings if f["severity"] in ("warning", "critical")]
+    assert not accusations, f"{sc.name}: false accusation on a healthy campaign:\n{show(accusations)}"
+    if sc.quiet:
+        assert not findings, f"{sc.name}: docs/detection.md lists this as 'Not findings':\n{show(findings)}"
+
+
+@pytest.mark.parametrize("sc", SCENARIOS, ids=ids(SCENARIOS))
+def test_findings_well_formed(sc: Scenario):
+    findings = run(sc.readings)
+    check_well_formed(findings, sc.readings)
+    if sc.percent_only:
+        # Percent displays truncate: an unchanged display is never proof the cut was zero.
+        for f in findings:
+            assert not ZERO_CLAIM.search(f["summary_zh"]), f"claims a zero cut: {f['summary_zh']}"
+
+
+@pytest.mark.parametrize("sc", SCENARIOS, ids=ids(SCENARIOS))
+def test_deterministic_and_order_independent(sc: Scenario):
+    first = run(sc.readings)
+    assert run(sc.readings) == first, "same input, different output"
+    expected = sorted(map(key, first))
+    for seed in range(3):
+        shuffled = list(sc.readings)
+        random.Random(seed).shuffle(shuffled)
+        assert sorted(map(key, run(shuffled))) == expected, f"{sc.name}: findings depend on arrival order"
+    assert sorted(map(key, run(list(reversed(sc.readings))))) == expected
+
+
+def stored_shape(readings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Readings as the companion stores them: every column present (None when not read), campaign_id,
+    and ``deadline`` derived from taken_at + countdown_seconds (companion/captures.py)."""
+    out = []
+    for r in readings:
+        row = {"capture_id": r["capture_id"], "campaign_id": "camp-1", "taken_at": r["taken_at"]}
+        row.update({k: copy.deepcopy(r.get(k)) for k in READING_KEYS})
+        if row["countdown_seconds"] is not None and row["deadline"] is None:
+            t = parse(r["taken_at"]) + timedelta(seconds=row["countdown_seconds"])
+            row["deadline"] = t.isoformat(timespec="milliseconds")
+        out.append(row)
+    return out
+
+
+@pytest.mark.parametrize("sc", SCENARIOS, ids=ids(SCENARIOS))
+def test_stored_shape_gives_same_findings(sc: Scenario):
+    def claims(findings):
+        return sorted(
+            (f["type"], f["severity"], str(f.get("before_capture_id")), str(f.get("after_capture_id")))
+            for f in findings
+        )
+
+    stored = stored_shape(sc.readings)
+    findings = run(stored)
+    check_well_formed(findings, stored)
+    assert claims(findings) == claims(run(sc.readings))
+
+
+# ------------------------------------------------------------------------------------------- thresholds
+
+
+DOC_DEFAULTS = {
+    "stall_min_assists": 3,
+    "stall_long_span_hours": 6,
+    "stall_critical_assists": 6,
+    "asymptote_min_assists": 5,
+    "asymptote_min_ratio": 0.7,
+    "asymptote_implausible_assists": 30,
+    "rate_min_span_minutes": 30,
+    "deadline_risk_warning_hours": 6,
+    "deadline_tolerance_seconds": 120,
+}
+
+
+def by_name(name: str) -> Scenario:
+    return next(s for s in SCENARIOS if s.name == name)
+
+
+def test_threshold_defaults_are_the_documented_ones():
+    th = Thresholds()
+    names = {f.name for f in fields(th)}
+    for k, v in DOC_DEFAULTS.items():
+        assert k in names, k
+        assert getattr(th, k) == v, k
+    with pytest.raises(AttributeError):
+        th.stall_min_assists = 1  # frozen
+
+
+def test_thresholds_are_honoured():
+    five = by_name("stall_five_assists").readings  # +5 assists at 99.9 %
+    stalls = [f for f in run(five, replace(Thresholds(), stall_critical_assists=5)) if f["type"] == "stall"]
+    assert stalls and all(f["severity"] == "critical" for f in stalls)
+    assert not [f for f in run(five, replace(Thresholds(), stall_min_assists=6)) if f["type"] == "stall"]
+
+    moved = by_name("deadline_moved_earlier").readings  # the deadline moves 2 h
+    loose = replace(Thresholds(), deadline_tolerance_seconds=3 * 3600)
+    assert not [f for f in run(moved, loose) if f["type"] == "deadline_change"]
+
+    far = by_name("deadline_risk_info_far").readings  # 20 h left, cannot finish
+    risks = [
+        f
+        for f in run(far, replace(Thresholds(), deadline_risk_warning_hours=24))
+        if f["type"] == "deadline_risk"
+    ]
+    assert risks and all(f["severity"] == "warning" for f in risks)

@@ -1,0 +1,113 @@
+"""Firefox loads the same extension tree, and the page reader gives the same figures in Gecko.
+
+Driven over WebDriver BiDi (no geckodriver needed): firefox-esr --remote-debugging-port.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import shutil
+import subprocess
+import threading
+from pathlib import Path
+
+import pytest
+from browser import static_server
+from conftest import EXTENSION_DIR
+
+FIREFOX = shutil.which("firefox-esr") or shutil.which("firefox")
+pytestmark = [pytest.mark.browser, pytest.mark.skipif(not FIREFOX, reason="needs firefox-esr")]
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture
+def firefox(tmp_path):
+    """Headless Firefox on a free port; yields the BiDi WebSocket URL it announces."""
+    proc = subprocess.Popen(
+        [FIREFOX, "--headless", "--no-remote", "--profile", str(tmp_path), "--remote-debugging-port=0"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    found: list[str] = []
+    ready = threading.Event()
+
+    def pump():
+        for line in proc.stderr:
+            m = re.search(r"WebDriver BiDi listening on (ws://\S+)", line)
+            if m and not found:
+                found.append(m.group(1))
+                ready.set()
+        ready.set()
+
+    threading.Thread(target=pump, daemon=True).start()
+    ready.wait(60)
+    try:
+        if not found:
+            pytest.fail("Firefox did not announce its WebDriver BiDi address")
+        yield found[0].rstrip("/") + "/session"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
+        proc.stderr.close()
+
+
+class Bidi:
+    def __init__(self, ws):
+        self.ws = ws
+        self.next_id = 0
+
+    async def send(self, method: str, params: dict) -> dict:
+        self.next_id += 1
+        msg_id = self.next_id
+        await self.ws.send(json.dumps({"id": msg_id, "method": method, "params": params}))
+        while True:
+            reply = json.loads(await asyncio.wait_for(self.ws.recv(), 30))
+            if reply.get("id") == msg_id:
+                if reply.get("type") == "error":
+                    raise AssertionError(f"{method}: {reply.get('error')}: {reply.get('message')}")
+                return reply["result"]
+
+
+async def _run(url: str, page_url: str) -> tuple[dict, dict]:
+    import websockets
+
+    async with websockets.connect(url, max_size=None) as ws:
+        bidi = Bidi(ws)
+        await bidi.send("session.new", {"capabilities": {}})
+        installed = await bidi.send(
+            "webExtension.install", {"extensionData": {"type": "path", "path": str(EXTENSION_DIR)}}
+        )
+        tree = await bidi.send("browsingContext.getTree", {})
+        context = tree["contexts"][0]["context"]
+        await bidi.send("browsingContext.navigate", {"context": context, "url": page_url, "wait": "complete"})
+        reader = (EXTENSION_DIR / "content/reader.js").read_text(encoding="utf-8")
+        await bidi.send(
+            "script.evaluate", {"expression": reader, "target": {"context": context}, "awaitPromise": False}
+        )
+        result = await bidi.send(
+            "script.evaluate",
+            {
+                "expression": "JSON.stringify(BargainWitnessReader.readFacts(document))",
+                "target": {"context": context},
+                "awaitPromise": False,
+            },
+        )
+        await bidi.send("session.end", {})
+        return installed, json.loads(result["result"]["value"])
+
+
+def test_firefox_installs_extension_and_reads_the_page(firefox):
+    with static_server(FIXTURES / "e2e") as base:
+        installed, facts = asyncio.run(_run(firefox, f"{base}/bargain.html?goods_id=5"))
+    manifest = json.loads((EXTENSION_DIR / "manifest.json").read_text(encoding="utf-8"))
+    assert installed["extension"] == manifest["browser_specific_settings"]["gecko"]["id"]
+    assert facts["cut_amount"] == 98.76 and facts["remaining_amount"] == 0.52
+    assert facts["cut_percent"] == 99.4 and facts["helper_count"] == 3
+    assert [h["name"] for h in facts["helpers"]] == ["小明", "阿花", "老王"]
