@@ -15,6 +15,7 @@ import statistics
 import sys
 import tempfile
 import time
+import tracemalloc
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -67,6 +68,11 @@ def bench_pure(n: int = 100_000) -> None:
         f"find_anomalies({n:,} readings): median {statistics.median(times):.2f} s "
         f"(min {min(times):.2f}), {len(findings)} findings"
     )
+    tracemalloc.start()
+    find_anomalies(readings)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    print(f"  peak memory allocated by the fold: {peak / 2**20:.1f} MiB (the input readings excluded)")
 
 
 def _client(tmp: str, **config):

@@ -9,7 +9,7 @@ from flask import Flask
 
 from companion import analysis, api, dashboard, db, security
 from companion.errors import register_error_handlers
-from companion.paths import ensure_data_dir, read_or_create_token, resolve_data_dir
+from companion.paths import ensure_data_dir, load_user_config, read_or_create_token, resolve_data_dir
 from companion.schema import Schema
 from companion.storage import BlobStore
 
@@ -31,6 +31,9 @@ def create_app(test_config: dict[str, Any] | None = None, data_dir: str | Path |
         app.config.from_mapping(test_config)
     root = ensure_data_dir(resolve_data_dir(app.config.get("DATA_DIR") or data_dir))
     app.config["DATA_DIR"] = str(root)
+    user_config = load_user_config(root)
+    if "detect_thresholds" in user_config and "DETECT_THRESHOLDS" not in (test_config or {}):
+        app.config["DETECT_THRESHOLDS"] = user_config["detect_thresholds"]
     app.config.setdefault("DATABASE", str(root / "bargain-witness.sqlite3"))
     app.config.setdefault("API_TOKEN", read_or_create_token(root))
     app.json.ensure_ascii = False

@@ -64,6 +64,9 @@ def serve(
     except OSError as exc:
         click.echo(f"无法启动助手：{exc}（端口 {port} 是否已被占用？可用 --port 换一个）", err=True)
         sys.exit(1)
+    except ValueError as exc:  # ConfigError and bad thresholds: say what to fix, no traceback
+        click.echo(f"无法启动助手：{exc}", err=True)
+        sys.exit(2)
     url = f"http://127.0.0.1:{server.effective_port}/"
     click.echo(f"砍价存证助手 {__version__} 已启动：{url}")
     click.echo(f"  控制台 Dashboard: {url}")

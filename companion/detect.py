@@ -54,8 +54,15 @@ class Thresholds:
 
     @classmethod
     def from_mapping(cls, values: dict[str, Any] | None) -> Thresholds:
-        known = {k: v for k, v in (values or {}).items() if k in cls.__dataclass_fields__}
-        return replace(cls(), **known)
+        """Overrides by name; an unknown name or a non-number is refused (a typo must not pass silently)."""
+        values = values or {}
+        unknown = sorted(set(values) - set(cls.__dataclass_fields__))
+        if unknown:
+            raise ValueError(f"未知的检测阈值：{', '.join(unknown)}")
+        for key, value in values.items():
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+                raise ValueError(f"检测阈值 {key} 必须是非负数字，而不是 {value!r}")
+        return replace(cls(), **values)
 
 
 def _finding(

@@ -6,6 +6,7 @@ local users cannot read it, and reused afterwards so the paired extension keeps 
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -53,3 +54,21 @@ def read_or_create_token(data_dir: Path) -> str:
         fh.flush()
         os.fsync(fh.fileno())
     return token
+
+
+class ConfigError(ValueError):
+    """A user-editable config file is wrong; the message says what to fix, in Chinese."""
+
+
+def load_user_config(data_dir: Path) -> dict:
+    """``<data dir>/config.json``, optional: e.g. {"detect_thresholds": {"stall_min_assists": 4}}."""
+    path = data_dir / "config.json"
+    if not path.exists():
+        return {}
+    try:
+        config = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ConfigError(f"配置文件 {path} 不是有效的 JSON：{exc}") from None
+    if not isinstance(config, dict) or not isinstance(config.get("detect_thresholds", {}), dict):
+        raise ConfigError(f"配置文件 {path} 应为 JSON 对象，detect_thresholds 也应为对象。")
+    return config

@@ -69,3 +69,26 @@ def test_thresholds_are_configurable(tmp_path):
 def test_findings_of_unknown_campaign_is_404(client):
     resp = client.get("/api/v1/campaigns/nope/findings")
     assert resp.status_code == 404 and resp.get_json()["error"] == "campaign_not_found"
+
+
+def test_thresholds_from_the_data_dir_config_file(tmp_path):
+    (tmp_path / "config.json").write_text(
+        '{"detect_thresholds": {"stall_min_assists": 10, "stall_critical_assists": 20}}'
+    )
+    app = create_app(data_dir=tmp_path)
+    assert app.extensions["bargain_witness"]["thresholds"].stall_min_assists == 10
+
+
+def test_bad_config_stops_the_companion_with_a_chinese_message(tmp_path):
+    import subprocess
+    import sys
+
+    (tmp_path / "config.json").write_text('{"detect_thresholds": {"stall_min_asists": 4}}')
+    proc = subprocess.run(
+        [sys.executable, "-m", "companion", "serve", "--port", "0", "--data-dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 2
+    assert "未知的检测阈值：stall_min_asists" in proc.stderr and "Traceback" not in proc.stderr
