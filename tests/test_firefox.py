@@ -11,6 +11,7 @@ import re
 import shutil
 import subprocess
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -104,8 +105,10 @@ async def _run(url: str, page_url: str) -> tuple[dict, dict]:
 
 
 def test_firefox_installs_extension_and_reads_the_page(firefox):
-    with static_server(FIXTURES / "e2e") as base:
-        installed, facts = asyncio.run(_run(firefox, f"{base}/bargain.html?goods_id=5"))
+    # Its own thread and event loop: Playwright's sync driver may already run a loop in this one.
+    with static_server(FIXTURES / "e2e") as base, ThreadPoolExecutor(1) as pool:
+        run = _run(firefox, f"{base}/bargain.html?goods_id=5")
+        installed, facts = pool.submit(asyncio.run, run).result()
     manifest = json.loads((EXTENSION_DIR / "manifest.json").read_text(encoding="utf-8"))
     assert installed["extension"] == manifest["browser_specific_settings"]["gecko"]["id"]
     assert facts["cut_amount"] == 98.76 and facts["remaining_amount"] == 0.52
