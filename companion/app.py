@@ -7,8 +7,9 @@ from typing import Any
 
 from flask import Flask
 
-from companion import analysis, api, dashboard, db, security
+from companion import analysis, api, complaints_api, dashboard, db, security
 from companion.errors import register_error_handlers
+from companion.followup import Calendar
 from companion.paths import ensure_data_dir, load_user_config, read_or_create_token, resolve_data_dir
 from companion.schema import Schema
 from companion.storage import BlobStore
@@ -41,11 +42,15 @@ def create_app(test_config: dict[str, Any] | None = None, data_dir: str | Path |
     app.extensions["bargain_witness"] = {
         "schema": Schema(),
         "blobs": BlobStore(root / "blobs"),
+        "calendar": Calendar.from_lists(
+            user_config.get("holidays", []), user_config.get("extra_workdays", [])
+        ),
     }
     db.init_app(app)
     analysis.init_app(app)
     security.init_app(app)
     register_error_handlers(app)
     app.register_blueprint(api.bp)
+    app.register_blueprint(complaints_api.bp)
     app.register_blueprint(dashboard.bp)
     return app

@@ -89,3 +89,29 @@ def m001_initial(db: Database) -> None:
         "CREATE TRIGGER captures_no_delete BEFORE DELETE ON captures "
         "BEGIN SELECT RAISE(ABORT, 'captures are append-only'); END"
     )
+
+
+@migrations()
+def m002_complaints(db: Database) -> None:
+    """The user's edits of complaint drafts, and the complaints they filed (for follow-up)."""
+    db["complaint_edits"].create(
+        {"campaign_id": str, "channel": str, "fields_json": str, "demands_json": str, "updated_at": str},
+        pk=("campaign_id", "channel"),
+        foreign_keys=[("campaign_id", "campaigns", "id")],
+    )
+    db["filings"].create(
+        {
+            "id": int,
+            "campaign_id": str,
+            "channel": str,
+            "sent_on": str,
+            "ticket": str,
+            "note": str,
+            "answered_on": str,
+            "created_at": str,
+        },
+        pk="id",
+        foreign_keys=[("campaign_id", "campaigns", "id")],
+        not_null={"campaign_id", "channel", "sent_on"},
+    )
+    db["filings"].create_index(["campaign_id"])

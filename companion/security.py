@@ -59,6 +59,9 @@ def check_token() -> None:
 
 
 def check_json_write() -> None:
+    """Bodies must be JSON; a DELETE without a body is fine (forms cannot send DELETE at all)."""
+    if request.method == "DELETE" and not request.content_length and not request.mimetype:
+        return
     if request.mimetype != "application/json":
         raise ApiError(415, "unsupported_media_type", "写入请求必须是 application/json。")
 
