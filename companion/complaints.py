@@ -2,8 +2,8 @@
 
 Style rules every draft keeps: times and figures, no emotional words, a clear and reasonable demand,
 the legal basis (paraphrased), and the evidence files with their SHA-256. Pinduoduo's only number
-shown is the one in the pinduoduo.com footer (021-53395288); 95188 is Alipay's and the seeds'
-"400" number comes from a content farm, so neither ever appears here.
+shown is the one in the pinduoduo.com footer (021-53395288); the seeds' other two numbers are
+Alipay's hotline and a content farm's invention (DESIGN §6), so neither ever appears here.
 """
 
 from __future__ import annotations
