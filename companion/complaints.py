@@ -131,12 +131,14 @@ def case_facts(
 def facts_paragraph(f: CaseFacts) -> str:
     when = fmt_span(f.first_at, f.last_at) if f.first_at and f.last_at else "（时间待补充）"
     lines = [
-        f"本人参与拼多多「{f.title}」砍价免费拿活动"
+        f"本人参与拼多多砍价活动「{f.title}」"
         + (f"（活动编号：{f.activity_id}）" if f.activity_id else "")
         + f"。{when} 期间，本人对活动页面截图存证 {f.captures} 次。"
     ]
-    if f.first_display and f.last_display:
-        lines.append(f"页面显示的砍价进度由{f.first_display}变为{f.last_display}。")
+    if f.first_display and f.first_display == f.last_display and f.captures > 1:
+        lines.append(f"各次截图中页面显示的{f.first_display}始终未变。")
+    elif f.first_display and f.last_display:
+        lines.append(f"首次截图时页面显示{f.first_display}，最近一次截图时页面显示{f.last_display}。")
     if f.helpers_first is not None and f.helpers_last is not None and f.helpers_last != f.helpers_first:
         lines.append(f"同期页面显示的助力好友人数由 {f.helpers_first} 人增至 {f.helpers_last} 人。")
     return "".join(lines)
@@ -199,7 +201,7 @@ def build_fields(channel: str, f: CaseFacts, demands: list[str]) -> list[dict[st
     if channel == "pdd_chat":
         top = "；".join(x["summary_zh"].rstrip("。") for x in f.findings[:2])
         msg = (
-            f"您好，我参与的「{f.title}」砍价活动"
+            f"您好，我参与的砍价活动「{f.title}」"
             + (f"（活动编号 {f.activity_id}）" if f.activity_id else "")
             + (f"出现以下情况：{top}。" if top else "需要核实进度。")
             + f"我已保存 {f.captures} 张带时间的截图（可提供 SHA-256 校验值）。请："
