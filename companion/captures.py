@@ -89,9 +89,12 @@ def validate_payload(schema: Schema, payload: Any) -> None:
         status = 400 if any(k not in payload for k in ("capture_id", "taken_at", "image", "page")) else 422
         raise ApiError(status, "schema_violation", f"请求内容不符合 shared/schema.json：{problem}")
     try:
-        parse_rfc3339(payload["taken_at"])
+        taken = parse_rfc3339(payload["taken_at"])
     except ValueError:
         raise ApiError(422, "invalid_time", "taken_at 必须是带时区偏移的 RFC 3339 时间。") from None
+    # No real capture is from outside this range, and the deadline arithmetic must not overflow.
+    if not 2000 <= taken.year <= 2099:
+        raise ApiError(422, "invalid_time", f"taken_at 的年份 {taken.year} 不合理，请检查电脑的日期设置。")
 
 
 def ingest_capture(

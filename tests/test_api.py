@@ -207,6 +207,14 @@ def test_422_for_schema_violations(app, client, mutate):
     assert count(app, "captures") == 0
 
 
+@pytest.mark.parametrize("taken_at", ["9999-12-31T00:00:00+00:00", "0001-01-01T00:00:00+14:00"])
+def test_422_for_impossible_capture_times(app, client, taken_at):
+    body = capture_payload(facts={"countdown_seconds": 86400 * 3})
+    body["taken_at"] = taken_at
+    assert_error(post(client, body), 422, "invalid_time")
+    assert count(app, "captures") == 0
+
+
 def test_422_for_bad_base64(app, client):
     body = capture_payload()
     body["image"]["data_base64"] = "@@@not base64@@@"
