@@ -108,6 +108,12 @@ def regression_between(a: Point, b: Point) -> list[dict[str, Any]]:
         and b.remaining_percent - a.remaining_percent >= step - EPS
     ):
         drops["remaining_percent"] = (a.remaining_percent, b.remaining_percent)
+    if not drops and not (a.figures.keys() & b.figures.keys()):
+        # Different figures on each side (a percent, then amounts): compare the progress they imply,
+        # allowing a full display step of each.
+        pa, pb = a.progress, b.progress
+        if pa is not None and pb is not None and pa - pb > (a.resolution or 0) + (b.resolution or 0) + EPS:
+            drops["progress"] = (round(pa, 6), round(pb, 6))
     if not drops:
         return []
     summary = (
@@ -182,8 +188,9 @@ def deadline_change_between(a: Point, b: Point, th: Thresholds) -> list[dict[str
     tz = a.t.tzinfo
     minutes = abs(delta) / 60
     amount = f"{minutes / 60:.1f} 小时" if minutes >= 90 else f"{minutes:.0f} 分钟"
+    source = "页面显示" if a.deadline_stated and b.deadline_stated else "按页面倒计时推算"
     summary = (
-        f"{fmt_span(a.t, b.t)} 期间，按页面倒计时推算的截止时间从 {fmt_time(a.deadline.astimezone(tz))} "
+        f"{fmt_span(a.t, b.t)} 期间，{source}的截止时间从 {fmt_time(a.deadline.astimezone(tz))} "
         f"变为 {fmt_time(b.deadline.astimezone(tz))}，{'提前' if earlier else '推后'}了 {amount}。"
     )
     data = {
@@ -371,8 +378,11 @@ class Stage:
     def _track(self, p: Point) -> None:
         self.finished = self.finished or p.finished
         share = remaining_share(p)
-        if share is not None and p.helpers_seen is not None and share[0] > 0:
-            self.by_n[p.helpers_seen] = (p, *share)  # the latest reading for each helper count
+        n = p.helpers_seen
+        if n is not None and self.by_n and n < max(self.by_n):
+            self.by_n = {}  # the count fell (a swallowed_assist): fit only the series after it
+        if share is not None and n is not None and share[0] > 0:
+            self.by_n[n] = (p, *share)  # the latest reading for each helper count
         if p.progress is not None:
             self.first_progress = self.first_progress or p
             self.last_progress = p

@@ -35,6 +35,7 @@ class Point:
     helper_count: int | None = None
     helpers: list[dict[str, Any]] | None = None
     deadline: datetime | None = None
+    deadline_stated: bool = False  # shown as a date on the page, not derived from a countdown
     rules: str | None = None
     rules_raw: str | None = None
     figures: dict[str, float] = field(default_factory=dict)
@@ -139,11 +140,14 @@ def to_point(reading: dict[str, Any]) -> Point | None:
     helpers = reading.get("helpers")
     if isinstance(helpers, list):
         p.helpers = [h for h in helpers if isinstance(h, dict) and isinstance(h.get("name"), str)]
-    deadline = _parse_time(reading.get("deadline"))
+    # A countdown wins over a stored deadline: the companion stores taken_at + countdown as the
+    # reading's deadline, and the sentence must say which one the page actually showed.
     countdown = reading.get("countdown_seconds")
-    if deadline is None and isinstance(countdown, int) and not isinstance(countdown, bool) and countdown >= 0:
-        deadline = t + timedelta(seconds=countdown)
-    p.deadline = deadline
+    if isinstance(countdown, int) and not isinstance(countdown, bool) and 0 <= countdown <= 10**8:
+        p.deadline = t + timedelta(seconds=countdown)
+    else:
+        p.deadline = _parse_time(reading.get("deadline"))
+        p.deadline_stated = p.deadline is not None
     p.rules_raw = reading.get("rules_text") if isinstance(reading.get("rules_text"), str) else None
     p.rules = _normalise_rules(p.rules_raw)
     p.figures = {

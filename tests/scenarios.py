@@ -464,6 +464,18 @@ scenario(
     r,
 )
 
+r = series(progress=[99.0, None, 99.5, None, 99.6], helper_count=[1, 2, 3, 4, 5])
+for reading, (c, rm) in zip(
+    r, [(None, None), (99.42, 0.58), (None, None), (99.58, 0.42), (None, None)], strict=True
+):
+    if c is not None:
+        reading.update(cut_amount=c, remaining_amount=rm, raw={"cut_amount": f"已砍¥{c:.2f}"})
+scenario(
+    "mixed_figures_consistent",
+    "Captures alternate between 已砍X% (truncated) and 已砍/还差 amounts that agree within the display",
+    r,
+)
+
 # ------------------------------------------------------------------------------------------- regression
 
 r = series(progress=[97.0, 98.5, 99.5, 98.0, 98.6], helper_count=[10, 11, 12, 13, 14])
@@ -496,6 +508,16 @@ scenario(
     "还差 rises ¥0.52 -> ¥0.61 (page shows 还差 and the price only)",
     r,
     ("regression", "critical", "c03", "c04"),
+)
+
+r = series(progress=[99.0, 99.5, None, None], helper_count=[1, 2, 3, 4])
+r[2].update(cut_amount=98.00, remaining_amount=2.00, raw={"cut_amount": "已砍¥98.00"})
+r[3].update(cut_amount=98.10, remaining_amount=1.90, raw={"cut_amount": "已砍¥98.10"})
+scenario(
+    "regression_mixed_figures",
+    "已砍99.5% is followed by a capture showing only amounts: 已砍¥98.00 / 还差¥2.00 (98.0 %)",
+    r,
+    ("regression", "critical", "c02", "c03"),
 )
 
 # ------------------------------------------------------------------------------------- swallowed_assist

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
@@ -156,8 +156,40 @@ def check(findings: Any, readings: list[dict[str, Any]]) -> None:
             assert start <= end, f
 
 
+# Found by this test. A helper count that is not monotone in page order must not make a finding's span
+# run backwards (an asymptote fitted in helper-count order reported before = the latest capture).
+SHRUNK = [
+    {
+        "capture_id": "a",
+        "taken_at": "2026-11-20T08:00:00+08:00",
+        "cut_percent": 0.0,
+        "helpers": [{"name": "小明"}],
+    },
+    {"capture_id": "c", "taken_at": "2026-11-20T08:00:01+08:00", "cut_percent": 0.1, "helper_count": 0},
+    {
+        "capture_id": "b",
+        "taken_at": "2026-11-20T08:00:00+08:00",
+        "remaining_percent": 24.4,
+        "helper_count": 7,
+    },
+]
+# Helper count falls 9 -> 1 while 还差 grows x1/0.9 per reading: read backwards it is a fine asymptote.
+FALLING = [
+    {
+        "capture_id": f"c{i:02d}",
+        "taken_at": (T0 + timedelta(minutes=10 * i)).isoformat(),
+        "cut_amount": round(100 - 10 * 0.9 ** (8 - i), 2),
+        "remaining_amount": round(10 * 0.9 ** (8 - i), 2),
+        "helper_count": 9 - i,
+    }
+    for i in range(9)
+]
+
+
 @settings(max_examples=200, deadline=None)
 @given(reading_lists())
+@example(SHRUNK)
+@example(FALLING)
 def test_any_valid_readings_give_well_formed_findings(readings):
     for r in readings:  # the generator makes readings the companion would accept
         facts = {k: v for k, v in r.items() if k not in ("capture_id", "taken_at") and v is not None}

@@ -284,3 +284,13 @@ def test_thresholds_are_honoured():
         if f["type"] == "deadline_risk"
     ]
     assert risks and all(f["severity"] == "warning" for f in risks)
+
+
+def test_stated_deadline_change_does_not_cite_a_countdown():
+    """summary_zh is evidence text: it must not name a countdown the page never showed."""
+    sc = by_name("deadline_stated_earlier")
+    assert all(r.get("countdown_seconds") is None for r in sc.readings)
+    changes = [f for f in run(sc.readings) if f["type"] == "deadline_change"]
+    assert changes
+    for f in changes:
+        assert "倒计时" not in f["summary_zh"], f["summary_zh"]
