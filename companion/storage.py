@@ -10,7 +10,9 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 EXTENSIONS = {"image/png": ".png", "image/jpeg": ".jpg"}
 
@@ -28,23 +30,30 @@ class BlobStore:
         final = self.path_for(digest, mime)
         if final.exists() and final.stat().st_size == len(data):
             return digest
-        final.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd, tmp = tempfile.mkstemp(dir=final.parent, prefix=".tmp-", suffix=final.suffix)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.chmod(tmp, 0o400)
-            os.replace(tmp, final)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        _fsync_dir(final.parent)
+        atomic_write(final, lambda fh: fh.write(data), mode=0o400)
         return digest
 
     def read(self, sha256: str, mime: str) -> bytes:
         return self.path_for(sha256, mime).read_bytes()
+
+
+def atomic_write(path: Path, write: Callable[[BinaryIO], object], mode: int | None = None) -> None:
+    """Write a file so that a crash leaves either nothing or the whole file under ``path``:
+    temp file in the same dir → fsync → rename → fsync the dir."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            write(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if mode is not None:
+            os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
 
 
 def _fsync_dir(path: Path) -> None:
