@@ -1,7 +1,9 @@
 // Background service worker: the only place captures are made and sent. Every message is an
-// envelope {type, target, data}; only our own extension pages may ask for a capture.
+// envelope {type, target, data}; only our own extension pages may ask for a capture. The form
+// filler's content script (complaint sites only) may ask for campaigns and complaint drafts.
 
 import { captureTab, flushOutbox } from "./lib/capture.js";
+import { COMPLAINT_TYPES, complaintSenderChannel, handleComplaintMessage } from "./lib/complaints.js";
 import * as outbox from "./lib/outbox.js";
 
 const RETRY_ALARM = "flush-outbox";
@@ -59,19 +61,35 @@ async function handle(message) {
     }
     case "outbox-count":
       return { count: await outbox.count() };
+    case "complaint-campaigns":
+    case "complaint-draft":
+      return handleComplaintMessage(message, "");
     default:
       console.warn("砍价存证: unknown message type", message.type);
       return { ok: false, error: `unknown message type ${message.type}` };
   }
 }
 
+function fromOwnPage(sender) {
+  return sender.id === chrome.runtime.id && (!sender.tab || Boolean(sender.url?.startsWith(chrome.runtime.getURL(""))));
+}
+
 chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
   if (!message || message.target !== "background") return false;
-  // Only our own pages (popup, options) may drive captures; content scripts never do.
-  if (sender.id !== chrome.runtime.id || (sender.tab && !sender.url?.startsWith(chrome.runtime.getURL("")))) {
+  // Only our own pages (popup, options) may drive captures. A content script may only ask for
+  // complaint campaigns/drafts, and only from a complaint site (12315.cn, tousu.sina.com.cn: the
+  // browser-reported URL of the sending frame decides, never anything in the message).
+  let answer;
+  if (fromOwnPage(sender)) {
+    answer = handle(message);
+  } else if (COMPLAINT_TYPES.has(message.type)) {
+    const channel = complaintSenderChannel(message.type, sender);
+    if (!channel) return false;
+    answer = handleComplaintMessage(message, channel);
+  } else {
     return false;
   }
-  handle(message).then(sendResponse, (err) => sendResponse({ ok: false, error: err.message }));
+  answer.then(sendResponse, (err) => sendResponse({ ok: false, error: err.message }));
   return true;
 });
 

@@ -22,7 +22,11 @@ QUIET_ARGS = [
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",
-    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost , EXCLUDE 127.0.0.1",
+    # The complaint sites resolve to this machine, so the manifest's real content-script matches
+    # (*.12315.cn, tousu.sina.com.cn) apply to fixture pages served by static_server; every other
+    # name stays unresolvable (closed network).
+    "--host-resolver-rules=MAP www.12315.cn 127.0.0.1 , MAP tousu.sina.com.cn 127.0.0.1 , "
+    "MAP * ~NOTFOUND , EXCLUDE localhost , EXCLUDE 127.0.0.1",
 ]
 
 

@@ -16,7 +16,8 @@ export class CompanionError extends Error {
   }
 }
 
-async function call(settings, method, path, body) {
+/** One call to the companion's API with the stored token; failures become CompanionError. */
+export async function request(settings, method, path, body) {
   if (!settings.token) {
     throw new CompanionError("unpaired", "尚未配对：请在扩展的「设置」中填写助手地址和访问令牌（运行 bargain-witness token 查看）。");
   }
@@ -45,15 +46,22 @@ async function call(settings, method, path, body) {
     throw new CompanionError("auth", `访问令牌不正确，助手拒绝了请求：请在扩展「设置」中重新填写令牌（运行 bargain-witness token 查看）。`, response.status, code);
   }
   if (PERMANENT.has(response.status)) {
-    throw new CompanionError("rejected", `助手拒收了这次截图：${serverMessage}`, response.status, code);
+    throw new CompanionError("rejected", `助手拒绝了请求：${serverMessage}`, response.status, code);
   }
   throw new CompanionError("server", `助手暂时出错（${serverMessage}），稍后会自动重试。`, response.status, code);
 }
 
 export function getStatus(settings) {
-  return call(settings, "GET", "/api/v1/status");
+  return request(settings, "GET", "/api/v1/status");
 }
 
-export function postCapture(settings, message) {
-  return call(settings, "POST", "/api/v1/captures", message);
+export async function postCapture(settings, message) {
+  try {
+    return await request(settings, "POST", "/api/v1/captures", message);
+  } catch (err) {
+    if (err instanceof CompanionError && err.kind === "rejected") {
+      throw new CompanionError("rejected", err.message.replace("助手拒绝了请求", "助手拒收了这次截图"), err.status, err.code);
+    }
+    throw err;
+  }
 }
