@@ -10,13 +10,12 @@ import json
 import re
 import shutil
 import subprocess
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from browser import static_server
-from conftest import EXTENSION_DIR
+from conftest import EXTENSION_DIR, wait_for
 
 FIREFOX = shutil.which("firefox-esr") or shutil.which("firefox")
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(not FIREFOX, reason="needs firefox-esr")]
@@ -25,30 +24,30 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 @pytest.fixture
 def firefox(tmp_path):
-    """Headless Firefox on a free port; yields the BiDi WebSocket URL it announces."""
-    proc = subprocess.Popen(
-        [FIREFOX, "--headless", "--no-remote", "--profile", str(tmp_path), "--remote-debugging-port=0"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    found: list[str] = []
-    ready = threading.Event()
+    """Headless Firefox on a free port; yields the BiDi WebSocket URL it announces in its log.
 
-    def pump():
-        for line in proc.stderr:
-            m = re.search(r"WebDriver BiDi listening on (ws://\S+)", line)
-            if m and not found:
-                found.append(m.group(1))
-                ready.set()
-        ready.set()
+    Its stderr goes to a file (polled with a deadline): Firefox's child processes inherit the
+    descriptor, so a pipe could outlive the parent and a reader thread would race the teardown.
+    """
+    log_path = tmp_path / "firefox.log"
+    profile = tmp_path / "profile"
+    profile.mkdir()
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(
+            [FIREFOX, "--headless", "--no-remote", "--profile", str(profile), "--remote-debugging-port=0"],
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
 
-    threading.Thread(target=pump, daemon=True).start()
-    ready.wait(60)
+    def announced():
+        m = re.search(r"WebDriver BiDi listening on (ws://\S+)", log_path.read_text(errors="replace"))
+        return m.group(1) if m else (proc.poll() is not None and "exited")
+
     try:
-        if not found:
-            pytest.fail("Firefox did not announce its WebDriver BiDi address")
-        yield found[0].rstrip("/") + "/session"
+        url = wait_for(announced, timeout=60, interval=0.1, message="Firefox's WebDriver BiDi address")
+        if url == "exited":
+            pytest.fail(f"Firefox exited early:\n{log_path.read_text(errors='replace')[-2000:]}")
+        yield url.rstrip("/") + "/session"
     finally:
         proc.terminate()
         try:
@@ -56,7 +55,6 @@ def firefox(tmp_path):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(10)
-        proc.stderr.close()
 
 
 class Bidi:
