@@ -34,10 +34,16 @@ def _json_body(schema_name: str) -> dict[str, Any]:
     return body
 
 
-def build_draft(campaign: dict[str, Any], channel: str) -> dict[str, Any]:
+def load_case(campaign: dict[str, Any]):
+    """What every channel's draft is built from; load it once when drafting several channels."""
+    db = get_db()
+    return store.load_case(db, campaign, _findings(db, campaign["id"]))
+
+
+def build_draft(campaign: dict[str, Any], channel: str, case=None) -> dict[str, Any]:
     """The draft as the user last left it: generated from the evidence, with their edits applied."""
     db = get_db()
-    case = store.load_case(db, campaign, _findings(db, campaign["id"]))
+    case = case or load_case(campaign)
     edits, demands = store.load_edits(db, campaign["id"], channel)
     return {"campaign_id": campaign["id"], **draft(channel, case, demands, edits)}
 

@@ -11,7 +11,7 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 
 from companion import complaint_store as store
 from companion.complaints import CHANNEL_NAMES, CHANNELS, DEMANDS
-from companion.complaints_api import build_draft
+from companion.complaints_api import build_draft, load_case
 from companion.db import get_db
 from companion.queries import get_campaign
 
@@ -33,10 +33,11 @@ def _campaign(campaign_id: str):
 def drafts(campaign_id: str):
     campaign = _campaign(campaign_id)
     cal = current_app.extensions["bargain_witness"]["calendar"]
+    case = load_case(campaign)
     return render_template(
         "complaints.html",
         campaign=campaign,
-        drafts=[build_draft(campaign, ch) for ch in CHANNELS],
+        drafts=[build_draft(campaign, ch, case) for ch in CHANNELS],
         demand_options=DEMANDS,
         filings=store.filings(get_db(), cal, _today(), campaign_id),
         channel_names=CHANNEL_NAMES,
