@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from companion import analysis, api, complaints_api, complaints_views, dashboard, db, security
+from companion import analysis, api, complaints_api, complaints_views, dashboard, db, export_views, security
 from companion.errors import register_error_handlers
 from companion.followup import Calendar
 from companion.paths import ensure_data_dir, load_user_config, read_or_create_token, resolve_data_dir
@@ -54,4 +54,6 @@ def create_app(test_config: dict[str, Any] | None = None, data_dir: str | Path |
     app.register_blueprint(complaints_api.bp)
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(complaints_views.bp)
+    app.register_blueprint(export_views.api_bp)
+    app.register_blueprint(export_views.ui_bp)
     return app

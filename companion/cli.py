@@ -108,5 +108,29 @@ def info(data_dir: str | None = None) -> None:
     click.echo(f"版本 Version:   {__version__}\n数据目录 Data:  {root}\n扩展目录 Extension: {EXTENSION_DIR}")
 
 
+@cli.command()
+@click.argument("bundle", required=False, type=click.Path(exists=True, dir_okay=False))
+@data_dir_option
+def verify(bundle: str | None = None, data_dir: str | None = None) -> None:
+    """校验证据包（BUNDLE.zip），或不带参数时校验整个数据目录；列出被改动的内容。"""
+    from pathlib import Path
+
+    from companion.verify import verify_archive, verify_bundle
+
+    if bundle:
+        checked, problems = verify_bundle(Path(bundle))
+        what = f"证据包 {bundle}：检查了 {checked} 个文件"
+    else:
+        root = resolve_data_dir(data_dir)
+        checked, problems = verify_archive(root)
+        what = f"数据目录 {root}：检查了 {checked} 条存证记录及其截图原件"
+    if problems:
+        click.echo(f"✗ {what}，发现 {len(problems)} 处问题：")
+        for p in problems:
+            click.echo(f"  - {p}")
+        sys.exit(1)
+    click.echo(f"✓ {what}，全部完好。")
+
+
 def main() -> None:
     cli()

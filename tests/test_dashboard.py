@@ -182,9 +182,7 @@ def test_campaign_page_has_chart_findings_timeline_and_actions(client):
 
     # Actions built by later issues: present, marked as coming soon.
     assert f'href="/campaigns/{campaign_id}/complaints">起草投诉</a>' in page
-    assert (
-        '导出证据包 <span class="soon">即将推出' in page and "/export" not in page
-    )  # not built yet: no dead link
+    assert f'href="/campaigns/{campaign_id}/export" download>导出证据包</a>' in page
 
 
 def test_capture_page_shows_every_stored_field(client):

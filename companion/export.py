@@ -1,0 +1,170 @@
+"""Evidence bundle (DESIGN §1.5, §7): one ZIP per campaign that anyone can check.
+
+Contents: the original screenshots byte for byte, ``manifest.json`` (every capture row with both
+clocks, facts as sent, and its place in the hash chain), ``timeline.csv``, ``findings.json``,
+``report.md`` (Chinese), the complaint drafts, and ``SHA256SUMS`` so that after unzipping,
+``sha256sum -c SHA256SUMS`` verifies every file with a standard tool; ``bargain-witness verify``
+does that and also re-computes each record's chain hash.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import zipfile
+from typing import Any
+
+from companion import __version__
+from companion.complaints import CHANNELS, CaseFacts, draft, evidence_name, facts_paragraph, findings_list
+from companion.describe import fmt_span
+from companion.storage import BlobStore
+from companion.timeutil import format_rfc3339, now_local
+
+FORMAT = "bargain-witness-bundle/1"
+SEVERITY_ZH = {"critical": "严重", "warning": "警告", "info": "提示"}
+VERIFY_TEXT = """砍价存证 · 证据包校验方法
+========================
+
+1. 解压本文件夹后，在其中运行（Linux / macOS）：
+       sha256sum -c SHA256SUMS
+   Windows PowerShell 可逐个运行：Get-FileHash images\\<文件名> -Algorithm SHA256
+   每个文件都应显示 OK / 与 SHA256SUMS 中的值一致。
+
+2. 安装了砍价存证助手时，可直接校验压缩包（还会重算每条存证记录的链式哈希）：
+       bargain-witness verify 本证据包.zip
+
+manifest.json 中每条记录的 record_hash = SHA-256(JSON[prev_hash, id, campaign_id, taken_at,
+received_at, source, page_url, page_title, sha256, mime, width, height, bytes, client_name,
+client_version, client_browser, facts_json])，JSON 为紧凑格式（分隔符 "," 与 ":"，不转义中文）。
+"""
+
+
+def _timeline_csv(captures: list[dict[str, Any]], readings: dict[str, dict[str, Any]]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        [
+            "taken_at",
+            "received_at",
+            "file",
+            "sha256",
+            "cut_amount",
+            "remaining_amount",
+            "cut_percent",
+            "remaining_percent",
+            "helper_count",
+            "countdown_seconds",
+        ]
+    )
+    for c in captures:
+        r = readings.get(c["id"], {})
+        writer.writerow(
+            [
+                c["taken_at"],
+                c["received_at"],
+                f"images/{evidence_name(c)}",
+                c["sha256"],
+                *(
+                    r.get(k, "")
+                    for k in (
+                        "cut_amount",
+                        "remaining_amount",
+                        "cut_percent",
+                        "remaining_percent",
+                        "helper_count",
+                        "countdown_seconds",
+                    )
+                ),
+            ]
+        )
+    return "\ufeff" + out.getvalue()  # BOM: Excel opens the Chinese columns correctly
+
+
+def _report(
+    campaign: dict[str, Any],
+    case: CaseFacts,
+    captures: list[dict[str, Any]],
+    findings: list[dict[str, Any]],
+    exported_at: str,
+) -> str:
+    lines = [
+        f"# 砍价存证报告：{campaign.get('title') or '（无标题）'}",
+        "",
+        f"- 页面：{campaign.get('first_url', '')}",
+        f"- 截图：{len(captures)} 张"
+        + (f"（{fmt_span(case.first_at, case.last_at)}）" if case.first_at and case.last_at else ""),
+        f"- 导出时间：{exported_at}（砍价存证 {__version__}）",
+        "",
+        "## 经过",
+        "",
+        facts_paragraph(case),
+        "",
+        "## 发现",
+        "",
+    ]
+    if findings:
+        lines += [
+            f"{i}. 【{SEVERITY_ZH[f['severity']]}】{f['summary_zh']}" for i, f in enumerate(findings, 1)
+        ]
+    else:
+        lines.append(findings_list(case))
+    lines += [
+        "",
+        "## 截图清单",
+        "",
+        "| 截图时间（本机） | 助手接收时间 | 文件 | SHA-256 |",
+        "| --- | --- | --- | --- |",
+    ]
+    lines += [
+        f"| {c['taken_at']} | {c['received_at']} | images/{evidence_name(c)} | {c['sha256']} |"
+        for c in captures
+    ]
+    lines += ["", "校验方法见 VERIFY.txt。", ""]
+    return "\n".join(lines)
+
+
+def build_bundle(
+    campaign: dict[str, Any],
+    captures: list[dict[str, Any]],
+    readings: list[dict[str, Any]],
+    findings: list[dict[str, Any]],
+    case: CaseFacts,
+    blobs: BlobStore,
+) -> bytes:
+    """The ZIP as bytes (originals stored, not recompressed; text deflated)."""
+    exported_at = format_rfc3339(now_local())
+    by_id = {r["capture_id"]: r for r in readings}
+    files: dict[str, bytes] = {}
+    records = []
+    for c in captures:
+        path = f"images/{evidence_name(c)}"
+        files[path] = blobs.read(c["sha256"], c["mime"])
+        records.append({**c, "file": path})
+    files["timeline.csv"] = _timeline_csv(captures, by_id).encode("utf-8")
+    files["findings.json"] = json.dumps(findings, ensure_ascii=False, indent=2).encode("utf-8")
+    files["report.md"] = _report(campaign, case, captures, findings, exported_at).encode("utf-8")
+    for channel in CHANNELS:
+        files[f"complaints/{channel}.txt"] = draft(channel, case)["text"].encode("utf-8")
+    files["VERIFY.txt"] = VERIFY_TEXT.encode("utf-8")
+    manifest = {
+        "format": FORMAT,
+        "generator": f"bargain-witness {__version__}",
+        "exported_at": exported_at,
+        "campaign": campaign,
+        "captures": records,
+        "files": [
+            {"path": p, "sha256": hashlib.sha256(b).hexdigest(), "bytes": len(b)} for p, b in files.items()
+        ],
+    }
+    files["manifest.json"] = json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8")
+    sums = "".join(f"{hashlib.sha256(b).hexdigest()}  {p}\n" for p, b in files.items())
+    files["SHA256SUMS"] = sums.encode("utf-8")
+    buf = io.BytesIO()
+    stamp = now_local().timetuple()[:6]
+    with zipfile.ZipFile(buf, "w") as zf:
+        for path, data in files.items():
+            kind = zipfile.ZIP_STORED if path.startswith("images/") else zipfile.ZIP_DEFLATED
+            zf.writestr(zipfile.ZipInfo(path, date_time=stamp), data, compress_type=kind)
+    return buf.getvalue()

@@ -1,0 +1,50 @@
+"""Downloads of the evidence bundle: through the API (token) and from the dashboard (same origin)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, current_app
+
+from companion.complaints_api import load_case
+from companion.db import get_db
+from companion.errors import ApiError
+from companion.export import build_bundle
+from companion.queries import campaign_captures, campaign_readings, get_campaign
+
+api_bp = Blueprint("export_api", __name__, url_prefix="/api/v1")
+ui_bp = Blueprint("export_ui", __name__)
+
+
+def _bundle_response(campaign: dict) -> Response:
+    db = get_db()
+    ext = current_app.extensions["bargain_witness"]
+    case = load_case(campaign)
+    data = build_bundle(
+        campaign,
+        campaign_captures(db, campaign["id"], limit=10_000_000),
+        campaign_readings(db, campaign["id"]),
+        ext["analysis"].findings(db, campaign["id"]),
+        case,
+        ext["blobs"],
+    )
+    name = f"bargain-witness-{campaign['id']}.zip"
+    return Response(
+        data,
+        mimetype="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
+    )
+
+
+@api_bp.get("/campaigns/<campaign_id>/export")
+def export_api(campaign_id: str):
+    campaign = get_campaign(get_db(), campaign_id)
+    if campaign is None:
+        raise ApiError(404, "campaign_not_found", f"找不到活动 {campaign_id}。")
+    return _bundle_response(campaign)
+
+
+@ui_bp.get("/campaigns/<campaign_id>/export")
+def export_ui(campaign_id: str):
+    campaign = get_campaign(get_db(), campaign_id)
+    if campaign is None:
+        abort(404)
+    return _bundle_response(campaign)
