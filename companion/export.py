@@ -14,7 +14,7 @@ import hashlib
 import io
 import json
 import zipfile
-from typing import Any
+from typing import Any, BinaryIO
 
 from companion import __version__
 from companion.complaints import CHANNELS, CaseFacts, draft, evidence_name, facts_paragraph, findings_list
@@ -125,46 +125,51 @@ def _report(
     return "\n".join(lines)
 
 
-def build_bundle(
+def write_bundle(
+    out: BinaryIO,
     campaign: dict[str, Any],
     captures: list[dict[str, Any]],
     readings: list[dict[str, Any]],
     findings: list[dict[str, Any]],
     case: CaseFacts,
     blobs: BlobStore,
-) -> bytes:
-    """The ZIP as bytes (originals stored, not recompressed; text deflated)."""
+) -> None:
+    """Write the ZIP to ``out`` one file at a time (originals stored as is, text deflated), so a
+    campaign of thousands of screenshots never sits in memory."""
     exported_at = format_rfc3339(now_local())
-    by_id = {r["capture_id"]: r for r in readings}
-    files: dict[str, bytes] = {}
-    records = []
-    for c in captures:
-        path = f"images/{evidence_name(c)}"
-        files[path] = blobs.read(c["sha256"], c["mime"])
-        records.append({**c, "file": path})
-    files["timeline.csv"] = _timeline_csv(captures, by_id).encode("utf-8")
-    files["findings.json"] = json.dumps(findings, ensure_ascii=False, indent=2).encode("utf-8")
-    files["report.md"] = _report(campaign, case, captures, findings, exported_at).encode("utf-8")
-    for channel in CHANNELS:
-        files[f"complaints/{channel}.txt"] = draft(channel, case)["text"].encode("utf-8")
-    files["VERIFY.txt"] = VERIFY_TEXT.encode("utf-8")
-    manifest = {
-        "format": FORMAT,
-        "generator": f"bargain-witness {__version__}",
-        "exported_at": exported_at,
-        "campaign": campaign,
-        "captures": records,
-        "files": [
-            {"path": p, "sha256": hashlib.sha256(b).hexdigest(), "bytes": len(b)} for p, b in files.items()
-        ],
-    }
-    files["manifest.json"] = json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8")
-    sums = "".join(f"{hashlib.sha256(b).hexdigest()}  {p}\n" for p, b in files.items())
-    files["SHA256SUMS"] = sums.encode("utf-8")
-    buf = io.BytesIO()
     stamp = now_local().timetuple()[:6]
-    with zipfile.ZipFile(buf, "w") as zf:
-        for path, data in files.items():
+    by_id = {r["capture_id"]: r for r in readings}
+    listed: list[dict[str, Any]] = []
+    records = []
+    with zipfile.ZipFile(out, "w") as zf:
+
+        def add(path: str, data: bytes) -> None:
             kind = zipfile.ZIP_STORED if path.startswith("images/") else zipfile.ZIP_DEFLATED
             zf.writestr(zipfile.ZipInfo(path, date_time=stamp), data, compress_type=kind)
-    return buf.getvalue()
+            listed.append({"path": path, "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)})
+
+        for c in captures:
+            path = f"images/{evidence_name(c)}"
+            add(path, blobs.read(c["sha256"], c["mime"]))
+            records.append({**c, "file": path})
+        add("timeline.csv", _timeline_csv(captures, by_id).encode("utf-8"))
+        add("findings.json", json.dumps(findings, ensure_ascii=False, indent=2).encode("utf-8"))
+        add("report.md", _report(campaign, case, captures, findings, exported_at).encode("utf-8"))
+        for channel in CHANNELS:
+            add(f"complaints/{channel}.txt", draft(channel, case)["text"].encode("utf-8"))
+        add("VERIFY.txt", VERIFY_TEXT.encode("utf-8"))
+        manifest = {
+            "format": FORMAT,
+            "generator": f"bargain-witness {__version__}",
+            "exported_at": exported_at,
+            "campaign": campaign,
+            "captures": records,
+            "files": list(listed),
+        }
+        add("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8"))
+        sums = "".join(f"{f['sha256']}  {f['path']}\n" for f in listed)
+        zf.writestr(
+            zipfile.ZipInfo("SHA256SUMS", date_time=stamp),
+            sums.encode("utf-8"),
+            compress_type=zipfile.ZIP_DEFLATED,
+        )

@@ -2,36 +2,44 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app
+import tempfile
+
+from flask import Blueprint, abort, current_app, send_file
 
 from companion.complaints_api import load_case
 from companion.db import get_db
 from companion.errors import ApiError
-from companion.export import build_bundle
+from companion.export import write_bundle
 from companion.queries import campaign_captures, campaign_readings, get_campaign
 
 api_bp = Blueprint("export_api", __name__, url_prefix="/api/v1")
 ui_bp = Blueprint("export_ui", __name__)
 
 
-def _bundle_response(campaign: dict) -> Response:
+def _bundle_response(campaign: dict):
+    """Built into an anonymous temp file (gone when closed) and streamed from there."""
     db = get_db()
     ext = current_app.extensions["bargain_witness"]
     case = load_case(campaign)
-    data = build_bundle(
-        campaign,
-        campaign_captures(db, campaign["id"], limit=10_000_000),
-        campaign_readings(db, campaign["id"]),
-        ext["analysis"].findings(db, campaign["id"]),
-        case,
-        ext["blobs"],
-    )
+    out = tempfile.TemporaryFile()  # noqa: SIM115 - handed to send_file, which closes it when sent
+    try:
+        write_bundle(
+            out,
+            campaign,
+            campaign_captures(db, campaign["id"], limit=10_000_000),
+            campaign_readings(db, campaign["id"]),
+            ext["analysis"].findings(db, campaign["id"]),
+            case,
+            ext["blobs"],
+        )
+    except BaseException:
+        out.close()
+        raise
+    out.seek(0)
     name = f"bargain-witness-{campaign['id']}.zip"
-    return Response(
-        data,
-        mimetype="application/zip",
-        headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
-    )
+    resp = send_file(out, mimetype="application/zip", as_attachment=True, download_name=name, max_age=0)
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
 
 
 @api_bp.get("/campaigns/<campaign_id>/export")

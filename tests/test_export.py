@@ -32,10 +32,11 @@ STALL = [
 @pytest.fixture
 def bundle(client, tmp_path):
     answers = post_series(client, STALL)
-    resp = client.get(f"/api/v1/campaigns/{answers[0]['campaign_id']}/export")
-    assert resp.status_code == 200 and resp.mimetype == "application/zip"
-    path = tmp_path / "bundle.zip"
-    path.write_bytes(resp.data)
+    with client.get(f"/api/v1/campaigns/{answers[0]['campaign_id']}/export") as resp:
+        assert resp.status_code == 200 and resp.mimetype == "application/zip"
+        assert "attachment" in resp.headers["Content-Disposition"]
+        path = tmp_path / "bundle.zip"
+        path.write_bytes(resp.data)
     return path, answers
 
 
@@ -148,7 +149,8 @@ def test_verify_archive_names_altered_file_and_rows(app, client):
 def test_dashboard_download_and_api_needs_token(app, client):
     cid = post_series(client, STALL[:1])[0]["campaign_id"]
     plain = app.test_client()
-    assert plain.get(f"/campaigns/{cid}/export").status_code == 200
+    with plain.get(f"/campaigns/{cid}/export") as resp:
+        assert resp.status_code == 200 and zipfile.is_zipfile(io.BytesIO(resp.data))
     assert plain.get(f"/api/v1/campaigns/{cid}/export").status_code == 401
     assert client.get("/api/v1/campaigns/nope/export").get_json()["error"] == "campaign_not_found"
 
