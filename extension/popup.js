@@ -54,7 +54,7 @@ function render(result) {
   const figures = showFigures(result.facts);
   if (result.ok) {
     const when = (result.taken_at || "").slice(11, 19);
-    const note = figures ? "" : "（未在页面上读到砍价进度，仅保存了截图）";
+    const note = figures || result.readError ? "" : "（未在页面上读到砍价进度，仅保存了截图）";
     showStatus("ok", `已存证 ✓ ${when}${note}`);
     $("details").textContent = `SHA-256 ${result.sha256.slice(0, 16)}…${result.duplicate ? "（重复提交，未重复保存）" : ""}`;
     const link = $("dashboard-link");

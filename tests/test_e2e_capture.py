@@ -191,3 +191,16 @@ def test_demo_page_capture_matches_what_the_page_shows(browser, companion):
     assert reading["countdown_seconds"] > 86000
     assert "活动规则" not in reading["rules_text"][:0] and "24小时" in reading["rules_text"]
     assert "异常模式" not in reading["rules_text"]  # the demo's own control panel is not a rule
+
+
+def test_unreadable_page_still_archives_the_screenshot_and_says_why_in_chinese(browser, companion):
+    assert "连接成功" in browser.pair(companion.url, companion.token)
+    page = browser.ctx.new_page()
+    page.goto("chrome://version")
+    popup = browser.click_toolbar_button(page)
+    assert popup["state"] == "ok" and "已存证" in popup["text"]
+    assert "浏览器不允许读取此页面的文字" in popup["text"]
+    assert not any(word in popup["text"] for word in ("Cannot", "chrome://", "manifest"))
+    assert popup["text"].count("仅保存了截图") == 1
+    [campaign] = api(companion, "/api/v1/campaigns")["campaigns"]
+    assert campaign["capture_count"] == 1

@@ -53,7 +53,9 @@ export async function buildMessage(tab) {
   try {
     facts = await readFacts(tab.id);
   } catch (err) {
-    readError = `无法读取页面文字（${err.message}），仅保存了截图。`;
+    // Browser-internal and protected pages refuse scripts; the screenshot is still evidence.
+    console.warn("砍价存证: page text not readable:", err.message);
+    readError = "浏览器不允许读取此页面的文字（例如浏览器内部页面），仅保存了截图。";
   }
   const manifest = chrome.runtime.getManifest();
   return {
