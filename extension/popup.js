@@ -70,6 +70,33 @@ function render(result) {
   document.body.dataset.state = result.ok ? "ok" : result.queued ? "queued" : "error";
 }
 
+function describeWatch(watch, tabId) {
+  if (!watch) return "开启后，只要此标签页保持在前台且不跳转，会按间隔自动截图存证。";
+  if (watch.stoppedReason) return watch.stoppedReason;
+  if (watch.tabId !== tabId) return `正在定时存证另一个标签页（${watch.title || watch.url}）；在这里开启会改为存证此页。`;
+  const skipped = watch.skipped ? `，${watch.skipped} 次因不在前台跳过` : "";
+  return `定时存证中：每 ${watch.intervalMinutes} 分钟一次，已自动存证 ${watch.captures} 张${skipped}。${watch.lastError || ""}`;
+}
+
+async function showWatch(tabId) {
+  const send = (type, data = {}) => chrome.runtime.sendMessage({ type, target: "background", data });
+  const { watch } = await send("watch-status");
+  const toggle = $("watch-toggle");
+  const interval = $("watch-interval");
+  const active = Boolean(watch && !watch.stoppedReason && watch.tabId === tabId);
+  toggle.checked = active;
+  if (active) interval.value = String(watch.intervalMinutes);
+  $("watch-status").textContent = describeWatch(watch, tabId);
+  toggle.addEventListener("change", async () => {
+    const answer = toggle.checked
+      ? await send("watch-start", { tabId, intervalMinutes: Number(interval.value) })
+      : await send("watch-stop");
+    $("watch-status").textContent = toggle.checked ? describeWatch(answer.watch, tabId) : "定时存证已停止。";
+    document.body.dataset.watch = toggle.checked ? "on" : "off";
+  });
+  $("watch").hidden = false;
+}
+
 async function main() {
   const tab = await targetTab();
   if (!tab) {
@@ -78,6 +105,7 @@ async function main() {
   }
   const result = await chrome.runtime.sendMessage({ type: "capture", target: "background", data: { tabId: tab.id } });
   render(result || { ok: false, error: "扩展后台没有响应，请重试。" });
+  if (result && result.ok) await showWatch(tab.id);
 }
 
 main().catch((err) => render({ ok: false, error: `截图失败：${err.message}` }));

@@ -5,6 +5,7 @@
 import { captureTab, flushOutbox } from "./lib/capture.js";
 import { COMPLAINT_TYPES, complaintSenderChannel, handleComplaintMessage } from "./lib/complaints.js";
 import * as outbox from "./lib/outbox.js";
+import { ALARM as WATCH_ALARM, getWatch, startWatch, stopWatch, watchTick } from "./lib/watch.js";
 
 const RETRY_ALARM = "flush-outbox";
 
@@ -61,6 +62,14 @@ async function handle(message) {
     }
     case "outbox-count":
       return { count: await outbox.count() };
+    case "watch-start": {
+      const tab = await chrome.tabs.get(message.data.tabId);
+      return { ok: true, watch: await startWatch(tab, message.data.intervalMinutes) };
+    }
+    case "watch-stop":
+      return { ok: true, watch: await stopWatch() };
+    case "watch-status":
+      return { ok: true, watch: await getWatch() };
     case "complaint-campaigns":
     case "complaint-draft":
       return handleComplaintMessage(message, "");
@@ -98,6 +107,10 @@ chrome.commands.onCommand.addListener((command, tab) => {
 });
 
 chrome.alarms.onAlarm.addListener(async (alarm) => {
+  if (alarm.name === WATCH_ALARM) {
+    await watchTick(captureAndReport);
+    return;
+  }
   if (alarm.name !== RETRY_ALARM || (await outbox.count()) === 0) return;
   await flushOutbox();
   await updateBadge(null);

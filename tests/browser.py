@@ -119,6 +119,7 @@ class ExtensionBrowser:
             message="the popup to open",
         )
         session = self.cdp.send("Target.attachToTarget", {"targetId": popup["targetId"], "flatten": False})
+        self.popup_session = session["sessionId"]
         expr = (
             "document.body && document.body.dataset.state ? "
             "JSON.stringify({state: document.body.dataset.state, text: document.body.innerText}) : ''"
@@ -129,6 +130,10 @@ class ExtensionBrowser:
             message="the popup to show a result",
         )
         return json.loads(result)
+
+    def popup_eval(self, expression: str, page) -> str:
+        """Evaluate in the popup opened by the last toolbar click (a string result)."""
+        return self._evaluate(self.popup_session, expression, page)
 
     def _evaluate(self, session_id: str, expression: str, page) -> str:
         self._next_id += 1

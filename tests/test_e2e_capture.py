@@ -204,3 +204,56 @@ def test_unreadable_page_still_archives_the_screenshot_and_says_why_in_chinese(b
     assert popup["text"].count("仅保存了截图") == 1
     [campaign] = api(companion, "/api/v1/campaigns")["campaigns"]
     assert campaign["capture_count"] == 1
+
+
+def test_watch_switch_captures_periodically_and_stops_when_the_page_changes(browser, companion, pages):
+    """The popup's 定时存证 switch (DESIGN §3): captures keep coming without clicks; when the page
+    navigates the browser takes the capture grant back and the watch stops, saying why."""
+    assert "连接成功" in browser.pair(companion.url, companion.token)
+    page = browser.ctx.new_page()
+    page.goto(f"{pages}/stall.html?activity_id=watch1")
+    assert browser.click_toolbar_button(page)["state"] == "ok"
+    wait_for(
+        lambda: browser.popup_eval("String(!document.getElementById('watch').hidden)", page) == "true",
+        message="the watch switch",
+    )
+    browser.popup_eval(
+        "document.getElementById('watch-interval').value = '1';"
+        "document.getElementById('watch-toggle').click(); 'clicked'",
+        page,
+    )
+    wait_for(
+        lambda: browser.popup_eval("document.body.dataset.watch || ''", page) == "on", message="watch on"
+    )
+    watch = browser.storage("watch")
+    assert watch["intervalMinutes"] == 1 and watch["url"] == page.url
+    assert "定时存证中：每 1 分钟一次" in browser.popup_eval(
+        "document.getElementById('watch-status').textContent", page
+    )
+
+    # Unpacked extensions may use short alarms: restart the watch at ~1 s through the real message.
+    control = browser.ctx.new_page()
+    control.goto(browser.ext_url("options.html"))
+    control.evaluate(
+        "id => chrome.runtime.sendMessage({type: 'watch-start', target: 'background',"
+        " data: {tabId: id, intervalMinutes: 0.02}})",
+        watch["tabId"],
+    )
+    control.close()
+    page.bring_to_front()
+
+    def captures():
+        return api(companion, "/api/v1/campaigns")["campaigns"][0]["capture_count"]
+
+    wait_for(lambda: captures() >= 4, timeout=40, message="automatic captures")
+    wait_for(lambda: browser.storage("watch")["captures"] >= 3, message="the watch's own count")
+
+    page.goto(f"{pages}/bargain.html?goods_id=elsewhere")  # another bargain: must never be captured
+    stopped = wait_for(
+        lambda: (browser.storage("watch") or {}).get("stoppedReason"), timeout=20, message="stop"
+    )
+    assert "已离开开始定时存证的砍价页面" in stopped and "再次点击扩展按钮" in stopped
+    identities = [c["identity"] for c in api(companion, "/api/v1/campaigns")["campaigns"]]
+    assert len(identities) == 1 and identities[0].endswith(
+        "stall.html?activity_id=watch1"
+    )  # not the new page
