@@ -19,6 +19,9 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from companion.points import progress_percent as shared_progress_percent
+from companion.points import total_of
+
 MAX_POINTS = 1000
 # The narrow drawing is ~360 px wide: more points than that cannot be told apart.
 MAX_POINTS_NARROW = 300
@@ -42,21 +45,9 @@ def progress_percent(
     remaining_percent: float | None,
     target_price: float | None,
 ) -> float | None:
-    """Progress in percent from the finest figure shown (the same rule as ``points.Point.progress``)."""
-    total = None
-    if cut_amount is not None and remaining_amount is not None and cut_amount + remaining_amount > 0:
-        total = cut_amount + remaining_amount
-    elif target_price:
-        total = target_price
-    if cut_amount is not None and total:
-        return max(0.0, min(100.0, 100 * cut_amount / total))
-    if remaining_amount is not None and total:
-        return max(0.0, min(100.0, 100 - 100 * remaining_amount / total))
-    if cut_percent is not None:
-        return cut_percent
-    if remaining_percent is not None:
-        return 100 - remaining_percent
-    return None
+    """Progress in percent of a stored reading row (the detector's rule, ``points.progress_percent``)."""
+    total = total_of(cut_amount, remaining_amount, target_price)
+    return shared_progress_percent(cut_amount, remaining_amount, cut_percent, remaining_percent, total)
 
 
 def parse_time(value: str) -> datetime | None:

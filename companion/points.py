@@ -43,15 +43,10 @@ class Point:
     @property
     def progress(self) -> float | None:
         """Share cut in [0, 1], from the finest figure shown (amounts are finer than 0.1 %)."""
-        if self.cut_amount is not None and self.total:
-            return min(1.0, self.cut_amount / self.total)
-        if self.remaining_amount is not None and self.total:
-            return max(0.0, 1 - self.remaining_amount / self.total)
-        if self.cut_percent is not None:
-            return self.cut_percent / 100
-        if self.remaining_percent is not None:
-            return 1 - self.remaining_percent / 100
-        return None
+        pct = progress_percent(
+            self.cut_amount, self.remaining_amount, self.cut_percent, self.remaining_percent, self.total
+        )
+        return None if pct is None else pct / 100
 
     @property
     def resolution(self) -> float | None:
@@ -75,6 +70,34 @@ class Point:
         if self.helper_count is not None:
             return self.helper_count
         return len(self.helpers) if self.helpers is not None else None
+
+
+def total_of(
+    cut_amount: float | None, remaining_amount: float | None, target_price: float | None
+) -> float | None:
+    """The amount being cut to zero: 已砍 + 还差 when both are shown, else a stated target price."""
+    if cut_amount is not None and remaining_amount is not None and cut_amount + remaining_amount > 0:
+        return cut_amount + remaining_amount
+    return target_price if target_price and target_price > 0 else None
+
+
+def progress_percent(
+    cut_amount: float | None,
+    remaining_amount: float | None,
+    cut_percent: float | None,
+    remaining_percent: float | None,
+    total: float | None,
+) -> float | None:
+    """Progress in percent from the finest figure shown; the one rule the detector and the chart share."""
+    if cut_amount is not None and total:
+        return max(0.0, min(100.0, 100 * cut_amount / total))
+    if remaining_amount is not None and total:
+        return max(0.0, min(100.0, 100 - 100 * remaining_amount / total))
+    if cut_percent is not None:
+        return cut_percent
+    if remaining_percent is not None:
+        return 100 - remaining_percent
+    return None
 
 
 def _parse_time(value: Any) -> datetime | None:
@@ -130,11 +153,7 @@ def to_point(reading: dict[str, Any]) -> Point | None:
         p.percent_step = _percent_step(raw.get("cut_percent"), p.cut_percent)
     elif p.remaining_percent is not None:
         p.percent_step = _percent_step(raw.get("remaining_percent"), p.remaining_percent)
-    target = num(reading.get("target_price"))
-    if p.cut_amount is not None and p.remaining_amount is not None and p.cut_amount + p.remaining_amount > 0:
-        p.total = p.cut_amount + p.remaining_amount
-    elif target and target > 0:
-        p.total = target
+    p.total = total_of(p.cut_amount, p.remaining_amount, num(reading.get("target_price")))
     count = reading.get("helper_count")
     p.helper_count = count if isinstance(count, int) and not isinstance(count, bool) and count >= 0 else None
     helpers = reading.get("helpers")
