@@ -17,7 +17,7 @@ from flask import Flask
 
 from companion.detect import Analyzer, Thresholds
 from companion.points import to_point, to_points
-from companion.queries import campaign_readings, get_reading
+from companion.queries import campaign_readings
 
 MAX_CACHED_CAMPAIGNS = 32
 
@@ -29,13 +29,16 @@ class AnalysisCache:
         self._lock = threading.Lock()
         self._analyzers: OrderedDict[str, Analyzer] = OrderedDict()
 
-    def findings(self, db: sqlite_utils.Database, campaign_id: str, new_capture_id: str | None = None):
-        """Current findings; ``new_capture_id`` names a reading just inserted (the cheap path)."""
+    def findings(
+        self, db: sqlite_utils.Database, campaign_id: str, new_reading: dict[str, Any] | None = None
+    ):
+        """Current findings; ``new_reading`` is the reading just inserted (the cheap path: it is
+        folded in as the capture POST built it, without reading it back from the database)."""
         count = db.execute("SELECT COUNT(*) FROM readings WHERE campaign_id = ?", [campaign_id]).fetchone()[0]
         with self._lock:
             analyzer = self._analyzers.get(campaign_id)
-            if analyzer is not None and new_capture_id and analyzer.count == count - 1:
-                point = to_point(get_reading(db, new_capture_id) or {})
+            if analyzer is not None and new_reading and analyzer.count == count - 1:
+                point = to_point(new_reading)
                 if point is not None and analyzer.accepts(point):
                     analyzer.add(point)
             if analyzer is None or analyzer.count != count:

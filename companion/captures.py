@@ -157,7 +157,9 @@ def ingest_capture(
             db["captures"].insert(row)
             db["readings"].insert(_reading(capture_id, campaign_id, payload["taken_at"], facts))
             db["campaigns"].update(campaign_id, {"updated_at": row["received_at"]})
-            findings = analyse(db, campaign_id, capture_id) if analyse else []
+            # The reading as analysis sees it (what the readings row decodes to), without a re-read.
+            new_reading = {"capture_id": capture_id, "taken_at": payload["taken_at"], **facts}
+            findings = analyse(db, campaign_id, new_reading) if analyse else []
             body = {
                 "capture_id": capture_id,
                 "campaign_id": campaign_id,
