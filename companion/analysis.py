@@ -13,7 +13,7 @@ from collections import OrderedDict
 from typing import Any
 
 import sqlite_utils
-from flask import Flask
+from flask import Flask, current_app
 
 from companion.detect import Analyzer, Thresholds
 from companion.points import to_point, to_points
@@ -73,3 +73,8 @@ def campaign_findings(
 ) -> list[dict[str, Any]]:
     """Uncached: fold everything (benchmarks, exports)."""
     return AnalysisCache(thresholds, size=1)._refold(db, campaign_id).findings()
+
+
+def current_findings(db: sqlite_utils.Database, campaign_id: str) -> list[dict[str, Any]]:
+    """Findings through this app's cache, most severe first, then in time order."""
+    return current_app.extensions["bargain_witness"]["analysis"].findings(db, campaign_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, request
 
 from companion import __version__
+from companion.analysis import current_findings
 from companion.captures import ingest_capture
 from companion.db import get_db
 from companion.errors import ApiError
@@ -60,7 +61,7 @@ def campaigns():
     return jsonify({"campaigns": list_campaigns(get_db())})
 
 
-def _campaign_or_404(campaign_id: str):
+def campaign_or_404(campaign_id: str):
     campaign = get_campaign(get_db(), campaign_id)
     if campaign is None:
         raise ApiError(404, "campaign_not_found", f"找不到活动 {campaign_id}。")
@@ -70,25 +71,21 @@ def _campaign_or_404(campaign_id: str):
 @bp.get("/campaigns/<campaign_id>")
 def campaign(campaign_id: str):
     db = get_db()
-    found = _campaign_or_404(campaign_id)
+    found = campaign_or_404(campaign_id)
     return jsonify(
         {
             **found,
             "readings": campaign_readings(db, campaign_id),
             "captures": campaign_captures(db, campaign_id, limit=100_000),
-            "findings": _findings(db, campaign_id),
+            "findings": current_findings(db, campaign_id),
         }
     )
 
 
-def _findings(db, campaign_id: str):
-    return current_app.extensions["bargain_witness"]["analysis"].findings(db, campaign_id)
-
-
 @bp.get("/campaigns/<campaign_id>/findings")
 def findings(campaign_id: str):
-    _campaign_or_404(campaign_id)
-    return jsonify({"campaign_id": campaign_id, "findings": _findings(get_db(), campaign_id)})
+    campaign_or_404(campaign_id)
+    return jsonify({"campaign_id": campaign_id, "findings": current_findings(get_db(), campaign_id)})
 
 
 @bp.get("/captures/<capture_id>")

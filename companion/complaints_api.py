@@ -8,7 +8,8 @@ from typing import Any
 from flask import Blueprint, current_app, jsonify, request
 
 from companion import complaint_store as store
-from companion.api import _campaign_or_404, _findings
+from companion.analysis import current_findings
+from companion.api import campaign_or_404
 from companion.complaints import CHANNELS, draft
 from companion.db import get_db
 from companion.errors import ApiError
@@ -37,7 +38,7 @@ def _json_body(schema_name: str) -> dict[str, Any]:
 def load_case(campaign: dict[str, Any]):
     """What every channel's draft is built from; load it once when drafting several channels."""
     db = get_db()
-    return store.load_case(db, campaign, _findings(db, campaign["id"]))
+    return store.load_case(db, campaign, current_findings(db, campaign["id"]))
 
 
 def build_draft(campaign: dict[str, Any], channel: str, case=None) -> dict[str, Any]:
@@ -54,12 +55,12 @@ def _today() -> date:
 
 @bp.get("/campaigns/<campaign_id>/complaints/<channel>")
 def get_draft(campaign_id: str, channel: str):
-    return jsonify(build_draft(_campaign_or_404(campaign_id), _channel_or_404(channel)))
+    return jsonify(build_draft(campaign_or_404(campaign_id), _channel_or_404(channel)))
 
 
 @bp.put("/campaigns/<campaign_id>/complaints/<channel>")
 def put_draft(campaign_id: str, channel: str):
-    campaign = _campaign_or_404(campaign_id)
+    campaign = campaign_or_404(campaign_id)
     _channel_or_404(channel)
     body = _json_body("complaint_edit")
     current = build_draft(campaign, channel)
@@ -73,21 +74,21 @@ def put_draft(campaign_id: str, channel: str):
 
 @bp.delete("/campaigns/<campaign_id>/complaints/<channel>")
 def reset_draft(campaign_id: str, channel: str):
-    campaign = _campaign_or_404(campaign_id)
+    campaign = campaign_or_404(campaign_id)
     store.discard_edits(get_db(), campaign_id, _channel_or_404(channel))
     return jsonify(build_draft(campaign, channel))
 
 
 @bp.get("/campaigns/<campaign_id>/filings")
 def list_filings(campaign_id: str):
-    _campaign_or_404(campaign_id)
+    campaign_or_404(campaign_id)
     cal = current_app.extensions["bargain_witness"]["calendar"]
     return jsonify({"filings": store.filings(get_db(), cal, _today(), campaign_id)})
 
 
 @bp.post("/campaigns/<campaign_id>/filings")
 def add_filing(campaign_id: str):
-    _campaign_or_404(campaign_id)
+    campaign_or_404(campaign_id)
     body = _json_body("filing")
     if "channel" not in body or "sent_on" not in body:
         raise ApiError(400, "schema_violation", "需要 channel 和 sent_on（投诉渠道和投诉日期）。")

@@ -19,6 +19,7 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from markupsafe import Markup
 
 from companion import __version__
+from companion.analysis import current_findings
 from companion.charts import (
     MAX_POINTS,
     MAX_POINTS_NARROW,
@@ -73,11 +74,6 @@ def _setup(state) -> None:
 
 def _thumbs() -> Thumbnails:
     return current_app.extensions["bargain_witness"]["thumbnails"]
-
-
-def _findings(db, campaign_id: str) -> list[dict[str, Any]]:
-    found = current_app.extensions["bargain_witness"]["analysis"].findings(db, campaign_id)
-    return sorted(found, key=lambda f: (SEVERITY_RANK.get(f.get("severity"), 3), f.get("started_at") or ""))
 
 
 def _not_found(message: str):
@@ -190,7 +186,7 @@ def index():
     db = get_db()
     campaigns = list_campaigns(db)
     for c in campaigns:
-        c["worst"] = worst(_findings(db, c["id"]))
+        c["worst"] = worst(current_findings(db, c["id"]))
         c["progress"] = progress_of(c.get("latest_reading"))
     return render_template("index.html", campaigns=campaigns)
 
@@ -207,7 +203,7 @@ def campaign(campaign_id: str):
     page = min(pages, max(1, request.args.get("page", 1, type=int) or 1))
     cards = timeline_page(db, campaign_id, limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
 
-    findings = _findings(db, campaign_id)
+    findings = current_findings(db, campaign_id)
     evidence = cards_by_id(
         db, [i for f in findings for i in (f.get("before_capture_id"), f.get("after_capture_id"))]
     )
@@ -340,7 +336,7 @@ def capture(capture_id: str):
     position = newer_count(db, found)
     related = [
         f
-        for f in _findings(db, found["campaign_id"])
+        for f in current_findings(db, found["campaign_id"])
         if found["id"] in (f.get("before_capture_id"), f.get("after_capture_id"))
     ]
     taken, received = parse_time(found["taken_at"]), parse_time(found["received_at"])

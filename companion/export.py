@@ -41,23 +41,20 @@ client_version, client_browser, facts_json])，JSON 为紧凑格式（分隔符 
 """
 
 
+FIGURE_COLUMNS = (
+    "cut_amount",
+    "remaining_amount",
+    "cut_percent",
+    "remaining_percent",
+    "helper_count",
+    "countdown_seconds",
+)
+
+
 def _timeline_csv(captures: list[dict[str, Any]], readings: dict[str, dict[str, Any]]) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(
-        [
-            "taken_at",
-            "received_at",
-            "file",
-            "sha256",
-            "cut_amount",
-            "remaining_amount",
-            "cut_percent",
-            "remaining_percent",
-            "helper_count",
-            "countdown_seconds",
-        ]
-    )
+    writer.writerow(["taken_at", "received_at", "file", "sha256", *FIGURE_COLUMNS])
     for c in captures:
         r = readings.get(c["id"], {})
         writer.writerow(
@@ -66,17 +63,7 @@ def _timeline_csv(captures: list[dict[str, Any]], readings: dict[str, dict[str, 
                 c["received_at"],
                 f"images/{evidence_name(c)}",
                 c["sha256"],
-                *(
-                    r.get(k, "")
-                    for k in (
-                        "cut_amount",
-                        "remaining_amount",
-                        "cut_percent",
-                        "remaining_percent",
-                        "helper_count",
-                        "countdown_seconds",
-                    )
-                ),
+                *(r.get(k, "") for k in FIGURE_COLUMNS),
             ]
         )
     return "\ufeff" + out.getvalue()  # BOM: Excel opens the Chinese columns correctly

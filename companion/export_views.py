@@ -6,9 +6,10 @@ import tempfile
 
 from flask import Blueprint, abort, current_app, send_file
 
+from companion.analysis import current_findings
+from companion.api import campaign_or_404
 from companion.complaints_api import load_case
 from companion.db import get_db
-from companion.errors import ApiError
 from companion.export import write_bundle
 from companion.queries import campaign_captures, campaign_readings, get_campaign
 
@@ -28,7 +29,7 @@ def _bundle_response(campaign: dict):
             campaign,
             campaign_captures(db, campaign["id"], limit=10_000_000),
             campaign_readings(db, campaign["id"]),
-            ext["analysis"].findings(db, campaign["id"]),
+            current_findings(db, campaign["id"]),
             case,
             ext["blobs"],
         )
@@ -44,10 +45,7 @@ def _bundle_response(campaign: dict):
 
 @api_bp.get("/campaigns/<campaign_id>/export")
 def export_api(campaign_id: str):
-    campaign = get_campaign(get_db(), campaign_id)
-    if campaign is None:
-        raise ApiError(404, "campaign_not_found", f"找不到活动 {campaign_id}。")
-    return _bundle_response(campaign)
+    return _bundle_response(campaign_or_404(campaign_id))
 
 
 @ui_bp.get("/campaigns/<campaign_id>/export")
