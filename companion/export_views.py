@@ -8,7 +8,7 @@ from flask import Blueprint, abort, current_app, send_file
 
 from companion.analysis import current_findings
 from companion.api import campaign_or_404
-from companion.complaints_api import load_case
+from companion.complaints import case_facts
 from companion.db import get_db
 from companion.export import write_bundle
 from companion.queries import campaign_captures, campaign_readings, get_campaign
@@ -20,18 +20,20 @@ ui_bp = Blueprint("export_ui", __name__)
 def _bundle_response(campaign: dict):
     """Built into an anonymous temp file (gone when closed) and streamed from there."""
     db = get_db()
-    ext = current_app.extensions["bargain_witness"]
-    case = load_case(campaign)
+    captures = campaign_captures(db, campaign["id"], limit=10_000_000)
+    readings = campaign_readings(db, campaign["id"])
+    findings = current_findings(db, campaign["id"])
+    case = case_facts(campaign, readings, captures, findings)
     out = tempfile.TemporaryFile()  # noqa: SIM115 - handed to send_file, which closes it when sent
     try:
         write_bundle(
             out,
             campaign,
-            campaign_captures(db, campaign["id"], limit=10_000_000),
-            campaign_readings(db, campaign["id"]),
-            current_findings(db, campaign["id"]),
+            captures,
+            readings,
+            findings,
             case,
-            ext["blobs"],
+            current_app.extensions["bargain_witness"]["blobs"],
         )
     except BaseException:
         out.close()
