@@ -40,11 +40,11 @@ from conftest import CHROMIUM, start_companion, stop_companion  # noqa: E402
 from helpers import capture_payload  # noqa: E402
 
 from companion.app import create_app  # noqa: E402
-from companion.captures import GENESIS_HASH, READING_SCALARS, record_hash  # noqa: E402
-from companion.db import connect, write_transaction  # noqa: E402
-from companion.identity import campaign_id_for, page_identity  # noqa: E402
-from companion.storage import BlobStore  # noqa: E402
-from companion.timeutil import add_seconds, format_rfc3339  # noqa: E402
+from companion.core.db import connect, write_transaction  # noqa: E402
+from companion.core.timeutil import add_seconds, format_rfc3339  # noqa: E402
+from companion.evidence.blobs import BlobStore  # noqa: E402
+from companion.evidence.identity import campaign_id_for, page_identity  # noqa: E402
+from companion.evidence.ingest import GENESIS_HASH, READING_SCALARS, record_hash  # noqa: E402
 
 CST = timezone(timedelta(hours=8))
 URL = "https://mobile.yangkeduo.com/bargain.html?goods_id=bench10k&refer_share_id=x"
@@ -202,7 +202,7 @@ def bench_server(data_dir: Path, campaign_id: str, n: int, repeat: int = 9) -> N
     lst = [timed(client, "/")[0] for _ in range(repeat)]
     print(f"  capture page: {ms(cap)}; campaigns list: {ms(lst)}")
 
-    thumbs = app.extensions["bargain_witness"]["thumbnails"]
+    thumbs = app.extensions["bargain_witness"].thumbnails
     made, cached = [], []
     ids = [s.split('"', 1)[0] for s in html.split('<li id="capture-')[1:]]
     for cid in ids:

@@ -23,10 +23,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from helpers import capture_payload
 
-from companion.analysis import campaign_findings
+from companion.analysis.cache import campaign_findings
+from companion.analysis.detect import find_anomalies
 from companion.app import create_app
-from companion.db import connect
-from companion.detect import find_anomalies
+from companion.core.db import connect
 
 CST = timezone(timedelta(hours=8))
 
@@ -119,7 +119,7 @@ def bench_post(existing: int = 5_000, posts: int = 50) -> None:
             resp = client.post("/api/v1/captures", json=_body(r))
             post_times.append(time.perf_counter() - t0)
             campaign_id = resp.get_json()["campaign_id"]
-        cache = app.extensions["bargain_witness"]["analysis"]
+        cache = app.extensions["bargain_witness"].analysis
         db = connect(app.config["DATABASE"])
         warm = []
         for _ in range(posts):

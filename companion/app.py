@@ -1,4 +1,9 @@
-"""App factory: everything the app needs hangs off the app object (config, extensions), no globals."""
+"""App factory: config -> services -> each feature's ``init_app``, in the order of ``FEATURES``.
+
+Everything the app needs hangs off the app object (``app.config`` and one typed ``Services``), no
+globals, so two apps (two tests, two data dirs) never share state. A new capability is a new package
+with an ``init_app(app)`` added to ``FEATURES``; see docs/architecture.md.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +12,16 @@ from typing import Any
 
 from flask import Flask
 
-from companion import analysis, api, complaints_api, complaints_views, dashboard, db, export_views, security
-from companion.errors import register_error_handlers
-from companion.followup import Calendar
-from companion.paths import ensure_data_dir, load_user_config, read_or_create_token, resolve_data_dir
-from companion.schema import Schema
-from companion.storage import BlobStore
+from companion import analysis, campaigns, complaints, evidence, export, jobs
+from companion.core import db, security
+from companion.core.config import load_user_config, read_or_create_token, resolve_data_dir
+from companion.core.schema import Schema
+from companion.core.services import EXTENSION_KEY, Services
+from companion.core.web import register_error_handlers
+
+# Each feature wires its routes, services and job handlers; order matters only where a feature
+# uses another's service at init time (jobs first: others register handlers with it).
+FEATURES = (jobs, evidence, analysis, campaigns, complaints, export)
 
 DEFAULTS: dict[str, Any] = {
     # Largest accepted request: a 4K full-page PNG in base64 is ~20 MB; more is refused with 413.
@@ -30,30 +39,21 @@ def create_app(test_config: dict[str, Any] | None = None, data_dir: str | Path |
     app.config.from_mapping(DEFAULTS)
     if test_config:
         app.config.from_mapping(test_config)
-    root = ensure_data_dir(resolve_data_dir(app.config.get("DATA_DIR") or data_dir))
-    app.config["DATA_DIR"] = str(root)
-    user_config = load_user_config(root)
+    layout = resolve_data_dir(app.config.get("DATA_DIR") or data_dir).ensure()
+    app.config["DATA_DIR"] = str(layout.root)
+    user_config = load_user_config(layout)
     if "detect_thresholds" in user_config and "DETECT_THRESHOLDS" not in (test_config or {}):
         app.config["DETECT_THRESHOLDS"] = user_config["detect_thresholds"]
-    app.config.setdefault("DATABASE", str(root / "bargain-witness.sqlite3"))
-    app.config.setdefault("API_TOKEN", read_or_create_token(root))
+    app.config.setdefault("DATABASE", str(layout.database))
+    app.config.setdefault("API_TOKEN", read_or_create_token(layout))
     app.json.ensure_ascii = False
 
-    app.extensions["bargain_witness"] = {
-        "schema": Schema(),
-        "blobs": BlobStore(root / "blobs"),
-        "calendar": Calendar.from_lists(
-            user_config.get("holidays", []), user_config.get("extra_workdays", [])
-        ),
-    }
+    app.extensions[EXTENSION_KEY] = Services(
+        data_dir=layout, token=app.config["API_TOKEN"], schema=Schema(), user_config=user_config
+    )
     db.init_app(app)
-    analysis.init_app(app)
     security.init_app(app)
     register_error_handlers(app)
-    app.register_blueprint(api.bp)
-    app.register_blueprint(complaints_api.bp)
-    app.register_blueprint(dashboard.bp)
-    app.register_blueprint(complaints_views.bp)
-    app.register_blueprint(export_views.api_bp)
-    app.register_blueprint(export_views.ui_bp)
+    for feature in FEATURES:
+        feature.init_app(app)
     return app

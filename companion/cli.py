@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import sys
 import webbrowser
@@ -9,16 +10,11 @@ import webbrowser
 import click
 
 from companion import __version__
-from companion.paths import EXTENSION_DIR, ensure_data_dir, read_or_create_token, resolve_data_dir
+from companion.core.cli_options import DATA_DIR_OPTION
+from companion.core.config import read_or_create_token, resolve_data_dir
+from companion.core.resources import extension_dir
 
 DEFAULT_PORT = 8765
-data_dir_option = click.option(
-    "--data-dir",
-    type=click.Path(file_okay=False),
-    envvar="BARGAIN_WITNESS_DATA",
-    default=None,
-    help="数据目录（默认：系统的用户数据目录；也可用环境变量 BARGAIN_WITNESS_DATA）。",
-)
 
 
 @click.group(invoke_without_command=True)
@@ -38,7 +34,7 @@ def cli(ctx: click.Context) -> None:
     show_default=True,
     help="监听端口（0 = 自动选择空闲端口）。只监听 127.0.0.1。",
 )
-@data_dir_option
+@DATA_DIR_OPTION
 @click.option("--threads", type=click.IntRange(1, 64), default=4, show_default=True)
 @click.option("--open-browser/--no-open-browser", default=False, help="启动后打开控制台。")
 def serve(
@@ -48,6 +44,7 @@ def serve(
     from waitress import create_server
 
     from companion.app import create_app
+    from companion.jobs.worker import Worker
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
@@ -73,22 +70,25 @@ def serve(
     click.echo(f"  演示页面 Demo:    {url}demo/")
     click.echo(f"  访问令牌 Token:   {app.config['API_TOKEN']}")
     click.echo(f"  数据目录 Data:    {app.config['DATA_DIR']}")
-    click.echo(f"  扩展目录 Extension (加载已解压的扩展程序): {EXTENSION_DIR}")
+    click.echo(f"  扩展目录 Extension (加载已解压的扩展程序): {extension_dir()}")
     click.echo("  按 Ctrl+C 停止。", nl=True)
     sys.stdout.flush()
     if open_browser:
         webbrowser.open(url)
+    worker = Worker(app).start()
     try:
         server.run()
     except KeyboardInterrupt:
         click.echo("已停止。")
+    finally:
+        worker.stop()
 
 
 @cli.command()
-@data_dir_option
+@DATA_DIR_OPTION
 def token(data_dir: str | None = None) -> None:
     """打印扩展配对用的访问令牌。"""
-    click.echo(read_or_create_token(ensure_data_dir(resolve_data_dir(data_dir))))
+    click.echo(read_or_create_token(resolve_data_dir(data_dir).ensure()))
 
 
 @cli.command()
@@ -101,35 +101,26 @@ def demo(port: int) -> None:
 
 
 @cli.command()
-@data_dir_option
+@DATA_DIR_OPTION
 def info(data_dir: str | None = None) -> None:
     """显示数据目录、扩展目录和版本。"""
-    root = resolve_data_dir(data_dir)
-    click.echo(f"版本 Version:   {__version__}\n数据目录 Data:  {root}\n扩展目录 Extension: {EXTENSION_DIR}")
+    root = resolve_data_dir(data_dir).root
+    click.echo(
+        f"版本 Version:   {__version__}\n数据目录 Data:  {root}\n扩展目录 Extension: {extension_dir()}"
+    )
 
 
-@cli.command()
-@click.argument("bundle", required=False, type=click.Path(exists=True, dir_okay=False))
-@data_dir_option
-def verify(bundle: str | None = None, data_dir: str | None = None) -> None:
-    """校验证据包（BUNDLE.zip），或不带参数时校验整个数据目录；列出被改动的内容。"""
-    from pathlib import Path
+# Commands that belong to a feature live in that feature's ``cli.py`` (a ``COMMANDS`` list).
+FEATURE_COMMAND_MODULES = ("companion.evidence.cli",)
 
-    from companion.verify import verify_archive, verify_bundle
 
-    if bundle:
-        checked, problems = verify_bundle(Path(bundle))
-        what = f"证据包 {bundle}：检查了 {checked} 个文件"
-    else:
-        root = resolve_data_dir(data_dir)
-        checked, problems = verify_archive(root)
-        what = f"数据目录 {root}：检查了 {checked} 条存证记录及其截图原件"
-    if problems:
-        click.echo(f"✗ {what}，发现 {len(problems)} 处问题：")
-        for p in problems:
-            click.echo(f"  - {p}")
-        sys.exit(1)
-    click.echo(f"✓ {what}，全部完好。")
+def _add_feature_commands() -> None:
+    for name in FEATURE_COMMAND_MODULES:
+        for command in importlib.import_module(name).COMMANDS:
+            cli.add_command(command)
+
+
+_add_feature_commands()
 
 
 def main() -> None:

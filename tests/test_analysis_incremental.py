@@ -5,12 +5,12 @@ from __future__ import annotations
 import random
 
 import pytest
+from helpers.scenarios import SCENARIOS
 from hypothesis import given, settings
-from scenarios import SCENARIOS
 from test_detect_properties import reading_lists
 
-from companion.detect import Analyzer, find_anomalies
-from companion.points import to_points
+from companion.analysis.detect import Analyzer, find_anomalies
+from companion.analysis.points import to_points
 
 
 def incremental(readings):
@@ -57,8 +57,8 @@ def test_api_cache_matches_a_cold_fold(client, app):
 
     from helpers import CST, capture_payload
 
-    from companion.analysis import campaign_findings
-    from companion.db import connect
+    from companion.analysis.cache import campaign_findings
+    from companion.core.db import connect
 
     rng = random.Random(3)
     start = datetime(2026, 11, 20, 9, 0, tzinfo=CST)
@@ -83,9 +83,7 @@ def test_api_cache_matches_a_cold_fold(client, app):
         answers.append(client.post("/api/v1/captures", json=body).get_json())
     db = connect(app.config["DATABASE"])
     try:
-        cold = campaign_findings(
-            db, answers[-1]["campaign_id"], app.extensions["bargain_witness"]["thresholds"]
-        )
+        cold = campaign_findings(db, answers[-1]["campaign_id"], app.extensions["bargain_witness"].thresholds)
     finally:
         db.close()
     assert answers[-1]["findings"] == cold

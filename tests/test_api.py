@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from helpers import capture_payload, png_bytes
 
-from companion.identity import page_identity
-from companion.schema import Schema
+from companion.core.schema import Schema
+from companion.evidence.identity import page_identity
 
 
 def post(client, body, **kw):

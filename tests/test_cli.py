@@ -7,10 +7,10 @@ import stat
 import subprocess
 
 from click.testing import CliRunner
-from conftest import SERVE_BIN, start_companion, stop_companion
+from helpers import EXTENSION_DIR
+from helpers.companion_proc import SERVE_BIN, start_companion, stop_companion
 
 from companion.cli import cli
-from companion.paths import EXTENSION_DIR
 
 
 def test_token_is_created_private_and_stable(tmp_path):

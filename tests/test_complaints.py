@@ -9,9 +9,9 @@ import pytest
 from helpers import CST, capture_payload
 
 from companion.app import create_app
-from companion.complaints import CHANNELS
-from companion.followup import Calendar, due_dates, status
-from companion.schema import Schema
+from companion.complaints.followup import Calendar, due_dates, status
+from companion.core.schema import Schema
+from companion.core.vocab import CHANNELS
 
 START = datetime(2026, 11, 20, 14, 0, tzinfo=CST)
 URL = "https://mobile.yangkeduo.com/bargain.html?activity_id=KJ2026112012&refer_share_id=9"

@@ -15,13 +15,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import CHROMIUM, ROOT
-from helpers import CST, capture_payload, png_bytes
+from helpers import CST, ROOT, capture_payload, launch_chromium, png_bytes
 from markupsafe import escape
 from PIL import Image, ImageDraw, ImageFont
 
-from companion import dashboard
-from companion.charts import ChartPoint, downsample, progress_domain, render_svg
+from companion.campaigns import views as dashboard
+from companion.campaigns.charts import ChartPoint, downsample, progress_domain, render_svg
 
 START = datetime(2026, 11, 20, 14, 0, tzinfo=CST)
 ARTIFACTS = ROOT / "test-artifacts"
@@ -226,7 +225,7 @@ def test_unknown_ids_are_html_404_pages(client, path):
 def test_thumbnail_is_made_once_cached_and_original_unchanged(app, client):
     big = png_bytes(width=1366, height=768, seed=7)
     [answer] = post_all(client, [capture_payload(image=big)])
-    thumbs = app.extensions["bargain_witness"]["thumbnails"]
+    thumbs = app.extensions["bargain_witness"].thumbnails
     original = Path(app.config["DATA_DIR"], "blobs", answer["sha256"][:2], f"{answer['sha256']}.png")
     before = original.stat()
 
@@ -253,7 +252,7 @@ def test_thumbnail_generation_holds_no_database_connection(app, client, monkeypa
     from flask import g
 
     [answer] = post_all(client, [capture_payload()])
-    thumbs = app.extensions["bargain_witness"]["thumbnails"]
+    thumbs = app.extensions["bargain_witness"].thumbnails
     real = thumbs._generate
     seen = []
 
@@ -273,7 +272,7 @@ def test_same_image_in_two_captures_shares_one_thumbnail(app, client):
     answers = post_all(client, [capture_payload(image=image, seed=i) for i in range(2)])
     for a in answers:
         client.get(f"/captures/{a['capture_id']}/thumb").close()
-    assert app.extensions["bargain_witness"]["thumbnails"].generated == 1
+    assert app.extensions["bargain_witness"].thumbnails.generated == 1
     assert len(list(Path(app.config["DATA_DIR"], "thumbs").glob("*.webp"))) == 1
 
 
@@ -439,7 +438,7 @@ def api_post(comp, body: dict) -> dict:
 
 @pytest.fixture(scope="module")
 def chromium(playwright):
-    browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
+    browser = launch_chromium(playwright)
     yield browser
     browser.close()
 

@@ -13,11 +13,11 @@ import functools
 import http.server
 import itertools
 import re
-import shutil
 import threading
 from pathlib import Path
 
 import pytest
+from helpers import launch_chromium
 
 pytestmark = pytest.mark.browser
 
@@ -25,7 +25,6 @@ sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "companion" / "static" / "demo"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 TARGET_FEN = 9900
 
 AMOUNT_RE = {
@@ -61,9 +60,7 @@ def base_url():
 @pytest.fixture(scope="module")
 def browser(playwright):
     """One Playwright driver per test process (conftest's session fixture), one browser here."""
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Chromium not installed")
-    b = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
+    b = launch_chromium(playwright)
     try:
         yield b
     finally:

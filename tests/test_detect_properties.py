@@ -1,5 +1,6 @@
-"""Property tests for companion.detect: any valid readings are analysed without error into well-formed
-findings, and a monotone campaign with no assists and no rule or deadline changes is never accused."""
+"""Property tests for companion.analysis.detect: any valid readings are analysed without error into
+well-formed findings, and a monotone campaign with no assists and no rule or deadline changes is never
+accused."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from companion.detect import find_anomalies
+from companion.analysis.detect import find_anomalies
 
 # On a failing example the hypothesis pytest plugin imports libcst to suggest a patch; libcst 1.0 raises a
 # DeprecationWarning (mypy_extensions.TypedDict) at import, which pyproject's filterwarnings = "error"

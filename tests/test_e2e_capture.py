@@ -9,8 +9,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from browser import ExtensionBrowser, static_server
-from conftest import start_companion, stop_companion, wait_for
+from helpers import wait_for
+from helpers.browser import ExtensionBrowser, static_server
+from helpers.companion_proc import start_companion, stop_companion
 from PIL import Image
 
 FIXTURES = Path(__file__).parent / "fixtures"

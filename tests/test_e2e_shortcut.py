@@ -9,8 +9,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from browser import ExtensionBrowser, static_server
-from conftest import wait_for
+from helpers import wait_for
+from helpers.browser import ExtensionBrowser, static_server
 from test_e2e_capture import api
 
 FIXTURES = Path(__file__).parent / "fixtures"

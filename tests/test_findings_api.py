@@ -76,7 +76,7 @@ def test_thresholds_from_the_data_dir_config_file(tmp_path):
         '{"detect_thresholds": {"stall_min_assists": 10, "stall_critical_assists": 20}}'
     )
     app = create_app(data_dir=tmp_path)
-    assert app.extensions["bargain_witness"]["thresholds"].stall_min_assists == 10
+    assert app.extensions["bargain_witness"].thresholds.stall_min_assists == 10
 
 
 def test_bad_config_stops_the_companion_with_a_chinese_message(tmp_path):

@@ -20,9 +20,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from browser import ExtensionBrowser, static_server
-from conftest import CHROMIUM, EXTENSION_DIR, start_companion, stop_companion
-from helpers import CST, capture_payload
+from helpers import CST, EXTENSION_DIR, capture_payload, launch_chromium
+from helpers.browser import ExtensionBrowser, static_server
+from helpers.companion_proc import start_companion, stop_companion
 from playwright.sync_api import expect
 
 FORMS = Path(__file__).parent / "fixtures" / "forms"
@@ -396,7 +396,7 @@ DRAFT_12315 = {
 
 @pytest.fixture(scope="module")
 def layouts(playwright, port):
-    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+    browser = launch_chromium(playwright)
     page = browser.new_page()
     page.goto(f"http://127.0.0.1:{port}/layouts.html")
     page.add_script_tag(path=str(FORMFILL_JS))  # main world: no extension runtime, so no button

@@ -9,20 +9,16 @@ exercised on short strings: normalisation, each label, each decoy. See docs/read
 from __future__ import annotations
 
 import json
-from contextlib import ExitStack
-from pathlib import Path
 
 import pytest
+from helpers import ROOT, launch_chromium
 from jsonschema import Draft202012Validator
-from playwright.sync_api import sync_playwright
 
-ROOT = Path(__file__).resolve().parent.parent
 READER = ROOT / "extension" / "content" / "reader.js"
 PAGES = ROOT / "tests" / "fixtures" / "pages"
 EXPECTED = json.loads((PAGES / "expected.json").read_text(encoding="utf-8"))
 SCHEMA = json.loads((ROOT / "shared" / "schema.json").read_text(encoding="utf-8"))
 FACTS_VALIDATOR = Draft202012Validator({"$ref": "#/$defs/facts", "$defs": SCHEMA["$defs"]})
-CHROMIUM = "/usr/bin/chromium"
 
 MOBILE = {
     "viewport": {"width": 390, "height": 844},
@@ -31,6 +27,7 @@ MOBILE = {
     "device_scale_factor": 3,
 }
 DESKTOP = {"viewport": {"width": 1280, "height": 800}}
+pytestmark = pytest.mark.browser
 SCALARS = (
     "cut_amount",
     "remaining_amount",
@@ -43,18 +40,10 @@ SCALARS = (
 
 
 @pytest.fixture(scope="module")
-def browser(request):
-    # Only one sync Playwright may run per process: reuse the suite's session driver when a
-    # conftest provides one, otherwise start our own for this module.
-    try:
-        shared = request.getfixturevalue("playwright")
-    except pytest.FixtureLookupError:
-        shared = None
-    with ExitStack() as stack:
-        driver = shared or stack.enter_context(sync_playwright())
-        b = driver.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
-        yield b
-        b.close()
+def browser(playwright):
+    b = launch_chromium(playwright)
+    yield b
+    b.close()
 
 
 @pytest.fixture(scope="module")
@@ -356,7 +345,10 @@ def test_helpers_are_capped(reader_page):
     assert helpers[-1] == {"name": "小明999", "amount": 0.01}
 
 
-RULES_THEN_PANEL = "已砍99.1%\n活动规则\n1. 活动24小时内有效。\n参与方式\n2. 每位好友可助力1次。\n演示控制台\n异常模式：永远差0.1%"
+RULES_THEN_PANEL = (
+    "已砍99.1%\n活动规则\n1. 活动24小时内有效。\n参与方式\n2. 每位好友可助力1次。\n"
+    "演示控制台\n异常模式：永远差0.1%"
+)
 
 
 def test_rules_end_at_the_next_page_heading_of_their_level(reader_page):

@@ -1,0 +1,20 @@
+"""Campaigns: reading the archive (queries), the dashboard pages, the chart, thumbnails, and the
+campaign API. Nothing here writes evidence.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from companion.campaigns import api, thumbnail_jobs, thumbnails, views
+    from companion.campaigns.chart_data import ChartCache
+    from companion.core.services import services_of
+
+    svc = services_of(app)
+    svc.thumbnails = thumbnails.Thumbnails(svc.data_dir.thumbs)
+    svc.chart_cache = ChartCache()
+    thumbnail_jobs.register(app)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(views.bp)

@@ -1,0 +1,203 @@
+"""The dashboard (Simplified Chinese), server-rendered so it works without JavaScript.
+
+Pages: the campaigns list (``/``), a campaign (``/campaigns/<id>``: chart, findings with their
+before/after screenshots, a paginated timeline, newest first), a capture (``/captures/<id>``: the
+original and every stored field), settings and pairing (``/settings``), and the demo bargain page.
+Thumbnails are made on first request and cached (``thumbnails.py``); the chart is inline SVG
+(``charts.py``, fed by ``chart_data.py``); wording helpers are in ``formatting.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, send_file, url_for
+
+from companion import __version__
+from companion.campaigns.chart_data import cached_chart
+from companion.campaigns.formatting import (
+    data_items,
+    figures,
+    fmt_duration,
+    fmt_time,
+    progress_of,
+    thumb_size,
+    worst,
+)
+from companion.campaigns.page_queries import (
+    campaign_stats,
+    cards_by_id,
+    neighbours,
+    newer_count,
+    thumb_source,
+    timeline_page,
+)
+from companion.campaigns.queries import get_capture, get_reading, list_campaigns
+from companion.core.db import close_db, get_db
+from companion.core.resources import extension_dir
+from companion.core.services import services
+from companion.core.timeutil import parse_rfc3339_or_none
+from companion.core.vocab import CAPTURE_SOURCE_ZH, FINDING_TYPE_ZH, SEVERITY_ZH
+from companion.core.web import campaign_or_404, error_page
+
+bp = Blueprint("dashboard", __name__, template_folder="templates")
+
+PER_PAGE = 100
+
+
+@bp.context_processor
+def _helpers() -> dict[str, Any]:
+    return {
+        "fmt_time": fmt_time,
+        "figures": figures,
+        "thumb_size": thumb_size,
+        "data_items": data_items,
+        "SEVERITY_ZH": SEVERITY_ZH,
+        "TYPE_ZH": FINDING_TYPE_ZH,
+    }
+
+
+@bp.get("/")
+def index():
+    db = get_db()
+    campaigns = list_campaigns(db)
+    for c in campaigns:
+        c["worst"] = worst(services().analysis.findings(db, c["id"]))
+        c["progress"] = progress_of(c.get("latest_reading"))
+    return render_template("index.html", campaigns=campaigns)
+
+
+@bp.get("/campaigns/<campaign_id>")
+def campaign(campaign_id: str):
+    db = get_db()
+    found = campaign_or_404(campaign_id)
+    stats = campaign_stats(db, campaign_id)
+    total = stats["capture_count"]
+    pages = max(1, math.ceil(total / PER_PAGE))
+    page = min(pages, max(1, request.args.get("page", 1, type=int) or 1))
+    cards = timeline_page(db, campaign_id, limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
+
+    findings = services().analysis.findings(db, campaign_id)
+    evidence = cards_by_id(
+        db, [i for f in findings for i in (f.get("before_capture_id"), f.get("after_capture_id"))]
+    )
+    chart, latest = cached_chart(db, campaign_id, findings, total)
+    return render_template(
+        "campaign.html",
+        campaign=found,
+        stats=stats,
+        latest=latest,
+        latest_progress=progress_of(latest),
+        findings=findings,
+        summary=worst(findings),
+        evidence=evidence,
+        chart=chart,
+        cards=cards,
+        page=page,
+        pages=pages,
+        per_page=PER_PAGE,
+        first_index=total - (page - 1) * PER_PAGE,
+    )
+
+
+@bp.get("/captures/<capture_id>")
+def capture(capture_id: str):
+    db = get_db()
+    found = get_capture(db, capture_id)
+    if found is None:
+        return error_page(404, "找不到这条截图记录：链接可能有误，或它不在当前的数据目录中。")
+    campaign_row = campaign_or_404(found["campaign_id"])
+    reading = get_reading(db, found["id"]) or {}
+    prev_id, next_id = neighbours(db, found)
+    position = newer_count(db, found)
+    related = [
+        f
+        for f in services().analysis.findings(db, found["campaign_id"])
+        if found["id"] in (f.get("before_capture_id"), f.get("after_capture_id"))
+    ]
+    taken, received = parse_rfc3339_or_none(found["taken_at"]), parse_rfc3339_or_none(found["received_at"])
+    clock_gap = fmt_duration((received - taken).total_seconds()) if taken and received else None
+    derived_deadline = reading.get("deadline") if "deadline" not in found["facts"] else None
+    url = found["page_url"] or ""
+    return render_template(
+        "capture.html",
+        capture=found,
+        campaign=campaign_row,
+        reading=reading,
+        prev_id=prev_id,
+        next_id=next_id,
+        timeline_page=position // PER_PAGE + 1,
+        related=related,
+        clock_gap=clock_gap,
+        derived_deadline=derived_deadline,
+        page_url_is_web=url.startswith(("http://", "https://")),
+        facts_pretty=json.dumps(found["facts"], ensure_ascii=False, indent=2, sort_keys=True),
+        source_zh=CAPTURE_SOURCE_ZH.get(found["source"], found["source"]),
+    )
+
+
+def _original_path(sha256: str, mime: str):
+    blobs = services().blobs
+    return blobs.path_for(sha256, mime)
+
+
+@bp.get("/captures/<capture_id>/image")
+def capture_image(capture_id: str):
+    """The original bytes, unchanged; nosniff + CSP come from the security layer."""
+    found = get_capture(get_db(), capture_id)
+    if found is None:
+        abort(404)
+    path = _original_path(found["sha256"], found["mime"])
+    if not path.exists():
+        abort(404)
+    resp = send_file(path, mimetype=found["mime"], max_age=31536000)
+    resp.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return resp
+
+
+@bp.get("/captures/<capture_id>/thumb")
+def capture_thumb(capture_id: str):
+    """A cached thumbnail (≤ 320 px wide), made on first request; the original is only read."""
+    source = thumb_source(get_db(), capture_id)
+    # Decoding and encoding take tens of milliseconds: hold no database connection meanwhile.
+    close_db()
+    if source is None:
+        abort(404)
+    sha256, mime = source
+    original = _original_path(sha256, mime)
+    if not original.exists():
+        abort(404)
+    path = services().thumbnails.get(sha256, original)
+    resp = send_file(path, mimetype=services().thumbnails.mime, max_age=31536000)
+    resp.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return resp
+
+
+@bp.get("/settings")
+def settings():
+    return render_template(
+        "settings.html",
+        token=current_app.config["API_TOKEN"],
+        data_dir=current_app.config["DATA_DIR"],
+        version=__version__,
+        extension_dir=str(extension_dir()),
+    )
+
+
+@bp.get("/demo")
+def demo_redirect():
+    return redirect(url_for("dashboard.demo", filename="index.html"))
+
+
+@bp.get("/demo/")
+@bp.get("/demo/<path:filename>")
+def demo(filename: str = "index.html"):
+    """The simulated bargain page for newcomers (no Pinduoduo needed)."""
+    resp = current_app.send_static_file(f"demo/{filename}")
+    # A page imitating a shop may use inline styles; scripts still come only from our own files.
+    resp.headers["Content-Security-Policy"] = (
+        "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'"
+    )
+    return resp

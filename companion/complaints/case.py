@@ -1,0 +1,186 @@
+"""The case every complaint draft is built from, and the text pieces the channels share.
+
+Built only from the archived facts and findings (docs/complaints.md). Style rules every draft
+keeps: times and figures, no emotional words, a clear and reasonable demand, the legal basis
+(paraphrased), and the evidence files with their SHA-256. Each channel's fields are in
+``channels/``; ``drafts.py`` applies the user's edits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from companion.analysis.points import to_points
+from companion.analysis.wording import describe_display, fmt_span
+
+OPERATOR = "上海寻梦信息技术有限公司"
+DEMANDS = {
+    "restore": "恢复砍价进度，恢复未计入的好友助力记录",
+    "ship": "按活动规则认定砍价成功并安排发货",
+    "explain": "书面说明本人砍价的真实进度、每位好友助力的实际金额及所依据的活动规则",
+    "compensate": "对上述问题给本人造成的损失给予合理补偿",
+}
+DEFAULT_DEMANDS = ("restore", "explain")
+LEGAL_BASIS = (
+    "《中华人民共和国电子商务法》第十七条（大意）：电子商务经营者应当全面、真实、准确、及时地披露商品或者服务信息，"
+    "保障消费者的知情权和选择权。",
+    "《中华人民共和国消费者权益保护法》第八条（大意）：消费者享有知悉其购买、使用的商品或者接受的服务的真实情况的权利。",
+    "《中华人民共和国消费者权益保护法》第二十条（大意）：经营者向消费者提供有关商品或者服务的信息，应当真实、全面，"
+    "不得作虚假或者引人误解的宣传。",
+    "《中华人民共和国电子商务法》第五十九条（大意）：电子商务经营者应当建立便捷、有效的投诉、举报机制，及时受理并处理投诉、举报。",
+    "参考案例：上海市长宁区人民法院 2022 年审理的砍价纠纷案中，页面显示进度为“0.9%”而真实进度为 0.9996427%，"
+    "法院认为平台未如实披露真实进度，侵害了消费者的知情权。",
+)
+RULE_CHANGE_BASIS = (
+    "《中华人民共和国电子商务法》第三十四条（大意）：修改交易规则应当公开征求意见，并至少提前七日予以公示。"
+)
+ID_KEYS = ("activity_id", "act_id", "bargain_id", "kanjia_id", "order_sn", "order_id", "goods_id")
+
+
+@dataclass
+class CaseFacts:
+    """What every draft says, computed once from the archive."""
+
+    title: str
+    url: str
+    activity_id: str
+    first_at: datetime | None
+    last_at: datetime | None
+    captures: int
+    first_display: str
+    last_display: str
+    helpers_first: int | None
+    helpers_last: int | None
+    amount: str
+    findings: list[dict[str, Any]]
+    evidence: list[dict[str, str]]
+
+
+def evidence_name(capture: dict[str, Any]) -> str:
+    """File name of a capture in complaints and bundles: time taken + short hash, sortable."""
+    taken = capture["taken_at"][:19].replace("-", "").replace(":", "").replace("T", "-")
+    ext = "jpg" if capture.get("mime") == "image/jpeg" else "png"
+    return f"{taken}_{capture['sha256'][:8]}.{ext}"
+
+
+def activity_id_from(url: str) -> str:
+    params = dict(parse_qsl(urlsplit(url).query))
+    return next((params[k] for k in ID_KEYS if params.get(k)), "")
+
+
+def case_facts(
+    campaign: dict[str, Any],
+    readings: list[dict[str, Any]],
+    captures: list[dict[str, Any]],
+    findings: list[dict[str, Any]],
+) -> CaseFacts:
+    points = to_points(readings)
+    with_progress = [p for p in points if p.figures]
+    helpers = [p.helpers_seen for p in points if p.helpers_seen is not None]
+    serious = [f for f in findings if f["severity"] in ("critical", "warning")]
+    proving = {f[k] for f in serious for k in ("before_capture_id", "after_capture_id") if f.get(k)}
+    # Evidence: the captures that prove the findings first, then the first and the latest capture.
+    chosen = [c for c in captures if c["id"] in proving]
+    for c in (captures[:1] + captures[-1:]) if captures else []:
+        if c not in chosen:
+            chosen.append(c)
+    chosen.sort(key=lambda c: c["taken_at"])
+    total = next((p.total for p in reversed(points) if p.total), None)
+    return CaseFacts(
+        title=campaign.get("title") or "砍价免费拿活动",
+        url=campaign.get("first_url", ""),
+        activity_id=activity_id_from(campaign.get("first_url", "")),
+        first_at=points[0].t if points else None,
+        last_at=points[-1].t if points else None,
+        captures=len(captures),
+        first_display=describe_display(with_progress[0]) if with_progress else "",
+        last_display=describe_display(with_progress[-1]) if with_progress else "",
+        helpers_first=helpers[0] if helpers else None,
+        helpers_last=helpers[-1] if helpers else None,
+        amount=f"{total:.2f}" if total else "",
+        findings=serious,
+        evidence=[
+            {
+                "file": evidence_name(c),
+                "sha256": c["sha256"],
+                "capture_id": c["id"],
+                "taken_at": c["taken_at"],
+            }
+            for c in chosen
+        ],
+    )
+
+
+def facts_paragraph(f: CaseFacts) -> str:
+    when = fmt_span(f.first_at, f.last_at) if f.first_at and f.last_at else "（时间待补充）"
+    lines = [
+        f"本人参与拼多多砍价活动「{f.title}」"
+        + (f"（活动编号：{f.activity_id}）" if f.activity_id else "")
+        + f"。{when} 期间，本人对活动页面截图存证 {f.captures} 次。"
+    ]
+    if f.first_display and f.first_display == f.last_display and f.captures > 1:
+        lines.append(f"各次截图中页面显示的{f.first_display}始终未变。")
+    elif f.first_display and f.last_display:
+        lines.append(f"首次截图时页面显示{f.first_display}，最近一次截图时页面显示{f.last_display}。")
+    if f.helpers_first is not None and f.helpers_last is not None and f.helpers_last != f.helpers_first:
+        lines.append(f"同期页面显示的助力好友人数由 {f.helpers_first} 人增至 {f.helpers_last} 人。")
+    return "".join(lines)
+
+
+def findings_list(f: CaseFacts) -> str:
+    if not f.findings:
+        return "截至目前，存证记录中未检测到明显的进度异常；本投诉请求平台说明活动进度与规则。"
+    return "\n".join(f"{i}. {x['summary_zh']}" for i, x in enumerate(f.findings, 1))
+
+
+def demands_text(demands: list[str]) -> str:
+    return "\n".join(f"{i}. {DEMANDS[d]}。" for i, d in enumerate(demands, 1))
+
+
+def legal_text(f: CaseFacts) -> str:
+    items = list(LEGAL_BASIS)
+    if any(x["type"] == "rule_change" for x in f.findings):
+        items.insert(1, RULE_CHANGE_BASIS)
+    return "\n".join(f"- {x}" for x in items)
+
+
+def evidence_text(f: CaseFacts) -> str:
+    if not f.evidence:
+        return "（暂无截图）"
+    return "\n".join(
+        f"{i}. {e['file']}（截图时间 {e['taken_at'][:19].replace('T', ' ')}，SHA-256：{e['sha256']}）"
+        for i, e in enumerate(f.evidence, 1)
+    )
+
+
+def problem_type(f: CaseFacts) -> str:
+    types = {x["type"] for x in f.findings}
+    if "rule_change" in types:
+        return "单方面变更活动规则"
+    if types & {"swallowed_assist", "regression"}:
+        return "虚假宣传（助力未计入/进度倒退）"
+    if types & {"stall", "asymptote"}:
+        return "虚假宣传（砍价进度与宣传不符）"
+    return "活动规则与进度信息不透明"
+
+
+def field(
+    key: str, label: str, value: str, aliases: tuple[str, ...] = (), multiline: bool = False, hint: str = ""
+) -> dict:
+    """One field of a draft: ``label`` and ``aliases`` are how the form filler finds its input."""
+    out = {"key": key, "label": label, "aliases": list(aliases), "value": value, "multiline": multiline}
+    if hint:
+        out["hint"] = hint
+    return out
+
+
+def body_text(f: CaseFacts, demands: list[str]) -> str:
+    """The full complaint text most channels carry: facts, findings, demands, legal basis, evidence."""
+    return (
+        f"{facts_paragraph(f)}\n\n存证中发现的情况：\n{findings_list(f)}\n\n"
+        f"诉求：\n{demands_text(demands)}\n\n依据：\n{legal_text(f)}\n\n"
+        f"证据（截图原件及 SHA-256 校验值）：\n{evidence_text(f)}"
+    )

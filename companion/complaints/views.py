@@ -1,0 +1,110 @@
+"""Dashboard pages for complaints: drafts with copy buttons and edit forms, and the follow-up list.
+
+Plain HTML forms (work without JavaScript); same-origin POSTs only (security.check_same_origin).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+
+from companion.complaints import store
+from companion.complaints.case import DEMANDS
+from companion.complaints.channels import CHANNEL_NAMES, CHANNELS
+from companion.complaints.web import build_draft, calendar, load_case, today
+from companion.core.db import get_db
+from companion.core.web import campaign_or_404
+
+bp = Blueprint("complaints_ui", __name__, template_folder="templates")
+
+
+@bp.get("/campaigns/<campaign_id>/complaints")
+def drafts(campaign_id: str):
+    campaign = campaign_or_404(campaign_id)
+    case = load_case(campaign)
+    return render_template(
+        "complaints.html",
+        campaign=campaign,
+        drafts=[build_draft(campaign, ch, case) for ch in CHANNELS],
+        demand_options=DEMANDS,
+        filings=store.filings(get_db(), calendar(), today(), campaign_id),
+        channel_names=CHANNEL_NAMES,
+        today=today().isoformat(),
+        saved=request.args.get("saved"),
+    )
+
+
+@bp.post("/campaigns/<campaign_id>/complaints/<channel>")
+def save(campaign_id: str, channel: str):
+    campaign = campaign_or_404(campaign_id)
+    if channel not in CHANNELS:
+        abort(404)
+    if request.form.get("action") == "reset":
+        store.discard_edits(get_db(), campaign_id, channel)
+    else:
+        current = {f["key"]: f for f in build_draft(campaign, channel)["fields"]}
+        # Keep only what the user changed, so improvements to generated text still reach the rest.
+        edits = {}
+        for key, field in current.items():
+            value = request.form.get(f"field:{key}")
+            if value is None:
+                continue
+            value = value.replace("\r\n", "\n")
+            edits[key] = None if value == field.get("generated", field["value"]) else value[:50000]
+        demands = [d for d in request.form.getlist("demand") if d in DEMANDS]
+        store.save_edits(get_db(), campaign_id, channel, edits, demands or None)
+    return redirect(
+        url_for("complaints_ui.drafts", campaign_id=campaign_id, saved=channel) + f"#ch-{channel}", 303
+    )
+
+
+@bp.post("/campaigns/<campaign_id>/filings")
+def file(campaign_id: str):
+    campaign_or_404(campaign_id)
+    channel = request.form.get("channel", "")
+    sent_on = request.form.get("sent_on", "")
+    try:
+        date.fromisoformat(sent_on)
+    except ValueError:
+        abort(400)
+    if channel not in CHANNELS:
+        abort(400)
+    store.add_filing(
+        get_db(),
+        campaign_id,
+        {
+            "channel": channel,
+            "sent_on": sent_on,
+            "ticket": request.form.get("ticket", "")[:200],
+            "note": request.form.get("note", "")[:5000],
+        },
+    )
+    return redirect(url_for("complaints_ui.drafts", campaign_id=campaign_id) + "#filings", 303)
+
+
+@bp.get("/followups")
+def followups():
+    return render_template(
+        "followups.html",
+        filings=store.filings(get_db(), calendar(), today()),
+        channel_names=CHANNEL_NAMES,
+        today=today().isoformat(),
+    )
+
+
+@bp.post("/filings/<int:filing_id>/answered")
+def answered(filing_id: int):
+    db = get_db()
+    if not db["filings"].count_where("id = ?", [filing_id]):
+        abort(404)
+    on = request.form.get("answered_on") or today().isoformat()
+    try:
+        date.fromisoformat(on)
+    except ValueError:
+        abort(400)
+    store.update_filing(db, filing_id, {"answered_on": on})
+    target = request.form.get("next", "")
+    if not (target.startswith("/") and not target.startswith("//")):  # stay on this site
+        target = url_for("complaints_ui.followups")
+    return redirect(target, 303)

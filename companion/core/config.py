@@ -1,0 +1,102 @@
+"""Where the companion keeps things, and the user's config file.
+
+One data directory holds everything; ``DataDir`` names each file in it once, so no other module
+spells a file name. The token file is the secret every API call must present: it is created once
+with mode 0600 so other local users cannot read it, and reused so the paired extension keeps working.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "bargain-witness"
+DATA_DIR_ENV = "BARGAIN_WITNESS_DATA"
+
+
+@dataclass(frozen=True)
+class DataDir:
+    """The layout of one data directory (docs/architecture.md, "The data directory")."""
+
+    root: Path
+
+    @property
+    def database(self) -> Path:
+        return self.root / "bargain-witness.sqlite3"
+
+    @property
+    def blobs(self) -> Path:
+        """Original files, content-addressed (evidence: never rewritten)."""
+        return self.root / "blobs"
+
+    @property
+    def thumbs(self) -> Path:
+        """Derived thumbnails; safe to delete at any time."""
+        return self.root / "thumbs"
+
+    @property
+    def token(self) -> Path:
+        return self.root / "token"
+
+    @property
+    def config(self) -> Path:
+        return self.root / "config.json"
+
+    def ensure(self) -> DataDir:
+        """Create the directory (private to the user) with its blob store."""
+        self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.blobs.mkdir(exist_ok=True, mode=0o700)
+        return self
+
+
+def resolve_data_dir(explicit: str | os.PathLike | None = None) -> DataDir:
+    """--data-dir wins, then $BARGAIN_WITNESS_DATA, then the platform's user data dir."""
+    chosen = explicit or os.environ.get(DATA_DIR_ENV) or platformdirs.user_data_dir(APP_NAME)
+    return DataDir(Path(chosen).expanduser().resolve())
+
+
+def read_or_create_token(data_dir: DataDir) -> str:
+    """Return the API token, creating ``<data dir>/token`` (0600) on first use.
+
+    O_EXCL makes two companions starting at once agree on one token instead of overwriting each other.
+    """
+    path = data_dir.token
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        token = path.read_text(encoding="ascii").strip()
+        if token:
+            if path.stat().st_mode & 0o077:
+                path.chmod(0o600)
+            return token
+        path.unlink()
+        return read_or_create_token(data_dir)
+    token = secrets.token_urlsafe(32)
+    with os.fdopen(fd, "w", encoding="ascii") as fh:
+        fh.write(token + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    return token
+
+
+class ConfigError(ValueError):
+    """A user-editable config file is wrong; the message says what to fix, in Chinese."""
+
+
+def load_user_config(data_dir: DataDir) -> dict:
+    """``<data dir>/config.json``, optional: e.g. {"detect_thresholds": {"stall_min_assists": 4}}."""
+    path = data_dir.config
+    if not path.exists():
+        return {}
+    try:
+        config = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ConfigError(f"配置文件 {path} 不是有效的 JSON：{exc}") from None
+    if not isinstance(config, dict) or not isinstance(config.get("detect_thresholds", {}), dict):
+        raise ConfigError(f"配置文件 {path} 应为 JSON 对象，detect_thresholds 也应为对象。")
+    return config

@@ -1,0 +1,70 @@
+"""SQLite through sqlite-utils: one connection per request on ``g``, schema as named migrations.
+
+WAL with synchronous=FULL because a capture is acknowledged only after its row is durable: the
+extension deletes its queued copy on our 201, so a lost commit would lose evidence.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import sqlite_utils
+from flask import Flask, current_app, g
+
+from companion.core.migrations import migrations
+
+
+def connect(path: Path | str) -> sqlite_utils.Database:
+    """Open the database with the durability and concurrency settings every caller needs."""
+    conn = sqlite3.connect(str(path), timeout=15, isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("PRAGMA busy_timeout=15000")
+    return sqlite_utils.Database(conn)
+
+
+def init_db(path: Path | str) -> None:
+    """Create or upgrade the schema; called once at app creation, not per request."""
+    db = connect(path)
+    try:
+        migrations.apply(db)
+    finally:
+        db.close()
+
+
+def get_db() -> sqlite_utils.Database:
+    if "db" not in g:
+        g.db = connect(current_app.config["DATABASE"])
+    return g.db
+
+
+def close_db(_exc: BaseException | None = None) -> None:
+    db = g.pop("db", None)
+    if db is not None:
+        db.close()
+
+
+@contextlib.contextmanager
+def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """BEGIN IMMEDIATE: take the write lock before reading the chain head, so two writers can't fork it.
+
+    sqlite-utils' own inserts nest inside as savepoints.
+    """
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        if db.conn.in_transaction:
+            db.conn.execute("ROLLBACK")
+        raise
+    else:
+        db.conn.execute("COMMIT")
+
+
+def init_app(app: Flask) -> None:
+    init_db(app.config["DATABASE"])
+    app.teardown_appcontext(close_db)

@@ -1,0 +1,284 @@
+"""Ingest one capture: the only write path for evidence, callable without Flask.
+
+Three steps, in this order for crash safety and idempotency:
+1. validate everything (``validate_payload``, ``decode_image``, ``inspect_image``): nothing is
+   written for bad input;
+2. build the rows (``capture_row``, ``reading_row``): pure functions of the payload;
+3. store (``store_capture``): the image file (content-addressed, fsynced), then the capture, its
+   reading and the answer in one IMMEDIATE transaction that also extends the hash chain.
+Errors are ``DomainError``s; the web layer maps them to HTTP, a command-line importer prints them.
+
+Analysis runs inside the write transaction only when it is one O(1) step (the common case: a
+capture later than every other in its campaign). Anything that needs a re-fold (an out-of-order
+arrival, a cold cache) runs after the commit, so the write lock is never held for it.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import sqlite_utils
+
+from companion.core.db import write_transaction
+from companion.core.errors import DomainError
+from companion.core.schema import Schema
+from companion.core.timeutil import add_seconds, format_rfc3339, now_local, parse_rfc3339
+from companion.evidence.blobs import BlobStore
+from companion.evidence.chain import GENESIS_HASH, facts_json, record_hash
+from companion.evidence.identity import campaign_id_for, page_identity
+from companion.evidence.imaging import ImageInfo, inspect_image
+
+READING_SCALARS = (
+    "cut_amount",
+    "remaining_amount",
+    "cut_percent",
+    "remaining_percent",
+    "target_price",
+    "countdown_seconds",
+    "helper_count",
+    "rules_text",
+    "unit",
+)
+
+
+# Called inside the capture's write transaction with the new row (e.g. to queue a job): cheap only.
+StoredHook = Callable[[sqlite_utils.Database, dict[str, Any]], None]
+
+
+class Analysis(Protocol):
+    """What ingest needs from the analysis cache (companion/analysis/cache.py)."""
+
+    def append(
+        self, db: sqlite_utils.Database, campaign_id: str, reading: dict[str, Any]
+    ) -> list[dict[str, Any]] | None: ...
+
+    def findings(self, db: sqlite_utils.Database, campaign_id: str) -> list[dict[str, Any]]: ...
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    status: int
+    body: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class CheckedCapture:
+    """A payload that passed every check, with its decoded image."""
+
+    payload: dict[str, Any]
+    capture_id: str
+    data: bytes
+    sha256: str
+    image: ImageInfo
+
+
+def decode_image(data_base64: str) -> bytes:
+    text = data_base64.strip()
+    if text.startswith("data:"):
+        text = text.partition(",")[2]
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise DomainError(422, "invalid_base64", "image.data_base64 不是有效的 Base64 数据。") from None
+
+
+def validate_payload(schema: Schema, payload: Any) -> None:
+    if not isinstance(payload, dict):
+        raise DomainError(400, "invalid_json", "请求体必须是一个 JSON 对象。")
+    problem = schema.first_error("capture", payload)
+    if problem:
+        status = 400 if any(k not in payload for k in ("capture_id", "taken_at", "image", "page")) else 422
+        raise DomainError(status, "schema_violation", f"请求内容不符合 shared/schema.json：{problem}")
+    try:
+        taken = parse_rfc3339(payload["taken_at"])
+    except ValueError:
+        raise DomainError(422, "invalid_time", "taken_at 必须是带时区偏移的 RFC 3339 时间。") from None
+    # No real capture is from outside this range, and the deadline arithmetic must not overflow.
+    if not 2000 <= taken.year <= 2099:
+        raise DomainError(422, "invalid_time", f"taken_at 的年份 {taken.year} 不合理，请检查电脑的日期设置。")
+
+
+def capture_row(
+    checked: CheckedCapture, campaign_id: str, received_at: str, prev_hash: str
+) -> dict[str, Any]:
+    """The evidence record, chained to ``prev_hash`` (pure)."""
+    payload = checked.payload
+    client = payload.get("client") or {}
+    page = payload["page"]
+    row = {
+        "id": checked.capture_id,
+        "campaign_id": campaign_id,
+        "taken_at": payload["taken_at"],
+        "received_at": received_at,
+        "source": payload["source"],
+        "page_url": page["url"],
+        "page_title": page.get("title", ""),
+        "sha256": checked.sha256,
+        "mime": checked.image.mime,
+        "width": checked.image.width,
+        "height": checked.image.height,
+        "bytes": len(checked.data),
+        "client_name": client.get("name"),
+        "client_version": client.get("version"),
+        "client_browser": client.get("browser"),
+        "facts_json": facts_json(payload.get("facts") or {}),
+    }
+    row["prev_hash"] = prev_hash
+    row["record_hash"] = record_hash(row, prev_hash)
+    return row
+
+
+def reading_facts(payload: dict[str, Any]) -> dict[str, Any]:
+    """The facts as analysis sees them: as sent, plus a deadline derived from a countdown (pure)."""
+    facts = dict(payload.get("facts") or {})
+    if "countdown_seconds" in facts and "deadline" not in facts:
+        facts["deadline"] = add_seconds(payload["taken_at"], facts["countdown_seconds"])
+    return facts
+
+
+def reading_row(capture_id: str, campaign_id: str, taken_at: str, facts: dict[str, Any]) -> dict[str, Any]:
+    """The typed readings row analysis and the dashboard query (pure)."""
+    reading = {"capture_id": capture_id, "campaign_id": campaign_id, "taken_at": taken_at}
+    reading.update({k: facts.get(k) for k in READING_SCALARS})
+    reading["deadline"] = facts.get("deadline")
+    reading["helpers_json"] = json.dumps(facts["helpers"], ensure_ascii=False) if "helpers" in facts else None
+    reading["raw_json"] = json.dumps(facts["raw"], ensure_ascii=False) if "raw" in facts else None
+    return reading
+
+
+def ingest_capture(
+    db: sqlite_utils.Database,
+    blobs: BlobStore,
+    schema: Schema,
+    payload: Any,
+    *,
+    max_pixels: int,
+    analysis: Analysis | None = None,
+    on_stored: Sequence[StoredHook] = (),
+) -> IngestResult:
+    """Validate, archive and answer one capture; a repeated capture_id answers the first result."""
+    validate_payload(schema, payload)
+    capture_id = payload["capture_id"].lower()
+    data = decode_image(payload["image"]["data_base64"])
+    sha256 = hashlib.sha256(data).hexdigest()
+    replay = previous_answer(db, capture_id, sha256, analysis)
+    if replay is not None:  # a retry: answered before the image is even decoded
+        return replay
+    image = inspect_image(data, payload["image"]["mime"], max_pixels)
+    checked = CheckedCapture(payload=payload, capture_id=capture_id, data=data, sha256=sha256, image=image)
+    explicit = payload.get("campaign_id")
+    if explicit and not db["campaigns"].count_where("id = ?", [explicit]):
+        raise DomainError(404, "campaign_not_found", f"找不到活动 {explicit}。")
+    return store_capture(db, blobs, checked, analysis, on_stored)
+
+
+def store_capture(
+    db: sqlite_utils.Database,
+    blobs: BlobStore,
+    checked: CheckedCapture,
+    analysis: Analysis | None,
+    on_stored: Sequence[StoredHook] = (),
+) -> IngestResult:
+    blobs.put(checked.data, checked.image.mime)
+    payload = checked.payload
+    facts = reading_facts(payload)
+    new_reading = {"capture_id": checked.capture_id, "taken_at": payload["taken_at"], **facts}
+    try:
+        with write_transaction(db):
+            campaign_id = _campaign_for(db, payload)
+            head = db.execute("SELECT record_hash FROM captures ORDER BY seq DESC LIMIT 1").fetchone()
+            row = capture_row(
+                checked, campaign_id, format_rfc3339(now_local()), head[0] if head else GENESIS_HASH
+            )
+            db["captures"].insert(row)
+            db["readings"].insert(reading_row(checked.capture_id, campaign_id, payload["taken_at"], facts))
+            db["campaigns"].update(campaign_id, {"updated_at": row["received_at"]})
+            for hook in on_stored:
+                hook(db, row)
+            findings = analysis.append(db, campaign_id, new_reading) if analysis else []
+            body = _answer(checked, campaign_id, findings)
+            if findings is not None:
+                _save_answer(db, body)
+    except sqlite_utils.db.sqlite3.IntegrityError:
+        # A concurrent request with the same capture_id won the race: answer what it stored.
+        replay = previous_answer(db, checked.capture_id, checked.sha256, analysis)
+        if replay is None:
+            raise
+        return replay
+    if findings is None:  # needs a re-fold: done with the write lock released
+        body = _answer(checked, campaign_id, analysis.findings(db, campaign_id))
+        with write_transaction(db):
+            _save_answer(db, body)
+    return IngestResult(201, body)
+
+
+def _answer(checked: CheckedCapture, campaign_id: str, findings) -> dict[str, Any]:
+    return {
+        "capture_id": checked.capture_id,
+        "campaign_id": campaign_id,
+        "sha256": checked.sha256,
+        "findings": findings,
+    }
+
+
+def _save_answer(db: sqlite_utils.Database, body: dict[str, Any]) -> None:
+    db.execute(
+        "INSERT OR IGNORE INTO capture_answers (capture_id, response_json) VALUES (?, ?)",
+        [body["capture_id"], json.dumps(body, ensure_ascii=False)],
+    )
+
+
+def previous_answer(
+    db: sqlite_utils.Database, capture_id: str, sha256: str, analysis: Analysis | None = None
+) -> IngestResult | None:
+    """The first answer to ``capture_id``, or None when it is new; 409 when the image differs."""
+    row = db.execute(
+        "SELECT c.sha256, a.response_json, c.campaign_id FROM captures c "
+        "LEFT JOIN capture_answers a ON a.capture_id = c.id WHERE c.id = ?",
+        [capture_id],
+    ).fetchone()
+    if row is None:
+        return None
+    if row[0] != sha256:
+        raise DomainError(
+            409, "capture_id_conflict", "这个 capture_id 已用于另一张截图；每次截图请使用新的 UUID。"
+        )
+    if row[1] is None:  # stored, but its answer not yet (a re-fold in progress, or a crash there)
+        findings = analysis.findings(db, row[2]) if analysis else []
+        body = {"capture_id": capture_id, "campaign_id": row[2], "sha256": sha256, "findings": findings}
+    else:
+        body = json.loads(row[1])
+    return IngestResult(200, {**body, "duplicate": True})
+
+
+def _campaign_for(db: sqlite_utils.Database, payload: dict[str, Any]) -> str:
+    explicit = payload.get("campaign_id")
+    if explicit:
+        return explicit
+    page = payload["page"]
+    identity = page_identity(page["url"])
+    found = db.execute("SELECT id FROM campaigns WHERE identity = ?", [identity]).fetchone()
+    if found:
+        return found[0]
+    campaign_id = campaign_id_for(identity)
+    host, _, rest = identity.partition("/")
+    now = format_rfc3339(now_local())
+    db["campaigns"].insert(
+        {
+            "id": campaign_id,
+            "identity": identity,
+            "host": host,
+            "path": "/" + rest.split("?")[0],
+            "title": page.get("title", ""),
+            "first_url": page["url"],
+            "created_at": now,
+            "updated_at": now,
+        }
+    )
+    return campaign_id

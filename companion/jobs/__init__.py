@@ -1,0 +1,18 @@
+"""Jobs: a small SQLite-backed job table and one worker thread that ``serve`` starts.
+
+For work that must not run on the request path (thumbnails now; trusted timestamps and OCR next).
+A feature registers a handler for its job kind in its ``init_app`` and queues jobs with
+``services().jobs.enqueue``; the queue survives restarts, retries failures with back-off, and
+a job left running by a crash runs again on the next start. See docs/architecture.md.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from companion.core.services import services_of
+    from companion.jobs.queue import JobQueue
+
+    services_of(app).jobs = JobQueue(app.config["DATABASE"])

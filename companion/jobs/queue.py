@@ -1,0 +1,148 @@
+"""The job table's operations: enqueue, claim, finish; and ``run_due``, the loop body of the worker.
+
+Handlers run in an app context (they may use ``services()`` and ``get_db()``) and must be safe to
+run twice: a crash between a handler's work and its ``done`` mark runs the job again.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+from flask import Flask
+
+from companion.core.db import connect, write_transaction
+from companion.core.timeutil import format_rfc3339, now_local
+
+log = logging.getLogger(__name__)
+Handler = Callable[[dict[str, Any]], None]
+
+
+@dataclass(frozen=True)
+class Job:
+    id: int
+    kind: str
+    payload: dict[str, Any]
+    attempts: int
+
+
+@dataclass(frozen=True)
+class Registration:
+    handler: Handler
+    max_attempts: int
+    backoff_seconds: float
+
+
+class JobQueue:
+    def __init__(self, database: str | Path) -> None:
+        self.database = str(database)
+        self._handlers: dict[str, Registration] = {}
+        self.wake = threading.Event()  # set on enqueue, so the worker starts at once
+
+    def register(self, kind: str, handler: Handler, *, max_attempts: int = 5, backoff_seconds: float = 2.0):
+        self._handlers[kind] = Registration(handler, max_attempts, backoff_seconds)
+
+    def enqueue(
+        self,
+        db: sqlite_utils.Database,
+        kind: str,
+        payload: dict[str, Any],
+        *,
+        key: str | None = None,
+        delay: float = 0.0,
+    ) -> bool:
+        """Queue a job; False when a job of this kind and key is already waiting.
+
+        Inside a caller's transaction (a capture's, say) the job commits or rolls back with it;
+        otherwise it is its own transaction. The worker is woken either way: a job it finds not yet
+        committed waits for the next poll.
+        """
+        if kind not in self._handlers:
+            raise ValueError(f"no handler for job kind {kind!r}")
+        now = format_rfc3339(now_local())
+        args = [kind, key, json.dumps(payload, ensure_ascii=False), time.time() + delay, now, now]
+        sql = (
+            "INSERT OR IGNORE INTO jobs (kind, key, payload_json, state, attempts, run_after, "
+            "created_at, updated_at) VALUES (?, ?, ?, 'queued', 0, ?, ?, ?)"
+        )
+        if db.conn.in_transaction:
+            cur = db.execute(sql, args)
+        else:
+            with write_transaction(db):
+                cur = db.execute(sql, args)
+        self.wake.set()
+        return cur.rowcount == 1
+
+    def recover(self, db: sqlite_utils.Database) -> int:
+        """Jobs a crash left running go back to the queue (called once when the worker starts)."""
+        with write_transaction(db):
+            return db.execute("UPDATE jobs SET state = 'queued' WHERE state = 'running'").rowcount
+
+    def claim(self, db: sqlite_utils.Database) -> Job | None:
+        """The oldest due job of a known kind, marked running; None when nothing is due."""
+        kinds = sorted(self._handlers)
+        if not kinds:
+            return None
+        with write_transaction(db):
+            row = db.execute(
+                "SELECT id, kind, payload_json, attempts FROM jobs "
+                f"WHERE state = 'queued' AND run_after <= ? AND kind IN ({','.join('?' * len(kinds))}) "
+                "ORDER BY run_after, id LIMIT 1",
+                [time.time(), *kinds],
+            ).fetchone()
+            if row is None:
+                return None
+            db.execute(
+                "UPDATE jobs SET state = 'running', attempts = attempts + 1, updated_at = ? WHERE id = ?",
+                [format_rfc3339(now_local()), row[0]],
+            )
+        return Job(row[0], row[1], json.loads(row[2]), row[3] + 1)
+
+    def finish(self, db: sqlite_utils.Database, job: Job, error: str | None = None) -> str:
+        """Mark a job done, or after a failure queue it again with back-off until it runs out of tries."""
+        reg = self._handlers[job.kind]
+        if error is None:
+            state, run_after = "done", None
+        elif job.attempts < reg.max_attempts:
+            state, run_after = "queued", time.time() + reg.backoff_seconds * 2 ** (job.attempts - 1)
+        else:
+            state, run_after = "failed", None
+        with write_transaction(db):
+            db.execute(
+                "UPDATE jobs SET state = ?, run_after = COALESCE(?, run_after), last_error = ?, "
+                "updated_at = ? WHERE id = ?",
+                [state, run_after, error, format_rfc3339(now_local()), job.id],
+            )
+        return state
+
+    def run_due(self, app: Flask, limit: int | None = None) -> int:
+        """Run due jobs one at a time until none is due (or ``limit``); returns how many ran."""
+        ran = 0
+        db = connect(self.database)
+        try:
+            while limit is None or ran < limit:
+                job = self.claim(db)
+                if job is None:
+                    break
+                error = None
+                try:
+                    with app.app_context():
+                        self._handlers[job.kind].handler(job.payload)
+                except Exception as exc:  # a failing job must not stop the worker
+                    log.warning("job %s (%s) failed: %s", job.id, job.kind, exc)
+                    error = f"{type(exc).__name__}: {exc}"
+                self.finish(db, job, error)
+                ran += 1
+        finally:
+            db.close()
+        return ran
+
+    def counts(self, db: sqlite_utils.Database) -> dict[str, int]:
+        return dict(db.execute("SELECT state, COUNT(*) FROM jobs GROUP BY state").fetchall())

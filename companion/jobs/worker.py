@@ -1,0 +1,51 @@
+"""One background thread that runs due jobs; started by ``serve``, stopped when it stops.
+
+It sleeps on the queue's ``wake`` event (set by every enqueue) with a timeout, so new work starts
+at once and retries that come due later are still picked up.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from flask import Flask
+
+from companion.core.db import connect
+from companion.core.services import services_of
+
+log = logging.getLogger(__name__)
+
+
+class Worker:
+    def __init__(self, app: Flask, poll_seconds: float = 2.0) -> None:
+        self.app = app
+        self.queue = services_of(app).jobs
+        self.poll_seconds = poll_seconds
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="bargain-witness-jobs", daemon=True)
+
+    def start(self) -> Worker:
+        db = connect(self.queue.database)
+        try:
+            recovered = self.queue.recover(db)
+        finally:
+            db.close()
+        if recovered:
+            log.info("%d interrupted job(s) queued again", recovered)
+        self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self.queue.wake.set()
+        self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.queue.wake.clear()
+            try:
+                self.queue.run_due(self.app)
+            except Exception:  # the database was busy or gone: try again next round
+                log.exception("job worker round failed")
+            self.queue.wake.wait(self.poll_seconds)

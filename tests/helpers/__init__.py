@@ -1,0 +1,82 @@
+"""Everything tests share, in one place: tests import from here, never from conftest or each other.
+
+This module: paths, the one way to find Chromium, polling with a deadline, capture payloads and real
+images. ``helpers.companion_proc`` runs the companion as a user does; ``helpers.browser`` drives
+Chromium with the extension; ``helpers.scenarios`` are the detector's campaign scenarios.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import os
+import shutil
+import threading
+import time
+import uuid
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from PIL import Image, ImageDraw
+
+CST = timezone(timedelta(hours=8))
+ROOT = Path(__file__).resolve().parent.parent.parent
+EXTENSION_DIR = ROOT / "extension"
+SCHEMA_PATH = ROOT / "shared" / "schema.json"
+
+
+# Debian's Chromium (or $BW_CHROMIUM): the one browser binary every Chromium test drives.
+CHROMIUM = os.environ.get("BW_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+
+
+def wait_for(predicate, timeout: float = 15.0, interval: float = 0.05, message: str = "condition"):
+    """Poll with a deadline (never sleep-and-hope): returns the first truthy value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {message}")
+        threading.Event().wait(interval)
+
+
+def png_bytes(width: int = 64, height: int = 48, seed: int = 0, fmt: str = "PNG") -> bytes:
+    img = Image.new("RGB", (width, height), (255, 255 - seed % 256, 255))
+    ImageDraw.Draw(img).text((2, 2), str(seed), fill=(200, 0, 0))
+    buf = io.BytesIO()
+    img.save(buf, format=fmt)
+    return buf.getvalue()
+
+
+def capture_payload(
+    *,
+    url: str = "https://mobile.yangkeduo.com/bargain.html?goods_id=123&refer_share_id=abc",
+    facts: dict[str, Any] | None = None,
+    image: bytes | None = None,
+    mime: str = "image/png",
+    taken_at: datetime | None = None,
+    capture_id: str | None = None,
+    seed: int = 0,
+    **extra: Any,
+) -> dict[str, Any]:
+    data = image if image is not None else png_bytes(seed=seed, fmt="PNG" if mime == "image/png" else "JPEG")
+    body = {
+        "capture_id": capture_id or str(uuid.uuid4()),
+        "taken_at": (taken_at or datetime(2026, 11, 20, 14, 3, tzinfo=CST)).isoformat(),
+        "source": "extension",
+        "page": {"url": url, "title": "砍价免费拿"},
+        "image": {"mime": mime, "data_base64": base64.b64encode(data).decode("ascii")},
+        "facts": facts if facts is not None else {"cut_amount": 98.76, "remaining_amount": 0.52},
+        "client": {"name": "tests", "version": "0", "browser": "pytest"},
+    }
+    body.update(extra)
+    return body
+
+
+def launch_chromium(playwright, **options):
+    """A headless Debian Chromium (no extension) for pages the user looks at."""
+    return playwright.chromium.launch(
+        executable_path=CHROMIUM, headless=True, args=["--no-sandbox", *options.pop("args", [])], **options
+    )

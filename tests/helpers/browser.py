@@ -1,0 +1,163 @@
+"""Debian's Chromium with the real extension loaded, driven the way a user drives it.
+
+The toolbar click is real (CDP Extensions.triggerAction grants activeTab and opens the real
+popup); the popup is not a Playwright page, so it is read through a CDP session attached to it.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from helpers import CHROMIUM, EXTENSION_DIR, wait_for
+
+QUIET_ARGS = [
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    # The complaint sites resolve to this machine, so the manifest's real content-script matches
+    # (*.12315.cn, tousu.sina.com.cn) apply to fixture pages served by static_server; every other
+    # name stays unresolvable (closed network).
+    "--host-resolver-rules=MAP www.12315.cn 127.0.0.1 , MAP tousu.sina.com.cn 127.0.0.1 , "
+    "MAP * ~NOTFOUND , EXCLUDE localhost , EXCLUDE 127.0.0.1",
+]
+
+
+@contextmanager
+def static_server(directory: Path) -> Iterator[str]:
+    """Serve fixture pages on 127.0.0.1 (a free port); yields the base URL."""
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    handler = functools.partial(Quiet, directory=str(directory))
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{srv.server_port}"
+    finally:
+        srv.shutdown()
+        srv.server_close()
+
+
+class ExtensionBrowser:
+    def __init__(self, playwright, user_data_dir: Path, headless: bool = True, **context_options) -> None:
+        ext = str(EXTENSION_DIR)
+        self.ctx = playwright.chromium.launch_persistent_context(
+            str(user_data_dir),
+            executable_path=CHROMIUM,
+            headless=headless,
+            args=[
+                f"--disable-extensions-except={ext}",
+                f"--load-extension={ext}",
+                "--enable-unsafe-extension-debugging",
+                *QUIET_ARGS,
+            ],
+            **context_options,
+        )
+        self.sw = (
+            self.ctx.service_workers[0]
+            if self.ctx.service_workers
+            else self.ctx.wait_for_event("serviceworker")
+        )
+        self.ext_id = self.sw.url.split("/")[2]
+        self.cdp = self.ctx.browser.new_browser_cdp_session()
+        self._replies: dict[int, dict] = {}
+        self._next_id = 0
+        self.cdp.on("Target.receivedMessageFromTarget", self._on_message)
+
+    def close(self) -> None:
+        self.ctx.close()
+
+    def _on_message(self, event) -> None:
+        msg = json.loads(event["message"])
+        if "id" in msg:
+            self._replies[msg["id"]] = msg
+
+    def ext_url(self, path: str) -> str:
+        return f"chrome-extension://{self.ext_id}/{path}"
+
+    def pair(self, url: str, token: str) -> str:
+        """Fill the options page like a user and return the message it shows."""
+        page = self.ctx.new_page()
+        page.goto(self.ext_url("options.html"))
+        page.fill("#url", url)
+        page.fill("#token", token)
+        page.click("#save")
+        page.wait_for_selector("body[data-result]", state="attached")
+        text = page.inner_text("#result")
+        page.close()
+        return text
+
+    def targets(self) -> list[dict]:
+        return self.cdp.send("Target.getTargets", {"filter": [{}]})["targetInfos"]
+
+    def click_toolbar_button(self, page, timeout: float = 15.0) -> dict:
+        """A real toolbar click on ``page``'s tab; returns the popup's final state and text."""
+        page.bring_to_front()
+        tab = next(t for t in self.targets() if t["type"] == "tab" and t["url"] == page.url)
+        before = {t["targetId"] for t in self.targets() if t["url"].endswith("/popup.html")}
+        self.cdp.send("Extensions.triggerAction", {"id": self.ext_id, "targetId": tab["targetId"]})
+        popup = wait_for(
+            lambda: next(
+                (
+                    t
+                    for t in self.targets()
+                    if t["url"].endswith("/popup.html") and t["targetId"] not in before
+                ),
+                None,
+            ),
+            timeout,
+            message="the popup to open",
+        )
+        session = self.cdp.send("Target.attachToTarget", {"targetId": popup["targetId"], "flatten": False})
+        self.popup_session = session["sessionId"]
+        expr = (
+            "document.body && document.body.dataset.state ? "
+            "JSON.stringify({state: document.body.dataset.state, text: document.body.innerText}) : ''"
+        )
+        result = wait_for(
+            lambda: self._evaluate(session["sessionId"], expr, page),
+            timeout,
+            message="the popup to show a result",
+        )
+        return json.loads(result)
+
+    def popup_eval(self, expression: str, page) -> str:
+        """Evaluate in the popup opened by the last toolbar click (a string result)."""
+        return self._evaluate(self.popup_session, expression, page)
+
+    def _evaluate(self, session_id: str, expression: str, page) -> str:
+        self._next_id += 1
+        msg_id = self._next_id
+        self.cdp.send(
+            "Target.sendMessageToTarget",
+            {
+                "sessionId": session_id,
+                "message": json.dumps(
+                    {
+                        "id": msg_id,
+                        "method": "Runtime.evaluate",
+                        "params": {"expression": expression, "returnByValue": True},
+                    }
+                ),
+            },
+        )
+        # Pump Playwright's event loop (it delivers CDP events) until the reply arrives.
+        for _ in range(40):
+            if msg_id in self._replies:
+                break
+            page.wait_for_timeout(25)
+        reply = self._replies.pop(msg_id, {})
+        return reply.get("result", {}).get("result", {}).get("value") or ""
+
+    def storage(self, key: str):
+        return self.sw.evaluate("k => chrome.storage.local.get(k).then(r => r[k])", key)
