@@ -1,4 +1,4 @@
-"""The detector against labelled scenarios (tests/scenarios.py), per docs/detection.md and DESIGN §5."""
+"""The detector against labelled scenarios (tests/helpers/scenarios.py), per docs/detection.md."""
 
 from __future__ import annotations
 

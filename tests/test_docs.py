@@ -23,7 +23,7 @@ def test_every_fact_field_is_documented():
 
 
 def test_no_wrong_pinduoduo_numbers_in_product():
-    """95188 is Alipay's hotline and 400-8822-888 a content-farm number (DESIGN §6)."""
+    """95188 is Alipay's hotline and 400-8822-888 a content-farm number (docs/complaints.md)."""
     bad = ("95188", "400-8822-888")
     for folder in ("companion", "extension", "docs", "README.md"):
         path = ROOT / folder

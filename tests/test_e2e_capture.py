@@ -208,7 +208,7 @@ def test_unreadable_page_still_archives_the_screenshot_and_says_why_in_chinese(b
 
 
 def test_watch_switch_captures_periodically_and_stops_when_the_page_changes(browser, companion, pages):
-    """The popup's 定时存证 switch (DESIGN §3): captures keep coming without clicks; when the page
+    """The popup's 定时存证 switch (docs/api.md, "Watch"): captures keep coming without clicks; when the page
     navigates the browser takes the capture grant back and the watch stops, saying why."""
     assert "连接成功" in browser.pair(companion.url, companion.token)
     page = browser.ctx.new_page()

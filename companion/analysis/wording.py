@@ -1,7 +1,7 @@
 """Chinese wording of times, amounts and displayed progress, shared by findings and complaints.
 
 Sentences say what the page *displayed* ("页面显示的砍价进度为 99.9%"), because a truncating display
-cannot prove the true figure (DESIGN §4).
+cannot prove the true figure (docs/reader.md, "What the display can prove").
 """
 
 from __future__ import annotations

@@ -80,9 +80,7 @@ def campaign_or_404(campaign_id: str) -> dict[str, Any]:
     if not rows:
         if request.path.startswith("/api/"):
             raise DomainError(404, "campaign_not_found", f"找不到活动 {campaign_id}。")
-        raise PageError(
-            404, "campaign_not_found", "找不到这个活动：链接可能有误，或它不在当前的数据目录中。"
-        )
+        raise PageError(404, "campaign_not_found", "找不到这个活动：链接可能有误，或它不在当前的数据目录中。")
     return rows[0]
 
 

@@ -46,16 +46,18 @@ class Companion:
             return None
 
 
-def start_companion(data_dir: Path, port: int = 0, timeout: float = 30.0) -> Companion:
+def start_companion(
+    data_dir: Path, port: int = 0, timeout: float = 30.0, serve_bin: list[str] | None = None, cwd: Path = ROOT
+) -> Companion:
     """Start the companion the way the README does; ready when its whole start-up banner is printed
     and its status endpoint answers (polled with a deadline)."""
     proc = subprocess.Popen(
-        [*SERVE_BIN, "serve", "--port", str(port), "--data-dir", str(data_dir)],
+        [*(serve_bin or SERVE_BIN), "serve", "--port", str(port), "--data-dir", str(data_dir)],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
         encoding="utf-8",
-        cwd=ROOT,
+        cwd=cwd,
     )
     comp = Companion(proc=proc, data_dir=data_dir)
     banner_done = threading.Event()

@@ -1,0 +1,105 @@
+"""The job table and its worker (#8): queued work survives, retries with back-off, runs once per key,
+and a crash mid-job runs it again; under ``serve`` a new capture's thumbnail is made in the background."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+
+import pytest
+from helpers import capture_payload, wait_for
+
+from companion.app import create_app
+from companion.core.db import connect
+from companion.core.services import services_of
+from companion.jobs.worker import Worker
+
+
+@pytest.fixture
+def queue_app(tmp_path):
+    app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path / "data")})
+    return app, services_of(app).jobs, connect(app.config["DATABASE"])
+
+
+def test_enqueue_run_and_key_dedupe(queue_app):
+    app, jobs, db = queue_app
+    seen = []
+    jobs.register("echo", lambda payload: seen.append(payload["n"]))
+    assert jobs.enqueue(db, "echo", {"n": 1}, key="a")
+    assert not jobs.enqueue(db, "echo", {"n": 2}, key="a")  # same key still waiting: once
+    assert jobs.enqueue(db, "echo", {"n": 3})
+    assert jobs.run_due(app) == 2
+    assert seen == [1, 3]
+    assert jobs.counts(db) == {"done": 2}
+    assert jobs.enqueue(db, "echo", {"n": 4}, key="a")  # the first one is done: may queue again
+
+
+def test_unknown_kind_is_refused(queue_app):
+    _app, jobs, db = queue_app
+    with pytest.raises(ValueError):
+        jobs.enqueue(db, "nobody-handles-this", {})
+
+
+def test_failure_retries_with_backoff_then_gives_up(queue_app):
+    app, jobs, db = queue_app
+    calls = []
+
+    def flaky(payload):
+        calls.append(1)
+        raise OSError("offline")
+
+    jobs.register("flaky", flaky, max_attempts=3, backoff_seconds=0.0)
+    jobs.enqueue(db, "flaky", {})
+    assert jobs.run_due(app) == 3  # back-off 0: each retry is due at once
+    assert len(calls) == 3
+    state, error = db.execute("SELECT state, last_error FROM jobs").fetchone()
+    assert state == "failed" and "offline" in error
+
+
+def test_backoff_delays_the_retry(queue_app):
+    app, jobs, db = queue_app
+    jobs.register(
+        "slow", lambda p: (_ for _ in ()).throw(OSError("no")), max_attempts=5, backoff_seconds=3600
+    )
+    jobs.enqueue(db, "slow", {})
+    assert jobs.run_due(app) == 1
+    assert jobs.run_due(app) == 0  # not due for an hour
+    assert db.execute("SELECT state, attempts FROM jobs").fetchone() == ("queued", 1)
+
+
+def test_a_job_left_running_by_a_crash_runs_again(queue_app):
+    app, jobs, db = queue_app
+    seen = []
+    jobs.register("echo", lambda payload: seen.append(payload))
+    jobs.enqueue(db, "echo", {"x": 1})
+    claimed = jobs.claim(db)  # the worker took it, then the process died
+    assert claimed is not None and jobs.run_due(app) == 0
+    worker = Worker(app, poll_seconds=0.05).start()  # start-up puts it back in the queue
+    try:
+        wait_for(lambda: seen, timeout=10, message="the recovered job")
+    finally:
+        worker.stop()
+    assert seen == [{"x": 1}]
+
+
+def test_enqueue_inside_a_transaction_rolls_back_with_it(queue_app):
+    _app, jobs, db = queue_app
+    jobs.register("echo", lambda payload: None)
+    db.conn.execute("BEGIN IMMEDIATE")
+    jobs.enqueue(db, "echo", {})
+    db.conn.execute("ROLLBACK")
+    assert jobs.counts(db) == {}
+
+
+def test_serve_makes_the_thumbnail_in_the_background(companion):
+    """A capture POSTed to the running companion gets its thumbnail without anyone asking for it."""
+    req = urllib.request.Request(
+        f"{companion.url}/api/v1/captures",
+        data=json.dumps(capture_payload()).encode(),
+        headers={"Authorization": f"Bearer {companion.token}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        sha = json.loads(resp.read())["sha256"]
+    thumbs = companion.data_dir / "thumbs"
+    found = wait_for(lambda: list(thumbs.glob(f"{sha}.*")), timeout=20, message="the background thumbnail")
+    assert found[0].stat().st_size > 0
