@@ -12,10 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers.scenarios import FINDING_TYPES, SCENARIOS, Scenario
+from helpers.scenarios import SCENARIOS, Scenario
 from jsonschema import Draft202012Validator
 
 from companion.analysis.detect import Thresholds, find_anomalies
+from companion.core.vocab import FINDING_TYPES
 
 ROOT = Path(__file__).resolve().parent.parent
 _SCHEMA = json.loads((ROOT / "shared" / "schema.json").read_text(encoding="utf-8"))

@@ -762,15 +762,5 @@ scenario(
     ("deadline_change", "warning", "c02", "c03"),
 )
 
-FINDING_TYPES = (
-    "regression",
-    "swallowed_assist",
-    "stall",
-    "asymptote",
-    "deadline_risk",
-    "rule_change",
-    "deadline_change",
-)
-
 assert len({s.name for s in SCENARIOS}) == len(SCENARIOS), "scenario names must be unique"
 del r, base, cd, rem, arr, arrivals, counts, names, variants, extra, figures, blank, order
