@@ -52,14 +52,22 @@ async function onFlush() {
 }
 
 async function main() {
-  const settings = await loadSettings();
-  $("url").value = settings.url;
-  $("token").value = settings.token;
+  // Listeners first, before anything is awaited: a click on 保存 must never fall through to the
+  // form's native submit (which would reload the page with the token in its URL).
   $("settings-form").addEventListener("submit", onSave);
   $("flush").addEventListener("click", onFlush);
   $("show-token").addEventListener("change", (e) => {
     $("token").type = e.target.checked ? "text" : "password";
   });
+  // The stored settings arrive asynchronously, often after the page has loaded. The fields stay
+  // disabled (options.html) until they are in, so nothing typed is overwritten by them.
+  try {
+    const settings = await loadSettings();
+    $("url").value = settings.url;
+    $("token").value = settings.token;
+  } finally {
+    $("settings-fields").disabled = false;
+  }
   await refreshOutbox();
 }
 
