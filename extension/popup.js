@@ -3,6 +3,7 @@
 // a specific tab when the popup is opened as a page.
 
 import { figureRows } from "./lib/format.js";
+import { KINDS, MSG, send } from "./lib/messages.js";
 
 const $ = (id) => document.getElementById(id);
 const SEVERITY_ZH = { critical: "严重", warning: "警告", info: "提示" };
@@ -50,7 +51,9 @@ function showFindings(findings) {
   $("findings").hidden = list.children.length === 0;
 }
 
-function render(result) {
+/** Show a capture reply: {ok: true, data: capture} or {ok: false, kind, error, data?: details}. */
+function render(reply) {
+  const result = { ...(reply.data || {}), ok: reply.ok, error: reply.error };
   const figures = showFigures(result.facts);
   if (result.ok) {
     const when = (result.taken_at || "").slice(11, 19);
@@ -79,8 +82,8 @@ function describeWatch(watch, tabId) {
 }
 
 async function showWatch(tabId) {
-  const send = (type, data = {}) => chrome.runtime.sendMessage({ type, target: "background", data });
-  const { watch } = await send("watch-status");
+  const status = await send(MSG.WATCH_STATUS);
+  const watch = status.ok ? status.data.watch : null;
   const toggle = $("watch-toggle");
   const interval = $("watch-interval");
   const active = Boolean(watch && !watch.stoppedReason && watch.tabId === tabId);
@@ -89,9 +92,10 @@ async function showWatch(tabId) {
   $("watch-status").textContent = describeWatch(watch, tabId);
   toggle.addEventListener("change", async () => {
     const answer = toggle.checked
-      ? await send("watch-start", { tabId, intervalMinutes: Number(interval.value) })
-      : await send("watch-stop");
-    $("watch-status").textContent = toggle.checked ? describeWatch(answer.watch, tabId) : "定时存证已停止。";
+      ? await send(MSG.WATCH_START, { tabId, intervalMinutes: Number(interval.value) })
+      : await send(MSG.WATCH_STOP);
+    if (!answer.ok) $("watch-status").textContent = answer.error;
+    else $("watch-status").textContent = toggle.checked ? describeWatch(answer.data.watch, tabId) : "定时存证已停止。";
     document.body.dataset.watch = toggle.checked ? "on" : "off";
   });
   $("watch").hidden = false;
@@ -103,9 +107,10 @@ async function main() {
     render({ ok: false, error: "找不到要截图的标签页。" });
     return;
   }
-  const result = await chrome.runtime.sendMessage({ type: "capture", target: "background", data: { tabId: tab.id } });
-  render(result || { ok: false, error: "扩展后台没有响应，请重试。" });
-  if (result && result.ok) await showWatch(tab.id);
+  const reply = await send(MSG.CAPTURE, { tabId: tab.id });
+  const delivered = reply.kind !== KINDS.NO_ANSWER && reply.kind !== KINDS.DISCONNECTED;
+  render(delivered ? reply : { ok: false, error: "扩展后台没有响应，请重试。" });
+  if (reply.ok) await showWatch(tab.id);
 }
 
 main().catch((err) => render({ ok: false, error: `截图失败：${err.message}` }));

@@ -1,9 +1,11 @@
 // Background service worker: the only place captures are made and sent. Every message is an
-// envelope {type, target, data}; only our own extension pages may ask for a capture. The form
+// envelope {type, target, data} (lib/messages.js) and every answer a reply {ok: true, data} or
+// {ok: false, kind, error}; only our own extension pages may ask for a capture. The form
 // filler's content script (complaint sites only) may ask for campaigns and complaint drafts.
 
 import { captureTab, flushOutbox } from "./lib/capture.js";
 import { COMPLAINT_TYPES, complaintSenderChannel, handleComplaintMessage } from "./lib/complaints.js";
+import { KINDS, MSG, fail, isEnvelope, ok, replyFromError, unknownType } from "./lib/messages.js";
 import * as outbox from "./lib/outbox.js";
 import { ALARM as WATCH_ALARM, getWatch, startWatch, stopWatch, watchTick } from "./lib/watch.js";
 
@@ -41,7 +43,7 @@ async function captureAndReport(tab) {
   try {
     result = await captureTab(tab);
   } catch (err) {
-    result = { ok: false, queued: false, errorKind: "capture", error: `截图失败：${err.message}` };
+    result = { ok: false, queued: false, errorKind: KINDS.CAPTURE, error: `截图失败：${err.message}` };
   }
   await chrome.storage.session?.set({ lastResult: result }).catch(() => {});
   await updateBadge(result);
@@ -49,33 +51,40 @@ async function captureAndReport(tab) {
   return result;
 }
 
+/** A capture's outcome as a reply: the details (figures, queued or not) travel in data either way. */
+function captureReply(result) {
+  const { ok: delivered, error, errorKind, ...details } = result;
+  if (delivered) return ok(details);
+  return fail(errorKind || KINDS.CAPTURE, error || "截图失败。", details);
+}
+
 async function handle(message) {
+  const data = message.data || {};
   switch (message.type) {
-    case "capture": {
-      const tab = await chrome.tabs.get(message.data.tabId);
-      return captureAndReport(tab);
+    case MSG.CAPTURE: {
+      const tab = await chrome.tabs.get(data.tabId);
+      return captureReply(await captureAndReport(tab));
     }
-    case "flush-outbox": {
+    case MSG.FLUSH_OUTBOX: {
       const flushed = await flushOutbox();
       await updateBadge(null);
-      return flushed;
+      return ok(flushed);
     }
-    case "outbox-count":
-      return { count: await outbox.count() };
-    case "watch-start": {
-      const tab = await chrome.tabs.get(message.data.tabId);
-      return { ok: true, watch: await startWatch(tab, message.data.intervalMinutes) };
+    case MSG.OUTBOX_COUNT:
+      return ok({ count: await outbox.count() });
+    case MSG.WATCH_START: {
+      const tab = await chrome.tabs.get(data.tabId);
+      return ok({ watch: await startWatch(tab, data.intervalMinutes) });
     }
-    case "watch-stop":
-      return { ok: true, watch: await stopWatch() };
-    case "watch-status":
-      return { ok: true, watch: await getWatch() };
-    case "complaint-campaigns":
-    case "complaint-draft":
+    case MSG.WATCH_STOP:
+      return ok({ watch: await stopWatch() });
+    case MSG.WATCH_STATUS:
+      return ok({ watch: await getWatch() });
+    case MSG.COMPLAINT_CAMPAIGNS:
+    case MSG.COMPLAINT_DRAFT:
       return handleComplaintMessage(message, "");
     default:
-      console.warn("砍价存证: unknown message type", message.type);
-      return { ok: false, error: `unknown message type ${message.type}` };
+      return unknownType(message.type);
   }
 }
 
@@ -84,7 +93,7 @@ function fromOwnPage(sender) {
 }
 
 chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
-  if (!message || message.target !== "background") return false;
+  if (!isEnvelope(message)) return false;
   // Only our own pages (popup, options) may drive captures. A content script may only ask for
   // complaint campaigns/drafts, and only from a complaint site (12315.cn, tousu.sina.com.cn: the
   // browser-reported URL of the sending frame decides, never anything in the message).
@@ -98,7 +107,7 @@ chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
   } else {
     return false;
   }
-  answer.then(sendResponse, (err) => sendResponse({ ok: false, error: err.message }));
+  answer.then(sendResponse, (err) => sendResponse(replyFromError(err)));
   return true;
 });
 

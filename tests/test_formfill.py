@@ -282,9 +282,9 @@ def test_service_worker_answers_only_complaint_sites_and_only_complaint_question
 
     # From the content script on 12315.cn: campaigns yes; its own channel only; captures never.
     listed = world.send({"type": "complaint-campaigns", "target": "background"})
-    assert listed["answer"]["ok"] is True and len(listed["answer"]["campaigns"]) == 1
-    assert set(listed["answer"]["campaigns"][0]) == {"id", "title", "capture_count", "last_taken_at"}
-    campaign_id = listed["answer"]["campaigns"][0]["id"]
+    assert listed["answer"]["ok"] is True and len(listed["answer"]["data"]["campaigns"]) == 1
+    assert set(listed["answer"]["data"]["campaigns"][0]) == {"id", "title", "capture_count", "last_taken_at"}
+    campaign_id = listed["answer"]["data"]["campaigns"][0]["id"]
     other = world.send(
         {
             "type": "complaint-draft",

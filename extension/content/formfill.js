@@ -356,7 +356,7 @@
     rejected: "页面没有接受扩展填写的内容，请手动填写",
   };
 
-  function mountUi(channel) {
+  function mountUi(channel, messages) {
     if (document.getElementById(UI_ID)) return;
     const siteName = channel === "12315" ? "全国12315平台" : "黑猫投诉";
     const panel = el("div", { id: "bw-ff-panel", role: "dialog", "aria-label": "砍价存证：填写投诉表单", hidden: "" });
@@ -397,19 +397,14 @@
       panel.replaceChildren();
     }
 
+    // `messages` is globalThis.BargainWitnessMessages, set by lib/messages-core.js, which
+    // manifest.json runs just before this script in the same isolated world (a classic script
+    // cannot import lib/messages.js; that module re-exports the same object). send() always
+    // resolves to a reply {ok: true, data} or {ok: false, kind, error}, delivery problems included.
     async function ask(type, data) {
-      if (!chrome.runtime || !chrome.runtime.id) {
-        throw new Error("扩展已更新或被停用：请刷新本页面后重试。");
-      }
-      let answer;
-      try {
-        answer = await chrome.runtime.sendMessage({ type, target: "background", data });
-      } catch (err) {
-        throw new Error(`无法联系砍价存证扩展（${err.message}）：请刷新本页面后重试。`);
-      }
-      if (!answer) throw new Error("砍价存证扩展没有回应：请刷新本页面后重试。");
-      if (!answer.ok) throw new Error(answer.error || "出现未知错误。");
-      return answer;
+      const reply = await messages.send(type, data);
+      if (!reply.ok) throw new Error(reply.error || "出现未知错误。");
+      return reply.data;
     }
 
     function showError(err) {
@@ -423,7 +418,7 @@
     async function start() {
       show("loading", el("p", {}, "正在读取砍价存证助手中的活动…"));
       try {
-        const { campaigns } = await ask("complaint-campaigns");
+        const { campaigns } = await ask(messages.MSG.COMPLAINT_CAMPAIGNS);
         if (!campaigns.length) {
           show("empty", el("p", {}, "助手中还没有砍价活动：请先在砍价页面点击扩展按钮截图存证。"));
           return;
@@ -456,7 +451,7 @@
     async function fill(campaign) {
       show("loading", el("p", {}, `正在读取「${campaign.title}」的投诉草稿…`));
       try {
-        const { draft } = await ask("complaint-draft", { campaign_id: campaign.id, channel });
+        const { draft } = await ask(messages.MSG.COMPLAINT_DRAFT, { campaign_id: campaign.id, channel });
         const report = await fillDraft(draft, document);
         showSummary(draft, report);
       } catch (err) {
@@ -535,6 +530,7 @@
   };
 
   const runtime = typeof chrome !== "undefined" && chrome.runtime && chrome.runtime.id;
+  const messages = globalThis.BargainWitnessMessages; // lib/messages-core.js (see ask() above)
   const channel = channelForHost(location.hostname);
-  if (runtime && channel) mountUi(channel);
+  if (runtime && messages && channel) mountUi(channel, messages);
 })();

@@ -1,25 +1,27 @@
 // The companion's REST API as the extension uses it, with every failure turned into a
 // Chinese sentence a shopper can act on.
 
+import { KINDS } from "./messages.js";
+
 const PERMANENT = new Set([400, 404, 409, 413, 415, 422]);
 
 export class CompanionError extends Error {
   constructor(kind, message, status = 0, code = "") {
     super(message);
-    this.kind = kind; // "offline" | "unpaired" | "auth" | "rejected" | "server"
+    this.kind = kind; // KINDS.OFFLINE | UNPAIRED | AUTH | REJECTED | SERVER (lib/messages.js)
     this.status = status;
     this.code = code;
   }
   /** Worth keeping in the outbox and retrying later (the capture itself is fine). */
   get retryable() {
-    return this.kind !== "rejected";
+    return this.kind !== KINDS.REJECTED;
   }
 }
 
 /** One call to the companion's API with the stored token; failures become CompanionError. */
 export async function request(settings, method, path, body) {
   if (!settings.token) {
-    throw new CompanionError("unpaired", "尚未配对：请在扩展的「设置」中填写助手地址和访问令牌（运行 bargain-witness token 查看）。");
+    throw new CompanionError(KINDS.UNPAIRED, "尚未配对：请在扩展的「设置」中填写助手地址和访问令牌（运行 bargain-witness token 查看）。");
   }
   let response;
   try {
@@ -31,7 +33,7 @@ export async function request(settings, method, path, body) {
       credentials: "omit",
     });
   } catch {
-    throw new CompanionError("offline", `无法连接砍价存证助手（${settings.url}）：请先在电脑上运行 bargain-witness serve。`);
+    throw new CompanionError(KINDS.OFFLINE, `无法连接砍价存证助手（${settings.url}）：请先在电脑上运行 bargain-witness serve。`);
   }
   let data = null;
   try {
@@ -43,12 +45,12 @@ export async function request(settings, method, path, body) {
   const serverMessage = data && data.message ? data.message : `HTTP ${response.status}`;
   const code = data && data.error ? data.error : "";
   if (response.status === 401 || response.status === 403) {
-    throw new CompanionError("auth", `访问令牌不正确，助手拒绝了请求：请在扩展「设置」中重新填写令牌（运行 bargain-witness token 查看）。`, response.status, code);
+    throw new CompanionError(KINDS.AUTH, `访问令牌不正确，助手拒绝了请求：请在扩展「设置」中重新填写令牌（运行 bargain-witness token 查看）。`, response.status, code);
   }
   if (PERMANENT.has(response.status)) {
-    throw new CompanionError("rejected", `助手拒绝了请求：${serverMessage}`, response.status, code);
+    throw new CompanionError(KINDS.REJECTED, `助手拒绝了请求：${serverMessage}`, response.status, code);
   }
-  throw new CompanionError("server", `助手暂时出错（${serverMessage}），稍后会自动重试。`, response.status, code);
+  throw new CompanionError(KINDS.SERVER, `助手暂时出错（${serverMessage}），稍后会自动重试。`, response.status, code);
 }
 
 export function getStatus(settings) {
@@ -59,8 +61,8 @@ export async function postCapture(settings, message) {
   try {
     return await request(settings, "POST", "/api/v1/captures", message);
   } catch (err) {
-    if (err instanceof CompanionError && err.kind === "rejected") {
-      throw new CompanionError("rejected", err.message.replace("助手拒绝了请求", "助手拒收了这次截图"), err.status, err.code);
+    if (err instanceof CompanionError && err.kind === KINDS.REJECTED) {
+      throw new CompanionError(KINDS.REJECTED, err.message.replace("助手拒绝了请求", "助手拒收了这次截图"), err.status, err.code);
     }
     throw err;
   }

@@ -6,9 +6,10 @@
 // The companion is called with the token from storage; the content script never sees the token.
 
 import { CompanionError, request } from "./companion.js";
+import { KINDS, MSG, fail, ok, replyFromError } from "./messages.js";
 import { loadSettings } from "./settings.js";
 
-export const COMPLAINT_TYPES = new Set(["complaint-campaigns", "complaint-draft"]);
+export const COMPLAINT_TYPES = new Set([MSG.COMPLAINT_CAMPAIGNS, MSG.COMPLAINT_DRAFT]);
 export const FORM_CHANNELS = new Set(["12315", "heimao"]);
 const CAMPAIGN_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const MAX_CAMPAIGNS = 200;
@@ -45,7 +46,7 @@ export function complaintSenderChannel(type, sender) {
 
 async function getJson(settings, path) {
   const { data } = await request(settings, "GET", path);
-  if (!data) throw new CompanionError("server", "助手的回答不是有效的 JSON，请稍后再试。");
+  if (!data) throw new CompanionError(KINDS.SERVER, "助手的回答不是有效的 JSON，请稍后再试。");
   return data;
 }
 
@@ -53,13 +54,13 @@ function text(value, max = 500) {
   return typeof value === "string" ? value.slice(0, max) : "";
 }
 
-/** Only what the picker shows: no URLs, identities or readings leave the service worker. */
+/** Only what the picker shows: no URLs, identities or readings leave the service worker.
+ * Reply data: {campaigns: [{id, title, capture_count, last_taken_at}]}. */
 export async function listCampaigns() {
   const settings = await loadSettings();
   const data = await getJson(settings, "/api/v1/campaigns");
   const campaigns = (Array.isArray(data.campaigns) ? data.campaigns : []).slice(0, MAX_CAMPAIGNS);
-  return {
-    ok: true,
+  return ok({
     campaigns: campaigns
       .filter((c) => c && CAMPAIGN_ID.test(String(c.id)))
       .map((c) => ({
@@ -68,22 +69,21 @@ export async function listCampaigns() {
         capture_count: Number.isFinite(c.capture_count) ? c.capture_count : 0,
         last_taken_at: text(c.last_taken_at, 40),
       })),
-  };
+  });
 }
 
-/** One campaign's draft for `channel`, reduced to what filling the form needs. */
+/** One campaign's draft for `channel`, reduced to what filling the form needs. Reply data: {draft}. */
 export async function getDraft(campaignId, channel) {
   if (!CAMPAIGN_ID.test(String(campaignId || ""))) {
-    return { ok: false, kind: "rejected", error: "活动编号格式不正确。" };
+    return fail(KINDS.REJECTED, "活动编号格式不正确。");
   }
   if (!FORM_CHANNELS.has(channel)) {
-    return { ok: false, kind: "rejected", error: `不支持的投诉渠道：${channel}` };
+    return fail(KINDS.REJECTED, `不支持的投诉渠道：${channel}`);
   }
   const settings = await loadSettings();
   const path = `/api/v1/campaigns/${encodeURIComponent(campaignId)}/complaints/${encodeURIComponent(channel)}`;
   const draft = await getJson(settings, path);
-  return {
-    ok: true,
+  return ok({
     draft: {
       campaign_id: campaignId,
       channel,
@@ -103,7 +103,7 @@ export async function getDraft(campaignId, channel) {
       })),
       campaign_url: `${settings.url}/campaigns/${encodeURIComponent(campaignId)}`,
     },
-  };
+  });
 }
 
 /**
@@ -112,15 +112,15 @@ export async function getDraft(campaignId, channel) {
  */
 export async function handleComplaintMessage(message, senderChannel) {
   try {
-    if (message.type === "complaint-campaigns") return await listCampaigns();
+    if (message.type === MSG.COMPLAINT_CAMPAIGNS) return await listCampaigns();
     const data = message.data || {};
     const channel = senderChannel || data.channel;
     if (senderChannel && data.channel && data.channel !== senderChannel) {
-      return { ok: false, kind: "rejected", error: "投诉渠道与当前网站不符。" };
+      return fail(KINDS.REJECTED, "投诉渠道与当前网站不符。");
     }
     return await getDraft(data.campaign_id, channel);
   } catch (err) {
-    if (err instanceof CompanionError) return { ok: false, kind: err.kind, error: err.message };
-    return { ok: false, kind: "server", error: `读取投诉草稿失败：${err.message}` };
+    if (err instanceof CompanionError) return replyFromError(err);
+    return fail(KINDS.SERVER, `读取投诉草稿失败：${err.message}`);
   }
 }

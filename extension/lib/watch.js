@@ -1,6 +1,10 @@
 // Watch: capture the same tab every N minutes (DESIGN §1). The toolbar click's activeTab grant
 // lasts until the tab navigates or closes, so watching needs no extra permission; when the grant
 // is gone (the page was reloaded or left) the watch stops and says so. State lives in storage.
+// "The same page" is the companion's campaign identity (lib/pagekey.js): a share or tracking
+// parameter may change, the bargain may not.
+
+import { samePage } from "./pagekey.js";
 
 export const ALARM = "watch";
 export const INTERVALS = [1, 5, 10, 30];
@@ -37,22 +41,6 @@ export async function stopWatch(reason = "") {
 }
 
 const PERMISSION_LOST = /activeTab|permission|Cannot access|Missing host/i;
-const ID_KEY = /(^|_)(id|sn|no|code)$/i;
-
-/** Same bargain page: origin + path + the id-like query parameters (like the companion's grouping). */
-export function samePage(a, b) {
-  let x;
-  let y;
-  try {
-    x = new URL(a);
-    y = new URL(b);
-  } catch {
-    return false;
-  }
-  if (x.origin !== y.origin || x.pathname.replace(/\/+$/, "") !== y.pathname.replace(/\/+$/, "")) return false;
-  const ids = (u) => [...u.searchParams].filter(([k]) => ID_KEY.test(k)).map(([k, v]) => `${k}=${v}`).sort().join("&");
-  return ids(x) === ids(y);
-}
 
 /** One watch round: capture the watched tab (with ``capture``, the same path as a click) if it is
  * still in front; stop when the tab is gone or the browser took the capture grant back. */
