@@ -1,4 +1,4 @@
-// Opening the popup IS the capture (DESIGN §3): ask the service worker to capture the tab the
+// Opening the popup IS the capture (docs/api.md): ask the service worker to capture the tab the
 // button was clicked on, then show what was archived. ?tabId=N lets tests and power users aim at
 // a specific tab when the popup is opened as a page.
 

@@ -27,7 +27,7 @@ async function updateBadge(result) {
   }
 }
 
-/** Per-tab warning: the campaign on this tab has a critical finding (DESIGN §5). */
+/** Per-tab warning: the campaign on this tab has a critical finding (docs/detection.md). */
 async function updateTabBadge(tabId, result) {
   const critical = (result && result.ok && result.findings ? result.findings : []).filter((f) => f.severity === "critical");
   // No critical finding: leave the tab alone so the global badge (queued captures) shows through;

@@ -1,4 +1,4 @@
-"""One page identity on both sides: companion.identity.page_identity (Python) and
+"""One page identity on both sides: companion.evidence.identity.page_identity (Python) and
 extension/lib/pagekey.js's pageIdentity (JS, run with node) against the same pinned cases in
 tests/fixtures/pagekey_cases.json, plus generated URLs from a fixed seed.
 
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from companion.identity import page_identity
+from companion.evidence.identity import page_identity
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES_FILE = ROOT / "tests" / "fixtures" / "pagekey_cases.json"

@@ -1,5 +1,5 @@
 /*
- * Bargain Witness complaint-form filler (DESIGN §6; rules in docs/formfill.md).
+ * Bargain Witness complaint-form filler (rules in docs/formfill.md; channels in docs/complaints.md).
  *
  * A classic content script on the complaint sites (全国12315平台 *.12315.cn, 黑猫投诉
  * tousu.sina.com.cn). It adds a floating button "用砍价存证填写"; on a click it asks the service

@@ -1,4 +1,4 @@
-// Complaint-form filling, service-worker side (DESIGN §6, §8; docs/formfill.md).
+// Complaint-form filling, service-worker side (docs/formfill.md, docs/security.md).
 //
 // The form-filling content script (content/formfill.js) runs on the complaint sites only and may
 // ask the service worker for exactly two things: the list of campaigns and one campaign's complaint

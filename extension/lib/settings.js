@@ -1,4 +1,4 @@
-// Settings live in chrome.storage.local under "companion" {url, token} (DESIGN §3): the service
+// Settings live in chrome.storage.local under "companion" {url, token} (docs/api.md): the service
 // worker may be killed at any time, so nothing is kept in its globals.
 
 export const DEFAULT_URL = "http://127.0.0.1:8765";

@@ -1,4 +1,4 @@
-// Watch: capture the same tab every N minutes (DESIGN §1). The toolbar click's activeTab grant
+// Watch: capture the same tab every N minutes (docs/api.md, "Watch"). The toolbar click's activeTab grant
 // lasts until the tab navigates or closes, so watching needs no extra permission; when the grant
 // is gone (the page was reloaded or left) the watch stops and says so. State lives in storage.
 // "The same page" is the companion's campaign identity (lib/pagekey.js): a share or tracking
