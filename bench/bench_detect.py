@@ -152,5 +152,7 @@ def bench_post(existing: int = 5_000, posts: int = 50) -> None:
 
 
 if __name__ == "__main__":
-    bench_pure()
-    bench_post()
+    # --quick: tiny sizes, for the smoke test that keeps this script running (tests/test_bench_smoke.py)
+    quick = "--quick" in sys.argv[1:]
+    bench_pure(2_000 if quick else 100_000)
+    bench_post(existing=200, posts=10) if quick else bench_post()

@@ -1,0 +1,21 @@
+"""The benchmarks keep running: each is started with tiny sizes (figures are not checked here;
+they belong in docs/performance.md, measured by hand as it says)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from helpers import ROOT
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["bench/bench_detect.py", "--quick"], ["bench/bench_dashboard.py", "--captures", "60", "--no-browser"]],
+    ids=["detect", "dashboard"],
+)
+def test_benchmark_runs(args):
+    run = subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert run.stdout.strip()
