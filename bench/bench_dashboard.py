@@ -36,9 +36,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 
-from helpers import CHROMIUM  # noqa: E402
+from helpers import (
+    CHROMIUM,
+    capture_payload,
+)
 from helpers.companion_proc import start_companion, stop_companion  # noqa: E402
-from helpers import capture_payload  # noqa: E402
 
 from companion.app import create_app  # noqa: E402
 from companion.core.db import connect, write_transaction  # noqa: E402
