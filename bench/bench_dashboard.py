@@ -36,10 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 
-from helpers import (
-    CHROMIUM,
-    capture_payload,
-)
+from helpers import CHROMIUM, capture_payload  # noqa: E402
 from helpers.companion_proc import start_companion, stop_companion  # noqa: E402
 
 from companion.app import create_app  # noqa: E402
