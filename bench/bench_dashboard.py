@@ -137,6 +137,7 @@ def fill(data_dir: Path, n: int, images: int = 50, seed: int = 1) -> str:
             row["record_hash"] = prev = record_hash(row, prev)
             captures.append(row)
             reading = {"capture_id": capture_id, "campaign_id": campaign_id, "taken_at": row["taken_at"]}
+            reading["taken_utc"] = taken.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
             reading.update({k: facts.get(k) for k in READING_SCALARS})
             reading["deadline"] = add_seconds(row["taken_at"], facts["countdown_seconds"])
             reading["helpers_json"] = None

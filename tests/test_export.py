@@ -41,11 +41,22 @@ def bundle(client, tmp_path):
 
 
 def rewrite(src: Path, dst: Path, change) -> None:
+    """Re-zip the bundle after ``change`` edits its files (by their path inside the bundle folder)."""
     with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w") as zout:
-        files = {n: zin.read(n) for n in zin.namelist()}
+        top = zin.namelist()[0].split("/")[0] + "/"
+        files = {n.removeprefix(top): zin.read(n) for n in zin.namelist()}
         change(files)
         for name, data in files.items():
-            zout.writestr(name, data)
+            zout.writestr(top + name, data)
+
+
+def read_bundle(path: Path) -> dict[str, bytes]:
+    """Every file of the bundle by its path inside the bundle's own folder."""
+    with zipfile.ZipFile(path) as zf:
+        tops = {n.split("/")[0] for n in zf.namelist()}
+        assert len(tops) == 1  # it unzips into its own folder
+        top = tops.pop() + "/"
+        return {n.removeprefix(top): zf.read(n) for n in zf.namelist()}
 
 
 def verify(*args):
@@ -54,33 +65,41 @@ def verify(*args):
 
 def test_bundle_contents(app, bundle):
     path, answers = bundle
-    with zipfile.ZipFile(path) as zf:
-        names = set(zf.namelist())
-        manifest = json.loads(zf.read("manifest.json"))
-        images = sorted(n for n in names if n.startswith("images/"))
-        assert len(images) == 4
-        blobs = Path(app.config["DATA_DIR"], "blobs")
-        for rec in manifest["captures"]:  # originals byte for byte
-            stored = next(blobs.rglob(f"{rec['sha256']}.png")).read_bytes()
-            assert zf.read(rec["file"]) == stored
-            assert rec["received_at"] and rec["taken_at"] and len(rec["record_hash"]) == 64
-        report = zf.read("report.md").decode()
-        assert "新增 6 位好友助力" in report and "【严重】" in report
-        assert "上海寻梦信息技术有限公司" in zf.read("complaints/12315.txt").decode()
-        rows = list(csv.DictReader(io.StringIO(zf.read("timeline.csv").decode("utf-8-sig"))))
-        assert [r["helper_count"] for r in rows] == ["10", "12", "14", "16"]
-        assert {a["capture_id"] for a in answers} == {r["id"] for r in manifest["captures"]}
-    assert {"manifest.json", "SHA256SUMS", "findings.json", "VERIFY.txt", "timeline.csv"} <= names
+    files = read_bundle(path)
+    names = set(files)
+    manifest = json.loads(files["manifest.json"])
+    images = sorted(n for n in names if n.startswith("images/"))
+    assert len(images) == 4
+    blobs = Path(app.config["DATA_DIR"], "blobs")
+    for rec in manifest["captures"]:  # originals byte for byte
+        stored = next(blobs.rglob(f"{rec['sha256']}.png")).read_bytes()
+        assert files[rec["file"]] == stored
+        assert rec["received_at"] and rec["taken_at"] and len(rec["record_hash"]) == 64
+    report = files["report.md"].decode()
+    assert "新增 6 位好友助力" in report and "【严重】" in report
+    assert "上海寻梦信息技术有限公司" in files["complaints/12315.txt"].decode()
+    rows = list(csv.DictReader(io.StringIO(files["timeline.csv"].decode("utf-8-sig"))))
+    assert [r["helper_count"] for r in rows] == ["10", "12", "14", "16"]
+    assert {a["capture_id"] for a in answers} == {r["id"] for r in manifest["captures"]}
+    assert {
+        "manifest.json",
+        "SHA256SUMS",
+        "findings.json",
+        "VERIFY.txt",
+        "timeline.csv",
+        "report.html",
+    } <= names
 
 
 def test_anyone_can_verify_with_one_standard_command(bundle, tmp_path):
     path, _ = bundle
     out = tmp_path / "unzipped"
     shutil.unpack_archive(path, out)
-    result = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=out, capture_output=True, text=True)
+    (folder,) = out.iterdir()  # its own folder
+    result = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=folder, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
-    files = [p for p in out.rglob("*") if p.is_file() and p.name != "SHA256SUMS"]
-    assert result.stdout.count(": OK") == len(files) == 14  # every file in the bundle is listed
+    files = [p for p in folder.rglob("*") if p.is_file() and p.name != "SHA256SUMS"]
+    assert result.stdout.count(": OK") == len(files) == 15  # every file in the bundle is listed
 
 
 def test_verify_intact_bundle(bundle):
@@ -109,7 +128,9 @@ def test_verify_names_an_altered_record_even_with_recomputed_file_hashes(bundle,
 
     def forge(files):
         manifest = json.loads(files["manifest.json"])
-        manifest["captures"][2]["facts"]["helper_count"] = 99
+        record = manifest["captures"][2]
+        record["facts"]["helper_count"] = 99
+        record["facts_json"] = json.dumps(record["facts"], ensure_ascii=False, sort_keys=True)
         body = json.dumps(manifest, ensure_ascii=False).encode()
         files["manifest.json"] = body
         files["SHA256SUMS"] = "".join(

@@ -1,9 +1,10 @@
 """Read-side queries for the dashboard pages, shaped so a campaign of 10,000 captures stays cheap.
 
 The campaign page never loads every capture row: the timeline is one page (LIMIT/OFFSET on the
-``(campaign_id, taken_at)`` index), the chart reads only the numeric reading columns, and the
-findings' before/after captures are fetched by id. Ordering is ``taken_at, seq`` as in
-``companion/queries.py`` (the stored RFC 3339 strings of one client carry one offset).
+``(campaign_id, taken_utc)`` index of readings), the chart reads only the numeric reading columns, and the
+findings' before/after captures are fetched by id. Ordering is by the UTC instant
+``readings.taken_utc``, then insertion order, as in ``queries.py``; flagged captures (their own time
+can't be trusted) are in the timeline but not in the chart or "latest".
 """
 
 from __future__ import annotations
@@ -17,15 +18,23 @@ import sqlite_utils
 _CARD_COLUMNS = """
     k.id, k.seq, k.taken_at, k.received_at, k.sha256, k.mime, k.width, k.height,
     r.cut_amount, r.remaining_amount, r.cut_percent, r.remaining_percent, r.target_price,
-    COALESCE(r.helper_count, json_array_length(r.helpers_json)) AS helpers_seen, r.unit
+    COALESCE(r.helper_count, json_array_length(r.helpers_json)) AS helpers_seen, r.unit, r.clock_flag
 """
+_ORDERED = "FROM readings r JOIN captures k ON k.id = r.capture_id WHERE r.campaign_id = ?"
 
 
 def campaign_stats(db: sqlite_utils.Database, campaign_id: str) -> dict[str, Any]:
-    row = db.execute(
-        "SELECT COUNT(*), MIN(taken_at), MAX(taken_at) FROM captures WHERE campaign_id = ?", [campaign_id]
-    ).fetchone()
-    return {"capture_count": row[0], "first_taken_at": row[1], "last_taken_at": row[2]}
+    count = db.execute("SELECT COUNT(*) FROM captures WHERE campaign_id = ?", [campaign_id]).fetchone()[0]
+    ends = [
+        db.execute(
+            "SELECT taken_at FROM readings WHERE campaign_id = ? AND clock_flag IS NULL "
+            f"ORDER BY taken_utc {direction} LIMIT 1",
+            [campaign_id],
+        ).fetchone()
+        for direction in ("ASC", "DESC")
+    ]
+    first, last = (e[0] if e else None for e in ends)
+    return {"capture_count": count, "first_taken_at": first, "last_taken_at": last}
 
 
 def timeline_page(
@@ -33,8 +42,7 @@ def timeline_page(
 ) -> list[dict[str, Any]]:
     """One page of the timeline, newest first."""
     return db.execute_returning_dicts(
-        f"SELECT {_CARD_COLUMNS} FROM captures k LEFT JOIN readings r ON r.capture_id = k.id "
-        "WHERE k.campaign_id = ? ORDER BY k.taken_at DESC, k.seq DESC LIMIT ? OFFSET ?",
+        f"SELECT {_CARD_COLUMNS} {_ORDERED} ORDER BY r.taken_utc DESC, k.seq DESC LIMIT ? OFFSET ?",
         [campaign_id, limit, offset],
     )
 
@@ -43,12 +51,13 @@ def chart_series(db: sqlite_utils.Database, campaign_id: str) -> list[tuple]:
     """Every reading's numbers in page order as plain tuples, no text columns (cheap at 10,000):
 
     ``(rowid, cut_amount, remaining_amount, cut_percent, remaining_percent, target_price, helpers)``.
-    Ties in ``taken_at`` are broken by insertion order, which the index already holds (no sort).
+    Ties in ``taken_utc`` are broken by insertion order, which the index already holds (no sort).
+    Flagged readings are left out (their time can't be placed on the axis).
     """
     return db.execute(
         "SELECT rowid, cut_amount, remaining_amount, cut_percent, remaining_percent, target_price, "
         "COALESCE(helper_count, json_array_length(helpers_json)) "
-        "FROM readings WHERE campaign_id = ? ORDER BY taken_at, rowid",
+        "FROM readings WHERE campaign_id = ? AND clock_flag IS NULL ORDER BY taken_utc, rowid",
         [campaign_id],
     ).fetchall()
 
@@ -109,15 +118,15 @@ def thumb_source(db: sqlite_utils.Database, capture_id: str) -> tuple[str, str] 
 
 def neighbours(db: sqlite_utils.Database, capture: dict[str, Any]) -> tuple[str | None, str | None]:
     """Ids of the previous and next capture of the same campaign (page order)."""
-    args = [capture["campaign_id"], capture["taken_at"], capture["taken_at"], capture["seq"]]
+    args = [capture["campaign_id"], capture["taken_utc"], capture["taken_utc"], capture["seq"]]
     prev = db.execute(
-        "SELECT id FROM captures WHERE campaign_id = ? AND (taken_at < ? OR (taken_at = ? AND seq < ?)) "
-        "ORDER BY taken_at DESC, seq DESC LIMIT 1",
+        f"SELECT k.id {_ORDERED} AND (r.taken_utc < ? OR (r.taken_utc = ? AND k.seq < ?)) "
+        "ORDER BY r.taken_utc DESC, k.seq DESC LIMIT 1",
         args,
     ).fetchone()
     nxt = db.execute(
-        "SELECT id FROM captures WHERE campaign_id = ? AND (taken_at > ? OR (taken_at = ? AND seq > ?)) "
-        "ORDER BY taken_at, seq LIMIT 1",
+        f"SELECT k.id {_ORDERED} AND (r.taken_utc > ? OR (r.taken_utc = ? AND k.seq > ?)) "
+        "ORDER BY r.taken_utc, k.seq LIMIT 1",
         args,
     ).fetchone()
     return (prev[0] if prev else None, nxt[0] if nxt else None)
@@ -126,7 +135,6 @@ def neighbours(db: sqlite_utils.Database, capture: dict[str, Any]) -> tuple[str 
 def newer_count(db: sqlite_utils.Database, capture: dict[str, Any]) -> int:
     """How many captures of the campaign come after this one (its index in the newest-first timeline)."""
     return db.execute(
-        "SELECT COUNT(*) FROM captures "
-        "WHERE campaign_id = ? AND (taken_at > ? OR (taken_at = ? AND seq > ?))",
-        [capture["campaign_id"], capture["taken_at"], capture["taken_at"], capture["seq"]],
+        f"SELECT COUNT(*) {_ORDERED} AND (r.taken_utc > ? OR (r.taken_utc = ? AND k.seq > ?))",
+        [capture["campaign_id"], capture["taken_utc"], capture["taken_utc"], capture["seq"]],
     ).fetchone()[0]

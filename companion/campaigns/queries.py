@@ -1,4 +1,10 @@
-"""Read-side queries shared by the API and the dashboard, so both show the same facts."""
+"""Read-side queries shared by the API and the dashboard, so both show the same facts.
+
+Captures are in time order by the stored UTC instant ``readings.taken_utc``, never by the text of
+``taken_at`` (whose offset may differ between clients); ties in insertion order. A reading whose
+capture time can't be trusted (``clock_flag``, docs/evidence.md "Time order") is left out of
+``campaign_readings`` (what analysis folds) and of ``latest_reading``.
+"""
 
 from __future__ import annotations
 
@@ -7,17 +13,50 @@ from typing import Any
 
 import sqlite_utils
 
-CAPTURE_COLUMNS = (
-    "id, campaign_id, taken_at, received_at, source, page_url, page_title, sha256, mime, width, height, "
-    "bytes, client_name, client_version, client_browser, facts_json, seq, prev_hash, record_hash"
+_CAPTURE_FIELDS = (
+    "id",
+    "campaign_id",
+    "taken_at",
+    "received_at",
+    "source",
+    "page_url",
+    "page_title",
+    "sha256",
+    "mime",
+    "width",
+    "height",
+    "bytes",
+    "client_name",
+    "client_version",
+    "client_browser",
+    "facts_json",
+    "seq",
+    "prev_hash",
+    "record_hash",
+    "record_format",
+    "campaign_seq",
+    "campaign_prev_hash",
+    "anchor",
+    "user_agent",
+    "browser",
+    "os",
+    "companion_version",
+    "client_sent_at",
 )
+CAPTURE_COLUMNS = ", ".join(_CAPTURE_FIELDS)
+# The same, from ``captures k`` joined to its reading ``r``: plus the ordering instant and the flag.
+_JOINED = ", ".join(f"k.{c}" for c in _CAPTURE_FIELDS) + ", r.taken_utc, r.clock_flag"
+_FROM = "FROM captures k LEFT JOIN readings r ON r.capture_id = k.id"
 
 
 def list_campaigns(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     rows = db.execute_returning_dicts(
         """
-        SELECT c.*, COUNT(k.seq) AS capture_count, MIN(k.taken_at) AS first_taken_at,
-               MAX(k.taken_at) AS last_taken_at
+        SELECT c.*, COUNT(k.seq) AS capture_count,
+          (SELECT taken_at FROM readings WHERE campaign_id = c.id AND clock_flag IS NULL
+           ORDER BY taken_utc LIMIT 1) AS first_taken_at,
+          (SELECT taken_at FROM readings WHERE campaign_id = c.id AND clock_flag IS NULL
+           ORDER BY taken_utc DESC LIMIT 1) AS last_taken_at
         FROM campaigns c LEFT JOIN captures k ON k.campaign_id = c.id
         GROUP BY c.id ORDER BY c.updated_at DESC
         """
@@ -34,23 +73,21 @@ def get_campaign(db: sqlite_utils.Database, campaign_id: str) -> dict[str, Any] 
 
 def campaign_captures(db: sqlite_utils.Database, campaign_id: str, limit: int = 1000, offset: int = 0):
     rows = db.execute_returning_dicts(
-        f"SELECT {CAPTURE_COLUMNS} FROM captures WHERE campaign_id = ? ORDER BY taken_at, seq "
-        "LIMIT ? OFFSET ?",
+        f"SELECT {_JOINED} {_FROM} WHERE k.campaign_id = ? ORDER BY r.taken_utc, k.seq LIMIT ? OFFSET ?",
         [campaign_id, limit, offset],
     )
     return [_decode_capture(r) for r in rows]
 
 
 def get_capture(db: sqlite_utils.Database, capture_id: str) -> dict[str, Any] | None:
-    rows = db.execute_returning_dicts(
-        f"SELECT {CAPTURE_COLUMNS} FROM captures WHERE id = ?", [capture_id.lower()]
-    )
+    rows = db.execute_returning_dicts(f"SELECT {_JOINED} {_FROM} WHERE k.id = ?", [capture_id.lower()])
     return _decode_capture(rows[0]) if rows else None
 
 
 def campaign_readings(db: sqlite_utils.Database, campaign_id: str) -> list[dict[str, Any]]:
     rows = db.execute_returning_dicts(
-        "SELECT * FROM readings WHERE campaign_id = ? ORDER BY taken_at, capture_id", [campaign_id]
+        "SELECT * FROM readings WHERE campaign_id = ? AND clock_flag IS NULL ORDER BY taken_utc, capture_id",
+        [campaign_id],
     )
     return [_decode_reading(r) for r in rows]
 
@@ -62,7 +99,9 @@ def get_reading(db: sqlite_utils.Database, capture_id: str) -> dict[str, Any] | 
 
 def latest_reading(db: sqlite_utils.Database, campaign_id: str) -> dict[str, Any] | None:
     rows = db.execute_returning_dicts(
-        "SELECT * FROM readings WHERE campaign_id = ? ORDER BY taken_at DESC LIMIT 1", [campaign_id]
+        "SELECT * FROM readings WHERE campaign_id = ? AND clock_flag IS NULL "
+        "ORDER BY taken_utc DESC, rowid DESC LIMIT 1",
+        [campaign_id],
     )
     return _decode_reading(rows[0]) if rows else None
 

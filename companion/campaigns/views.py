@@ -35,12 +35,14 @@ from companion.campaigns.page_queries import (
     timeline_page,
 )
 from companion.campaigns.queries import get_capture, get_reading, list_campaigns
+from companion.core.config import PUBLIC_TSAS, ConfigError, save_user_config, tsa_settings
 from companion.core.db import close_db, get_db
 from companion.core.resources import extension_dir
 from companion.core.services import services
 from companion.core.timeutil import parse_rfc3339_or_none
 from companion.core.vocab import CAPTURE_SOURCE_ZH, FINDING_TYPE_ZH, SEVERITY_ZH
 from companion.core.web import campaign_or_404, error_page
+from companion.evidence.environment import CLOCK_FLAG_ZH
 
 bp = Blueprint("dashboard", __name__, template_folder="templates")
 
@@ -56,6 +58,7 @@ def _helpers() -> dict[str, Any]:
         "data_items": data_items,
         "SEVERITY_ZH": SEVERITY_ZH,
         "TYPE_ZH": FINDING_TYPE_ZH,
+        "CLOCK_FLAG_ZH": CLOCK_FLAG_ZH,
     }
 
 
@@ -177,13 +180,34 @@ def capture_thumb(capture_id: str):
 
 @bp.get("/settings")
 def settings():
+    svc = services()
     return render_template(
         "settings.html",
         token=current_app.config["API_TOKEN"],
         data_dir=current_app.config["DATA_DIR"],
         version=__version__,
         extension_dir=str(extension_dir()),
+        tsa=tsa_settings(svc.user_config, svc.data_dir),
+        tsa_ca_text=svc.user_config.get("tsa_ca_file") or "",
+        public_tsas=PUBLIC_TSAS,
+        saved=request.args.get("saved") == "1",
     )
+
+
+@bp.post("/settings/tsa")
+def settings_tsa():
+    """Trusted timestamps (docs/evidence.md): which authorities to ask, and the user's own roots."""
+    svc = services()
+    chosen = [u for u in request.form.getlist("tsa") if u in dict(PUBLIC_TSAS)]
+    extra = [line.strip() for line in request.form.get("tsa_extra", "").splitlines() if line.strip()]
+    ca = request.form.get("tsa_ca_file", "").strip() or None
+    update = {"tsa_urls": list(dict.fromkeys(chosen + extra)) or None, "tsa_ca_file": ca}
+    try:
+        tsa_settings({**svc.user_config, **{k: v for k, v in update.items() if v is not None}}, svc.data_dir)
+    except ConfigError as exc:
+        return error_page(400, str(exc))
+    svc.user_config = save_user_config(svc.data_dir, update)
+    return redirect(url_for("dashboard.settings", saved=1) + "#tsa")
 
 
 @bp.get("/demo")

@@ -99,4 +99,58 @@ def load_user_config(data_dir: DataDir) -> dict:
         raise ConfigError(f"配置文件 {path} 不是有效的 JSON：{exc}") from None
     if not isinstance(config, dict) or not isinstance(config.get("detect_thresholds", {}), dict):
         raise ConfigError(f"配置文件 {path} 应为 JSON 对象，detect_thresholds 也应为对象。")
+    tsa_settings(config, data_dir)  # a wrong TSA entry is named at start-up, not at the first capture
+    return config
+
+
+# Trusted timestamps (RFC 3161, docs/evidence.md). None is contacted unless the user turns it on.
+# A short list of public time-stamping authorities the settings page offers; any other URL may be
+# added in config.json. Their root certificates are not shipped: add them with "tsa_ca_file".
+PUBLIC_TSAS = (
+    ("https://freetsa.org/tsr", "FreeTSA（德国，免费）"),
+    ("http://timestamp.digicert.com", "DigiCert（美国）"),
+    ("http://timestamp.sectigo.com", "Sectigo（英国）"),
+    ("http://timestamp.globalsign.com/tsa/r6advanced1", "GlobalSign（比利时）"),
+    ("http://ts.ssl.com", "SSL.com（美国）"),
+)
+MAX_TSA_URLS = 5
+
+
+@dataclass(frozen=True)
+class TsaSettings:
+    urls: tuple[str, ...] = ()
+    ca_file: Path | None = None
+
+
+def tsa_settings(config: dict, data_dir: DataDir) -> TsaSettings:
+    """``"tsa_urls": [...]`` and ``"tsa_ca_file"`` (PEM roots; relative to the data dir) of config.json."""
+    urls = config.get("tsa_urls") or []
+    if not isinstance(urls, list) or not all(isinstance(u, str) for u in urls):
+        raise ConfigError('配置文件中的 tsa_urls 应为网址列表，例如 ["https://freetsa.org/tsr"]。')
+    for url in urls:
+        if not url.startswith(("http://", "https://")):
+            raise ConfigError(f"时间戳服务地址必须以 http:// 或 https:// 开头：{url}")
+    ca = config.get("tsa_ca_file")
+    if ca is not None and not isinstance(ca, str):
+        raise ConfigError("配置文件中的 tsa_ca_file 应为证书文件（PEM）的路径。")
+    ca_path = (data_dir.root / ca).resolve() if ca else None
+    return TsaSettings(tuple(dict.fromkeys(urls))[:MAX_TSA_URLS], ca_path)
+
+
+def save_user_config(data_dir: DataDir, updates: dict) -> dict:
+    """Merge ``updates`` into config.json (a None value removes the key); written atomically."""
+    config = load_user_config(data_dir)
+    for key, value in updates.items():
+        if value is None:
+            config.pop(key, None)
+        else:
+            config[key] = value
+    path = data_dir.config
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(config, fh, ensure_ascii=False, indent=2)
+        fh.write("\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
     return config

@@ -145,3 +145,97 @@ def m003_jobs(db: Database) -> None:
     db.execute(
         "CREATE UNIQUE INDEX jobs_pending_key ON jobs (kind, key) WHERE state = 'queued' AND key IS NOT NULL"
     )
+
+
+@migrations()
+def m004_evidence_that_holds_up(db: Database) -> None:
+    """Issue #10: record format 2, captures ordered by a UTC instant, trusted timestamps.
+
+    - captures gain the fields of record format 2 (``companion/evidence/chain.py``): the
+      per-campaign chain (``campaign_seq``, ``campaign_prev_hash``), the newest time-stamped
+      checkpoint when the record was made (``anchor``) and the capture environment. Old rows keep
+      NULL there and verify with the format 1 rule; no captured row is rewritten.
+    - readings (derived, not evidence) gain ``taken_utc``, the instant captures are ordered by, and
+      ``clock_flag``, set when the capture's own time can't be trusted (docs/evidence.md, "Time
+      order"); both are filled in here for existing rows with the rule of that version, frozen.
+    - checkpoints (what is sent to a time-stamping authority), the leaves they commit to, and the
+      tokens the authorities answered.
+    """
+    from datetime import timedelta, timezone
+
+    from companion.core.timeutil import parse_rfc3339_or_none
+
+    for column, kind in (
+        ("record_format", int),
+        ("campaign_seq", int),
+        ("campaign_prev_hash", str),
+        ("anchor", str),
+        ("user_agent", str),
+        ("browser", str),
+        ("os", str),
+        ("companion_version", str),
+        ("client_sent_at", str),
+    ):
+        db["captures"].add_column(column, kind)
+    db["captures"].create_index(["campaign_id", "seq"])
+    db["readings"].add_column("taken_utc", str)
+    db["readings"].add_column("clock_flag", str)
+
+    def utc(value):
+        dt = parse_rfc3339_or_none(value)
+        return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ") if dt else None
+
+    ahead, grace = timedelta(minutes=5), timedelta(hours=1)
+    newest: dict = {}  # campaign -> the latest unflagged taken_at so far (as an aware datetime)
+    rows = db.execute("SELECT id, campaign_id, taken_at, received_at, source FROM captures ORDER BY seq")
+    for capture_id, campaign_id, taken_at, received_at, source in rows.fetchall():
+        taken, received = parse_rfc3339_or_none(taken_at), parse_rfc3339_or_none(received_at)
+        flag = None
+        if source == "extension" and taken and received:
+            if taken - received > ahead:
+                flag = "clock_ahead"
+            elif campaign_id in newest and taken + grace < newest[campaign_id]:
+                flag = "out_of_order"
+        if flag is None and taken and (campaign_id not in newest or taken > newest[campaign_id]):
+            newest[campaign_id] = taken
+        db.execute(
+            "UPDATE readings SET taken_utc = ?, clock_flag = ? WHERE capture_id = ?",
+            [utc(taken_at) or taken_at, flag, capture_id],
+        )
+    db["readings"].create_index(["campaign_id", "taken_utc"])
+
+    db["checkpoints"].create(
+        {
+            "id": int,
+            "sha256": str,  # of body: what the tokens' message imprint is
+            "body": bytes,  # the exact bytes time-stamped (canonical JSON)
+            "global_count": int,
+            "global_head": str,
+            "created_at": str,
+        },
+        pk="id",
+        not_null={"sha256", "body", "global_count", "global_head", "created_at"},
+    )
+    db["checkpoints"].create_index(["sha256"], unique=True)
+    db["checkpoint_leaves"].create(
+        {"checkpoint_id": int, "campaign_id": str, "count": int, "leaf": str},
+        pk=("checkpoint_id", "campaign_id"),
+        foreign_keys=[("checkpoint_id", "checkpoints", "id")],
+    )
+    db["checkpoint_leaves"].create_index(["campaign_id", "count"])
+    db["timestamp_tokens"].create(
+        {
+            "id": int,
+            "checkpoint_id": int,
+            "tsa_url": str,
+            "response": bytes,  # the TimeStampResp as the authority sent it (DER)
+            "gen_time": str,  # the authority's time (UTC), read from the token
+            "serial": str,
+            "tsa_name": str,
+            "created_at": str,
+        },
+        pk="id",
+        foreign_keys=[("checkpoint_id", "checkpoints", "id")],
+        not_null={"checkpoint_id", "tsa_url", "response", "gen_time"},
+    )
+    db["timestamp_tokens"].create_index(["checkpoint_id", "tsa_url"], unique=True)

@@ -46,6 +46,7 @@ def post_capture():
         max_pixels=current_app.config["MAX_IMAGE_PIXELS"],
         analysis=svc.analysis,
         on_stored=svc.on_capture_stored,
+        user_agent=request.headers.get("User-Agent"),
     )
     return jsonify(result.body), result.status
 

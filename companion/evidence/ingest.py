@@ -25,12 +25,20 @@ from typing import Any, Protocol
 
 import sqlite_utils
 
+from companion import __version__
 from companion.core.db import write_transaction
 from companion.core.errors import DomainError
 from companion.core.schema import Schema
-from companion.core.timeutil import add_seconds, format_rfc3339, now_local, parse_rfc3339
+from companion.core.timeutil import (
+    add_seconds,
+    format_rfc3339,
+    now_local,
+    parse_rfc3339,
+    parse_rfc3339_or_none,
+)
 from companion.evidence.blobs import BlobStore
-from companion.evidence.chain import GENESIS_HASH, facts_json, record_hash
+from companion.evidence.chain import GENESIS_HASH, facts_json, record_hash_v2
+from companion.evidence.environment import clock_flag, environment, utc_instant
 from companion.evidence.identity import campaign_id_for, page_identity
 from companion.evidence.imaging import ImageInfo, inspect_image
 
@@ -76,6 +84,18 @@ class CheckedCapture:
     data: bytes
     sha256: str
     image: ImageInfo
+    user_agent: str | None = None
+
+
+@dataclass(frozen=True)
+class ChainPlace:
+    """Where a new record goes: after the archive's head and after its campaign's last record."""
+
+    seq: int
+    prev_hash: str
+    campaign_prev_hash: str
+    campaign_seq: int
+    anchor: str | None
 
 
 def decode_image(data_base64: str) -> bytes:
@@ -102,12 +122,15 @@ def validate_payload(schema: Schema, payload: Any) -> None:
     # No real capture is from outside this range, and the deadline arithmetic must not overflow.
     if not 2000 <= taken.year <= 2099:
         raise DomainError(422, "invalid_time", f"taken_at 的年份 {taken.year} 不合理，请检查电脑的日期设置。")
+    sent_at = (payload.get("client") or {}).get("sent_at")
+    if sent_at is not None and parse_rfc3339_or_none(sent_at) is None:
+        raise DomainError(422, "invalid_time", "client.sent_at 必须是带时区偏移的 RFC 3339 时间。")
 
 
 def capture_row(
-    checked: CheckedCapture, campaign_id: str, received_at: str, prev_hash: str
+    checked: CheckedCapture, campaign_id: str, received_at: str, place: ChainPlace
 ) -> dict[str, Any]:
-    """The evidence record, chained to ``prev_hash`` (pure)."""
+    """The evidence record (format 2), chained after ``place`` (pure)."""
     payload = checked.payload
     client = payload.get("client") or {}
     page = payload["page"]
@@ -128,9 +151,15 @@ def capture_row(
         "client_version": client.get("version"),
         "client_browser": client.get("browser"),
         "facts_json": facts_json(payload.get("facts") or {}),
+        "record_format": 2,
+        "seq": place.seq,
+        "campaign_seq": place.campaign_seq,
+        "campaign_prev_hash": place.campaign_prev_hash,
+        "anchor": place.anchor,
+        **environment(checked.user_agent, __version__, client.get("sent_at")),
     }
-    row["prev_hash"] = prev_hash
-    row["record_hash"] = record_hash(row, prev_hash)
+    row["prev_hash"] = place.prev_hash
+    row["record_hash"] = record_hash_v2(row, place.prev_hash)
     return row
 
 
@@ -142,9 +171,13 @@ def reading_facts(payload: dict[str, Any]) -> dict[str, Any]:
     return facts
 
 
-def reading_row(capture_id: str, campaign_id: str, taken_at: str, facts: dict[str, Any]) -> dict[str, Any]:
-    """The typed readings row analysis and the dashboard query (pure)."""
+def reading_row(
+    capture_id: str, campaign_id: str, taken_at: str, facts: dict[str, Any], flag: str | None = None
+) -> dict[str, Any]:
+    """The typed readings row analysis and the dashboard query (pure); ``taken_utc`` orders them."""
     reading = {"capture_id": capture_id, "campaign_id": campaign_id, "taken_at": taken_at}
+    reading["taken_utc"] = utc_instant(parse_rfc3339(taken_at))
+    reading["clock_flag"] = flag
     reading.update({k: facts.get(k) for k in READING_SCALARS})
     reading["deadline"] = facts.get("deadline")
     reading["helpers_json"] = json.dumps(facts["helpers"], ensure_ascii=False) if "helpers" in facts else None
@@ -161,8 +194,11 @@ def ingest_capture(
     max_pixels: int,
     analysis: Analysis | None = None,
     on_stored: Sequence[StoredHook] = (),
+    user_agent: str | None = None,
 ) -> IngestResult:
-    """Validate, archive and answer one capture; a repeated capture_id answers the first result."""
+    """Validate, archive and answer one capture; a repeated capture_id answers the first result.
+
+    ``user_agent`` is the sending browser's User-Agent header (recorded with the capture)."""
     validate_payload(schema, payload)
     capture_id = payload["capture_id"].lower()
     data = decode_image(payload["image"]["data_base64"])
@@ -171,7 +207,9 @@ def ingest_capture(
     if replay is not None:  # a retry: answered before the image is even decoded
         return replay
     image = inspect_image(data, payload["image"]["mime"], max_pixels)
-    checked = CheckedCapture(payload=payload, capture_id=capture_id, data=data, sha256=sha256, image=image)
+    checked = CheckedCapture(
+        payload=payload, capture_id=capture_id, data=data, sha256=sha256, image=image, user_agent=user_agent
+    )
     explicit = payload.get("campaign_id")
     if explicit and not db["campaigns"].count_where("id = ?", [explicit]):
         raise DomainError(404, "campaign_not_found", f"找不到活动 {explicit}。")
@@ -192,16 +230,20 @@ def store_capture(
     try:
         with write_transaction(db):
             campaign_id = _campaign_for(db, payload)
-            head = db.execute("SELECT record_hash FROM captures ORDER BY seq DESC LIMIT 1").fetchone()
-            row = capture_row(
-                checked, campaign_id, format_rfc3339(now_local()), head[0] if head else GENESIS_HASH
-            )
+            received = now_local()
+            row = capture_row(checked, campaign_id, format_rfc3339(received), _chain_place(db, campaign_id))
+            flag = _clock_flag(db, row, received)
             db["captures"].insert(row)
-            db["readings"].insert(reading_row(checked.capture_id, campaign_id, payload["taken_at"], facts))
+            db["readings"].insert(
+                reading_row(checked.capture_id, campaign_id, payload["taken_at"], facts, flag)
+            )
             db["campaigns"].update(campaign_id, {"updated_at": row["received_at"]})
             for hook in on_stored:
                 hook(db, row)
-            findings = analysis.append(db, campaign_id, new_reading) if analysis else []
+            if flag is not None:  # left out of findings: the analysis re-folds without it
+                findings = None
+            else:
+                findings = analysis.append(db, campaign_id, new_reading) if analysis else []
             body = _answer(checked, campaign_id, findings)
             if findings is not None:
                 _save_answer(db, body)
@@ -216,6 +258,39 @@ def store_capture(
         with write_transaction(db):
             _save_answer(db, body)
     return IngestResult(201, body)
+
+
+def _chain_place(db: sqlite_utils.Database, campaign_id: str) -> ChainPlace:
+    """Read inside the write transaction, so two writers can't fork either chain."""
+    head = db.execute("SELECT record_hash, seq FROM captures ORDER BY seq DESC LIMIT 1").fetchone()
+    last = db.execute(
+        "SELECT record_hash FROM captures WHERE campaign_id = ? ORDER BY seq DESC LIMIT 1", [campaign_id]
+    ).fetchone()
+    count = db.execute("SELECT COUNT(*) FROM captures WHERE campaign_id = ?", [campaign_id]).fetchone()[0]
+    anchor = db.execute(
+        "SELECT sha256 FROM checkpoints WHERE id = (SELECT MAX(checkpoint_id) FROM timestamp_tokens)"
+    ).fetchone()
+    return ChainPlace(
+        seq=head[1] + 1 if head else 1,
+        prev_hash=head[0] if head else GENESIS_HASH,
+        campaign_prev_hash=last[0] if last else GENESIS_HASH,
+        campaign_seq=count + 1,
+        anchor=anchor[0] if anchor else None,
+    )
+
+
+def _clock_flag(db: sqlite_utils.Database, row: dict[str, Any], received) -> str | None:
+    newest = db.execute(
+        "SELECT MAX(taken_utc) FROM readings WHERE campaign_id = ? AND clock_flag IS NULL",
+        [row["campaign_id"]],
+    ).fetchone()[0]
+    return clock_flag(
+        row["source"],
+        parse_rfc3339(row["taken_at"]),
+        received,
+        parse_rfc3339_or_none(row["client_sent_at"]),
+        parse_rfc3339_or_none(newest),
+    )
 
 
 def _answer(checked: CheckedCapture, campaign_id: str, findings) -> dict[str, Any]:

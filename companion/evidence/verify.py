@@ -1,104 +1,156 @@
-"""``bargain-witness verify``: re-check evidence and name exactly what was altered (docs/evidence.md).
+"""``bargain-witness verify`` without a bundle: the whole archive in the data dir (docs/evidence.md).
 
-Two targets: an exported bundle (every file against manifest.json and SHA256SUMS, every image
-against its capture's sha256, every record's chain hash re-computed), or the whole archive in the
-data dir (every stored image re-hashed, the full hash chain walked from the first record).
+Walks the archive-wide chain from the first record (a deleted or inserted record breaks it), each
+campaign's own chain (format 2 records), re-hashes every stored original, lists image files no
+record names, checks every stored RFC 3161 token offline and that each time-stamped checkpoint still
+matches the records it covered. A bundle is checked by ``verify_bundle`` (re-exported here).
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import sqlite3
-import zipfile
-from pathlib import Path
+from collections import defaultdict
+from collections.abc import Sequence
 
-from companion.core.config import DataDir
-from companion.evidence.blobs import BlobStore
-from companion.evidence.chain import GENESIS_HASH, facts_json, record_hash
+from cryptography import x509
 
+from companion.core.config import DataDir, load_user_config, tsa_settings
+from companion.evidence import tsa
+from companion.evidence.blobs import EXTENSIONS, BlobStore
+from companion.evidence.chain import GENESIS_HASH, chain_hash, leaf_hash, parse_checkpoint
+from companion.evidence.coverage import check_stamp
+from companion.evidence.verify_bundle import NO_TSA_ZH, Progress, Report, verify_bundle
 
-def verify_bundle(path: Path) -> tuple[int, list[str]]:
-    """(files checked, problems in Chinese); no problems means intact."""
-    problems: list[str] = []
-    try:
-        zf = zipfile.ZipFile(path)
-    except (OSError, zipfile.BadZipFile) as exc:
-        return 0, [f"无法打开证据包 {path}：{exc}"]
-    with zf:
-        names = set(zf.namelist())
-        if "manifest.json" not in names or "SHA256SUMS" not in names:
-            return 0, ["证据包缺少 manifest.json 或 SHA256SUMS，无法校验。"]
-        data = {name: zf.read(name) for name in names}
-    try:
-        manifest = json.loads(data["manifest.json"])
-    except ValueError:
-        return 0, ["manifest.json 不是有效的 JSON（已被改动）。"]
-    sums = {}
-    for line in data["SHA256SUMS"].decode("utf-8", "replace").splitlines():
-        digest, _, name = line.partition("  ")
-        if name:
-            sums[name] = digest
-    if sums.get("manifest.json") != hashlib.sha256(data["manifest.json"]).hexdigest():
-        problems.append("manifest.json 与 SHA256SUMS 中的哈希不一致（清单被改动）。")
-    for entry in manifest.get("files", []):
-        name = entry.get("path", "")
-        if name not in data:
-            problems.append(f"缺少文件：{name}")
-            continue
-        actual = hashlib.sha256(data[name]).hexdigest()
-        if actual != entry.get("sha256") or sums.get(name) != actual:
-            problems.append(f"文件已被改动：{name}（SHA-256 现为 {actual}）")
-    listed = {e.get("path") for e in manifest.get("files", [])} | {"manifest.json", "SHA256SUMS"}
-    problems += [f"多出未登记的文件：{n}" for n in sorted(names - listed)]
-    for rec in manifest.get("captures", []):
-        image = data.get(rec.get("file", ""))
-        if image is not None and hashlib.sha256(image).hexdigest() != rec.get("sha256"):
-            problems.append(f"截图与存证记录不符：{rec.get('file')}（记录 {rec.get('id')}）")
-        row = {
-            **rec,
-            **_client_columns(rec.get("client") or {}),
-            "facts_json": facts_json(rec.get("facts") or {}),
-        }
-        if record_hash(row, rec.get("prev_hash", "")) != rec.get("record_hash"):
-            problems.append(
-                f"存证记录的链式哈希不符（记录内容被改动）：{rec.get('id')}，截图时间 {rec.get('taken_at')}"
-            )
-    return len(names), problems
+__all__ = ["Report", "verify_archive", "verify_bundle"]
 
 
-def _client_columns(client: dict) -> dict:
-    return {
-        "client_name": client.get("name"),
-        "client_version": client.get("version"),
-        "client_browser": client.get("browser"),
-    }
-
-
-def verify_archive(data_dir: DataDir) -> tuple[int, list[str]]:
-    """Walk the whole chain and re-hash every stored image."""
+def verify_archive(
+    data_dir: DataDir,
+    *,
+    tsa_roots: Sequence[x509.Certificate] | None = None,
+    progress: Progress | None = None,
+) -> Report:
     db_path = data_dir.database
     if not db_path.exists():
-        return 0, [f"数据目录中没有数据库：{db_path}"]
-    blobs = BlobStore(data_dir.blobs)
-    problems: list[str] = []
+        return Report(0, [f"数据目录中没有数据库：{db_path}"])
     conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     conn.row_factory = sqlite3.Row
     try:
-        rows = conn.execute("SELECT * FROM captures ORDER BY seq").fetchall()
+        rows = [dict(r) for r in conn.execute("SELECT * FROM captures ORDER BY seq")]
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        checkpoints = tokens = []
+        if "checkpoints" in tables:
+            checkpoints = [dict(r) for r in conn.execute("SELECT * FROM checkpoints ORDER BY id")]
+            tokens = [dict(r) for r in conn.execute("SELECT * FROM timestamp_tokens ORDER BY id")]
     finally:
         conn.close()
+    report = Report(checked=len(rows))
+    _walk_chain(rows, report, BlobStore(data_dir.blobs), progress)
+    _orphans(data_dir, rows, report)
+    if tsa_roots is None:
+        try:
+            tsa_roots = tsa.certificates_from_file(tsa_settings(load_user_config(data_dir), data_dir).ca_file)
+        except ValueError:
+            tsa_roots = []
+    _check_checkpoints(rows, checkpoints, tokens, tsa_roots, report)
+    return report
+
+
+def _walk_chain(rows, report: Report, blobs: BlobStore, progress) -> None:
+    problems = report.problems
     prev = GENESIS_HASH
-    for row in rows:
-        rec = dict(row)
+    per_campaign: dict[str, tuple[int, str]] = {}
+    for i, rec in enumerate(rows, 1):
+        if progress:
+            progress(i, len(rows))
         if rec["prev_hash"] != prev:
             problems.append(f"哈希链断开：记录 {rec['id']} 之前的记录被删除、插入或改动。")
-        if record_hash(rec, rec["prev_hash"]) != rec["record_hash"]:
+        if chain_hash(rec, rec["prev_hash"]) != rec["record_hash"]:
             problems.append(f"存证记录被改动：{rec['id']}（截图时间 {rec['taken_at']}）")
         prev = rec["record_hash"]
+        count, last = per_campaign.get(rec["campaign_id"], (0, GENESIS_HASH))
+        if rec.get("record_format") == 2 and (
+            rec["campaign_seq"] != count + 1 or rec["campaign_prev_hash"] != last
+        ):
+            problems.append(
+                f"活动 {rec['campaign_id']} 的记录链断开：记录 {rec['id']} 之前的本活动记录被删除或改动。"
+            )
+        per_campaign[rec["campaign_id"]] = (count + 1, rec["record_hash"])
         path = blobs.path_for(rec["sha256"], rec["mime"])
         if not path.exists():
             problems.append(f"截图原件缺失：{path.name}（记录 {rec['id']}）")
-        elif hashlib.sha256(path.read_bytes()).hexdigest() != rec["sha256"]:
+        elif _file_sha256(path) != rec["sha256"]:
             problems.append(f"截图原件被改动：{path.name}（记录 {rec['id']}）")
-    return len(rows), problems
+
+
+def _file_sha256(path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _orphans(data_dir: DataDir, rows, report: Report) -> None:
+    """Files in blobs/ that no record names (copied in, or left by an interrupted write)."""
+    if not data_dir.blobs.is_dir():
+        return
+    named = {f"{r['sha256']}{EXTENSIONS.get(r['mime'], '')}" for r in rows}
+    for path in sorted(p for p in data_dir.blobs.rglob("*") if p.is_file()):
+        if path.name.startswith(".tmp-"):
+            report.problems.append(f"中断写入留下的临时文件（可删除）：{path.relative_to(data_dir.root)}")
+        elif path.name not in named:
+            report.problems.append(f"没有任何存证记录指向的图片文件：{path.relative_to(data_dir.root)}")
+
+
+def _check_checkpoints(rows, checkpoints, tokens, roots, report: Report) -> None:
+    """Each time-stamped checkpoint must equal the one re-computed from the first records."""
+    by_checkpoint = defaultdict(list)
+    for t in tokens:
+        by_checkpoint[t["checkpoint_id"]].append(t)
+    stamped = [c for c in checkpoints if by_checkpoint[c["id"]]]
+    if not stamped:
+        report.notes.append(NO_TSA_ZH)
+        return
+    hashers: dict[str, tuple[int, object]] = {}
+    done, latest = 0, None
+    for cp in sorted(stamped, key=lambda c: c["global_count"]):
+        body = parse_checkpoint(bytes(cp["body"]))
+        label = f"检查点 #{cp['id']}"
+        stamp = check_stamp(
+            label, bytes(cp["body"]), [(t["tsa_url"], t["response"]) for t in by_checkpoint[cp["id"]]], roots
+        )
+        for name, check in stamp.checks:
+            if not check.ok:
+                report.problems.append(f"{label} 的时间戳（{name}）无法核对：{check.error}")
+        while done < min(cp["global_count"], len(rows)):
+            rec = rows[done]
+            n, h = hashers.get(rec["campaign_id"], (0, hashlib.sha256()))
+            h.update(f"{rec['record_hash']}\n".encode("ascii"))  # type: ignore[attr-defined]
+            hashers[rec["campaign_id"]] = (n + 1, h)
+            done += 1
+        expected = {leaf_hash(cid, n, h.hexdigest()) for cid, (n, h) in hashers.items()}  # type: ignore[attr-defined]
+        head = rows[done - 1]["record_hash"] if done else None
+        if (
+            body is None
+            or done != cp["global_count"]
+            or head != cp["global_head"]
+            or set(body["leaves"]) != expected
+        ):
+            when = stamp.time or cp["created_at"]
+            report.problems.append(
+                f"{label}（可信时间 {when}）与现在的记录不符：前 {cp['global_count']} 条记录中"
+                "有记录在此之后被改动、删除、插入或调换了顺序。"
+            )
+        elif stamp.valid:
+            latest = (stamp.time, cp["global_count"])
+    if latest:
+        report.notes.append(
+            f"最近一次核对通过的可信时间 {latest[0]} 覆盖了前 {latest[1]} 条记录（共 {len(rows)} 条）。"
+        )
+    elif not roots:
+        report.notes.append(
+            "数据目录中的时间戳无法核对签名：请在 config.json 的 tsa_ca_file 或 --tsa-ca 中"
+            "提供时间戳机构的根证书。"
+        )

@@ -1,10 +1,11 @@
 """Evidence bundle: one ZIP per campaign that anyone can check (docs/evidence.md).
 
-Contents: the original screenshots byte for byte, ``manifest.json`` (every capture row with both
-clocks, facts as sent, and its place in the hash chain), ``timeline.csv``, ``findings.json``,
-``report.md`` (Chinese), the complaint drafts, and ``SHA256SUMS`` so that after unzipping,
-``sha256sum -c SHA256SUMS`` verifies every file with a standard tool; ``bargain-witness verify``
-does that and also re-computes each record's chain hash.
+Everything sits in one folder ``bargain-witness-<campaign>/``: the original screenshots byte for
+byte, ``manifest.json`` (every record as stored, in chain order, with both clocks and the capture
+environment), ``timestamps/`` (checkpoints, the authorities' tokens and certificates), ``report.html``
+(printable, Chinese), ``report.md``, ``timeline.csv``, ``findings.json``, the complaint drafts,
+``VERIFY.txt`` and ``SHA256SUMS`` (``sha256sum -c SHA256SUMS`` in the folder checks every file).
+Page-derived text is escaped for each file's format (``text.py``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import hashlib
 import io
 import json
 import zipfile
+from collections.abc import Callable
 from typing import Any, BinaryIO
 
 from companion import __version__
@@ -22,26 +24,34 @@ from companion.complaints.case import CaseFacts, evidence_name, facts_paragraph,
 from companion.complaints.drafts import draft
 from companion.core.timeutil import format_rfc3339, now_local
 from companion.core.vocab import CHANNELS, SEVERITY_ZH
+from companion.evidence import tsa
 from companion.evidence.blobs import BlobStore
+from companion.evidence.chain import GENESIS_HASH
+from companion.export.proofs import Proofs
+from companion.export.report import render_report
+from companion.export.text import csv_cell, md, plain
 
-FORMAT = "bargain-witness-bundle/1"
+FORMAT = "bargain-witness-bundle/2"
+Progress = Callable[[int, int], None]  # (files written, files in all)
 VERIFY_TEXT = """砍价存证 · 证据包校验方法
 ========================
 
-1. 解压本文件夹后，在其中运行（Linux / macOS）：
+1. 在本文件夹中运行（Linux / macOS）：
        sha256sum -c SHA256SUMS
    Windows PowerShell 可逐个运行：Get-FileHash images\\<文件名> -Algorithm SHA256
-   每个文件都应显示 OK / 与 SHA256SUMS 中的值一致。
+   每个文件都应显示 OK / 与 SHA256SUMS 中的值一致。这只说明文件与清单一致。
 
-2. 安装了砍价存证助手时，可直接校验压缩包（还会重算每条存证记录的链式哈希）：
-       bargain-witness verify 本证据包.zip
+2. 安装了砍价存证助手时，一条命令校验全部内容（压缩包或解压后的文件夹均可）：
+       bargain-witness verify {zip_name}
+   它还会重算每条存证记录的链式哈希、检查本活动的记录没有缺漏或调换顺序、离线核对
+   timestamps/ 中的可信时间戳（RFC 3161），并逐条列出每张截图最早被哪个可信时间覆盖。
 
-manifest.json 中每条记录的 record_hash = SHA-256(JSON[prev_hash, id, campaign_id, taken_at,
-received_at, source, page_url, page_title, sha256, mime, width, height, bytes, client_name,
-client_version, client_browser, facts_json])，JSON 为紧凑格式（分隔符 "," 与 ":"，不转义中文）。
+3. 不用本软件也能核对：记录格式和哈希规则见 report.html 的「如何校验」和项目文档
+   docs/evidence.md；时间戳可用 OpenSSL 核对，例如
+       openssl ts -verify -data timestamps/0001-checkpoint.json \\
+           -in timestamps/0001-1.tsr -CAfile timestamps/roots.pem
+   （roots.pem 是证据包自带的根证书，请与时间戳机构公布的根证书核对指纹。）
 """
-
-
 FIGURE_COLUMNS = (
     "cut_amount",
     "remaining_amount",
@@ -52,52 +62,51 @@ FIGURE_COLUMNS = (
 )
 
 
-def _timeline_csv(captures: list[dict[str, Any]], readings: dict[str, dict[str, Any]]) -> str:
+def top_folder(campaign_id: str) -> str:
+    return f"bargain-witness-{campaign_id}"
+
+
+def _timeline_csv(captures: list[dict[str, Any]], readings: dict[str, dict[str, Any]], files: dict) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["taken_at", "received_at", "file", "sha256", *FIGURE_COLUMNS])
+    writer.writerow(["taken_at", "received_at", "file", "sha256", *FIGURE_COLUMNS, "clock_flag"])
     for c in captures:
         r = readings.get(c["id"], {})
-        writer.writerow(
-            [
-                c["taken_at"],
-                c["received_at"],
-                f"images/{evidence_name(c)}",
-                c["sha256"],
-                *(r.get(k, "") for k in FIGURE_COLUMNS),
-            ]
-        )
+        row = [c["taken_at"], c["received_at"], files[c["id"]], c["sha256"]]
+        row += [r.get(k, "") for k in FIGURE_COLUMNS] + [c.get("clock_flag") or ""]
+        writer.writerow([csv_cell(v) for v in row])
     return "\ufeff" + out.getvalue()  # BOM: Excel opens the Chinese columns correctly
 
 
-def _report(
+def _report_md(
     campaign: dict[str, Any],
     case: CaseFacts,
     captures: list[dict[str, Any]],
     findings: list[dict[str, Any]],
+    files: dict[str, str],
     exported_at: str,
 ) -> str:
     lines = [
-        f"# 砍价存证报告：{campaign.get('title') or '（无标题）'}",
+        f"# 砍价存证报告：{md(campaign.get('title') or '（无标题）')}",
         "",
-        f"- 页面：{campaign.get('first_url', '')}",
+        f"- 页面：{md(campaign.get('first_url', ''))}",
         f"- 截图：{len(captures)} 张"
         + (f"（{fmt_span(case.first_at, case.last_at)}）" if case.first_at and case.last_at else ""),
         f"- 导出时间：{exported_at}（砍价存证 {__version__}）",
         "",
         "## 经过",
         "",
-        facts_paragraph(case),
+        md(facts_paragraph(case)),
         "",
         "## 发现",
         "",
     ]
     if findings:
         lines += [
-            f"{i}. 【{SEVERITY_ZH[f['severity']]}】{f['summary_zh']}" for i, f in enumerate(findings, 1)
+            f"{i}. 【{SEVERITY_ZH[f['severity']]}】{md(f['summary_zh'])}" for i, f in enumerate(findings, 1)
         ]
     else:
-        lines.append(findings_list(case))
+        lines.append(md(findings_list(case)))
     lines += [
         "",
         "## 截图清单",
@@ -106,11 +115,27 @@ def _report(
         "| --- | --- | --- | --- |",
     ]
     lines += [
-        f"| {c['taken_at']} | {c['received_at']} | images/{evidence_name(c)} | {c['sha256']} |"
+        f"| {md(c['taken_at'])} | {md(c['received_at'])} | {files[c['id']]} | {c['sha256']} |"
         for c in captures
     ]
-    lines += ["", "校验方法见 VERIFY.txt。", ""]
+    lines += ["", "打印版报告见 report.html；校验方法见 VERIFY.txt。", ""]
     return "\n".join(lines)
+
+
+def _image_paths(records: list[dict[str, Any]]) -> dict[str, str]:
+    """capture id -> path in the bundle; one file per distinct original, names never collide."""
+    paths: dict[str, str] = {}
+    taken: dict[str, str] = {}  # path -> sha256
+    for r in records:
+        path = f"images/{evidence_name(r)}"
+        stem, dot, ext = path.rpartition(".")
+        n = 1
+        while path in taken and taken[path] != r["sha256"]:
+            n += 1
+            path = f"{stem}-{n}{dot}{ext}"
+        taken[path] = r["sha256"]
+        paths[r["id"]] = path
+    return paths
 
 
 def write_bundle(
@@ -121,43 +146,101 @@ def write_bundle(
     findings: list[dict[str, Any]],
     case: CaseFacts,
     blobs: BlobStore,
+    proofs: Proofs,
+    progress: Progress | None = None,
 ) -> None:
     """Write the ZIP to ``out`` one file at a time (originals stored as is, text deflated), so a
-    campaign of thousands of screenshots never sits in memory."""
+    campaign of thousands of screenshots never sits in memory. ``captures`` are in time order
+    (for people), ``proofs.records`` in chain order (for the manifest)."""
     exported_at = format_rfc3339(now_local())
     stamp = now_local().timetuple()[:6]
+    root = top_folder(campaign["id"])
     by_id = {r["capture_id"]: r for r in readings}
+    files = _image_paths(proofs.records)
+    total = (
+        len(set(files.values())) + len(CHANNELS) + 8 + sum(1 + len(c["tokens"]) for c in proofs.checkpoints)
+    )
     listed: list[dict[str, Any]] = []
-    records = []
     with zipfile.ZipFile(out, "w") as zf:
 
         def add(path: str, data: bytes) -> None:
             kind = zipfile.ZIP_STORED if path.startswith("images/") else zipfile.ZIP_DEFLATED
-            zf.writestr(zipfile.ZipInfo(path, date_time=stamp), data, compress_type=kind)
+            zf.writestr(zipfile.ZipInfo(f"{root}/{path}", date_time=stamp), data, compress_type=kind)
             listed.append({"path": path, "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)})
+            if progress:
+                progress(len(listed), total)
 
-        for c in captures:
-            path = f"images/{evidence_name(c)}"
-            add(path, blobs.read(c["sha256"], c["mime"]))
-            records.append({**c, "file": path})
-        add("timeline.csv", _timeline_csv(captures, by_id).encode("utf-8"))
+        written: set[str] = set()
+        for r in proofs.records:
+            if files[r["id"]] not in written:
+                written.add(files[r["id"]])
+                add(files[r["id"]], blobs.read(r["sha256"], r["mime"]))
+        time_order = [{**c, "clock_flag": c.get("clock_flag")} for c in captures]
+        add("timeline.csv", _timeline_csv(time_order, by_id, files).encode("utf-8"))
         add("findings.json", json.dumps(findings, ensure_ascii=False, indent=2).encode("utf-8"))
-        add("report.md", _report(campaign, case, captures, findings, exported_at).encode("utf-8"))
+        add("report.md", _report_md(campaign, case, captures, findings, files, exported_at).encode("utf-8"))
         for channel in CHANNELS:
-            add(f"complaints/{channel}.txt", draft(channel, case)["text"].encode("utf-8"))
-        add("VERIFY.txt", VERIFY_TEXT.encode("utf-8"))
+            add(f"complaints/{channel}.txt", plain(draft(channel, case)["text"]).encode("utf-8"))
+        stamps = _add_timestamps(add, proofs)
+        html = render_report(campaign, case, captures, readings, findings, proofs, files, exported_at, root)
+        add("report.html", html.encode("utf-8"))
+        add("VERIFY.txt", VERIFY_TEXT.format(zip_name=f"{root}.zip").encode("utf-8"))
+        records = [
+            {**r, "file": files[r["id"]], "facts": json.loads(r["facts_json"] or "{}")}
+            for r in proofs.records
+        ]
         manifest = {
             "format": FORMAT,
             "generator": f"bargain-witness {__version__}",
             "exported_at": exported_at,
             "campaign": campaign,
+            "chain": {
+                "count": len(records),
+                "head": records[-1]["record_hash"] if records else GENESIS_HASH,
+                "rules": "docs/evidence.md: record_hash (format 1 and 2), leaf_hash, checkpoint",
+            },
             "captures": records,
+            "timestamps": stamps,
             "files": list(listed),
         }
         add("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8"))
         sums = "".join(f"{f['sha256']}  {f['path']}\n" for f in listed)
         zf.writestr(
-            zipfile.ZipInfo("SHA256SUMS", date_time=stamp),
+            zipfile.ZipInfo(f"{root}/SHA256SUMS", date_time=stamp),
             sums.encode("utf-8"),
             compress_type=zipfile.ZIP_DEFLATED,
         )
+
+
+def _add_timestamps(add: Callable[[str, bytes], None], proofs: Proofs) -> dict[str, Any]:
+    """timestamps/NNNN-checkpoint.json, NNNN-<i>.tsr, roots.pem, certs.pem; their index."""
+    entries = []
+    for n, cp in enumerate(proofs.checkpoints, 1):
+        body_path = f"timestamps/{n:04d}-checkpoint.json"
+        add(body_path, bytes(cp["body"]))
+        tokens = []
+        for i, token in enumerate(cp["tokens"], 1):
+            path = f"timestamps/{n:04d}-{i}.tsr"
+            add(path, bytes(token["response"]))
+            tokens.append(
+                {
+                    "file": path,
+                    "tsa_url": token["tsa_url"],
+                    "gen_time": token["gen_time"],
+                    "tsa_name": token["tsa_name"],
+                }
+            )
+        entries.append(
+            {"checkpoint": body_path, "sha256": cp["sha256"], "campaign_count": cp["count"], "tokens": tokens}
+        )
+    roots = [c for c in proofs.certificates if tsa.is_self_signed(c)]
+    others = [c for c in proofs.certificates if not tsa.is_self_signed(c)]
+    index: dict[str, Any] = {"checkpoints": entries, "roots": None, "certs": None}
+    if roots:
+        index["roots"] = "timestamps/roots.pem"
+        add(index["roots"], b"".join(tsa.pem(c) for c in roots))
+    if others:
+        index["certs"] = "timestamps/certs.pem"
+        add(index["certs"], b"".join(tsa.pem(c) for c in others))
+    index["root_fingerprints"] = {c.subject.rfc4514_string(): tsa.fingerprint(c) for c in roots}
+    return index

@@ -6,12 +6,11 @@ import tempfile
 
 from flask import Blueprint, send_file
 
-from companion.campaigns.queries import campaign_captures, campaign_readings
-from companion.complaints.case import case_facts
 from companion.core.db import get_db
 from companion.core.services import services
 from companion.core.web import campaign_or_404
-from companion.export.bundle import write_bundle
+from companion.export.assemble import write_campaign_bundle
+from companion.export.bundle import top_folder
 
 api_bp = Blueprint("export_api", __name__, url_prefix="/api/v1")
 ui_bp = Blueprint("export_ui", __name__)
@@ -19,19 +18,14 @@ ui_bp = Blueprint("export_ui", __name__)
 
 def _bundle_response(campaign: dict):
     """Built into an anonymous temp file (gone when closed) and streamed from there."""
-    db = get_db()
-    captures = campaign_captures(db, campaign["id"], limit=10_000_000)
-    readings = campaign_readings(db, campaign["id"])
-    findings = services().analysis.findings(db, campaign["id"])
-    case = case_facts(campaign, readings, captures, findings)
     out = tempfile.TemporaryFile()  # noqa: SIM115 - handed to send_file, which closes it when sent
     try:
-        write_bundle(out, campaign, captures, readings, findings, case, services().blobs)
+        write_campaign_bundle(get_db(), services(), campaign, out)
     except BaseException:
         out.close()
         raise
     out.seek(0)
-    name = f"bargain-witness-{campaign['id']}.zip"
+    name = f"{top_folder(campaign['id'])}.zip"
     resp = send_file(out, mimetype="application/zip", as_attachment=True, download_name=name, max_age=0)
     resp.headers["Cache-Control"] = "no-store"
     return resp

@@ -45,6 +45,9 @@ class JobQueue:
         self.database = str(database)
         self._handlers: dict[str, Registration] = {}
         self.wake = threading.Event()  # set on enqueue, so the worker starts at once
+        # Called by the worker when it starts, after ``recover``: a feature queues work that a
+        # previous run left undone (e.g. a trusted timestamp that failed while offline).
+        self.on_start: list[Callable[[sqlite_utils.Database], None]] = []
 
     def register(self, kind: str, handler: Handler, *, max_attempts: int = 5, backoff_seconds: float = 2.0):
         self._handlers[kind] = Registration(handler, max_attempts, backoff_seconds)

@@ -29,6 +29,11 @@ class Worker:
         db = connect(self.queue.database)
         try:
             recovered = self.queue.recover(db)
+            for hook in self.queue.on_start:
+                try:
+                    hook(db)
+                except Exception:  # one feature's start-up step must not stop the worker
+                    log.exception("job start-up hook failed")
         finally:
             db.close()
         if recovered:
