@@ -43,8 +43,9 @@ from companion.app import create_app  # noqa: E402
 from companion.core.db import connect, write_transaction  # noqa: E402
 from companion.core.timeutil import add_seconds, format_rfc3339  # noqa: E402
 from companion.evidence.blobs import BlobStore  # noqa: E402
+from companion.evidence.chain import GENESIS_HASH, record_hash  # noqa: E402
 from companion.evidence.identity import campaign_id_for, page_identity  # noqa: E402
-from companion.evidence.ingest import GENESIS_HASH, READING_SCALARS, record_hash  # noqa: E402
+from companion.evidence.ingest import READING_SCALARS  # noqa: E402
 
 CST = timezone(timedelta(hours=8))
 URL = "https://mobile.yangkeduo.com/bargain.html?goods_id=bench10k&refer_share_id=x"
