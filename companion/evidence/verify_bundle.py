@@ -244,5 +244,5 @@ def _notes_on_time(report, records, stamps, trusted, roots, user_roots: bool) ->
             )
     for i, rec in enumerate(records, 1):
         when = trusted.get(str(rec.get("id")))
-        what = f"不晚于 {when[0]}（{when[1]}）" if when else "没有可信时间覆盖"
-        report.notes.append(f"  {i}. {rec.get('file')}（截图时间 {rec.get('taken_at')}）：可信时间{what}")
+        what = f"可信时间不晚于 {when[0]}（{when[1]}）" if when else "没有可信时间覆盖"
+        report.notes.append(f"  {i}. {rec.get('file')}（截图时间 {rec.get('taken_at')}）：{what}")
