@@ -14,6 +14,7 @@ from collections import Counter, deque
 from collections.abc import Iterable
 from typing import Any
 
+from companion.analysis import incidents
 from companion.analysis.points import (
     Point,
     differs,
@@ -311,13 +312,16 @@ class Analyzer:
             self._last_rules = p
 
     def findings(self) -> list[dict[str, Any]]:
-        """All findings, most severe first, then in time order."""
+        """All findings, most severe first, then in time order; each carries its ``incident_id``."""
         out = [dict(f) for f in self._settled + self._provisional]
         if self._stage is not None:
             out += self._stage.open_findings(latest=True)
         out.sort(
             key=lambda f: (severity_rank(f["severity"]), f["started_at"], f["type"], f["before_capture_id"])
         )
+        for incident in incidents.group(out):
+            for i in incident["findings"]:
+                out[i]["incident_id"] = incident["incident_id"]
         return out
 
 
