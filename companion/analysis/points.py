@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from itertools import pairwise
 from typing import Any
 
@@ -51,29 +51,14 @@ class Point:
     rules: str | None = None
     rules_raw: str | None = None
     figures: dict[str, float] = field(default_factory=dict)
-
-    # Figures are set once, by ``to_point``; what is derived from them is computed once.
-    @cached_property
-    def progress(self) -> float | None:
-        """Share cut in [0, 1], from the finest figure shown (amounts are finer than 0.1 %)."""
-        pct = progress_percent(
-            self.cut_amount, self.remaining_amount, self.cut_percent, self.remaining_percent, self.total
-        )
-        return None if pct is None else pct / 100
+    # Derived once by ``to_point`` (plain fields: instances keep CPython's shared-key dicts).
+    progress: float | None = None  # share cut in [0, 1], from the finest figure shown
+    resolution: float | None = None  # smallest change of ``progress`` the page can display
 
     @property
     def by_amounts(self) -> bool:
         """Progress comes from amounts shown to the fen (the finer figure decides)."""
         return (self.cut_amount is not None or self.remaining_amount is not None) and bool(self.total)
-
-    @cached_property
-    def resolution(self) -> float | None:
-        """Smallest change of ``progress`` the page can display."""
-        if self.by_amounts:
-            return FEN / (self.total or 1)
-        if self.percent_step is not None:
-            return self.percent_step / 100
-        return None
 
     @property
     def finished(self) -> bool:
@@ -231,6 +216,12 @@ def to_point(reading: dict[str, Any]) -> Point | None:
         if v is not None
     }
     p.stage_named = bool(p.stage) or p.cut_amount is not None or p.remaining_amount is not None
+    pct = progress_percent(p.cut_amount, p.remaining_amount, p.cut_percent, p.remaining_percent, p.total)
+    p.progress = None if pct is None else pct / 100
+    if p.by_amounts:
+        p.resolution = FEN / (p.total or 1)
+    elif p.percent_step is not None:
+        p.resolution = p.percent_step / 100
     return p
 
 
