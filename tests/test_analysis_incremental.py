@@ -5,12 +5,16 @@ from __future__ import annotations
 import random
 
 import pytest
+import sqlite_utils
 from helpers.scenarios import SCENARIOS
 from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_detect_properties import reading_lists
 
-from companion.analysis.detect import Analyzer, find_anomalies
+from companion.analysis.cache import AnalysisCache
+from companion.analysis.detect import Analyzer, Thresholds, find_anomalies
 from companion.analysis.points import to_points
+from companion.evidence.ingest import reading_facts, reading_row
 
 
 def incremental(readings):
@@ -35,6 +39,68 @@ def test_scenarios_incrementally(scenario):
     steps = list(incremental(scenario.readings))
     final = steps[-1][1] if steps else []
     assert final == find_anomalies(scenario.readings)
+
+
+# ------------------------------------------------------------------ the cache path (AnalysisCache)
+
+READING_COLUMNS = {
+    "capture_id": str,
+    "campaign_id": str,
+    "taken_at": str,
+    "cut_amount": float,
+    "remaining_amount": float,
+    "cut_percent": float,
+    "remaining_percent": float,
+    "target_price": float,
+    "countdown_seconds": int,
+    "deadline": str,
+    "helper_count": int,
+    "helpers_json": str,
+    "rules_text": str,
+    "unit": str,
+    "raw_json": str,
+}
+
+
+def through_the_cache(readings, cache=None):
+    """Post the readings in the given (arrival) order the way the write path does: store the row, one
+    ``append`` (cheap, in order), else a re-fold with ``findings``; yield the answer after each."""
+    db = sqlite_utils.Database(memory=True)
+    db["readings"].create(READING_COLUMNS, pk="capture_id")
+    cache = cache or AnalysisCache(Thresholds())
+    for r in readings:
+        sent = {k: v for k, v in r.items() if k not in ("capture_id", "taken_at") and v is not None}
+        facts = reading_facts({"taken_at": r["taken_at"], "facts": sent})
+        db["readings"].insert(reading_row(r["capture_id"], "camp", r["taken_at"], facts))
+        answer = cache.append(db, "camp", {"capture_id": r["capture_id"], "taken_at": r["taken_at"], **facts})
+        yield answer if answer is not None else cache.findings(db, "camp")
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.name)
+def test_cache_in_page_order_equals_the_batch_fold(scenario):
+    in_order = sorted(scenario.readings, key=lambda r: (r["taken_at"], r["capture_id"]))
+    answers = list(through_the_cache(in_order))
+    for n, answer in enumerate(answers, 1):
+        assert answer == find_anomalies(in_order[:n])
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.name)
+def test_cache_after_out_of_order_arrival_equals_the_batch_fold(scenario):
+    arrival = list(scenario.readings)
+    random.Random(scenario.name).shuffle(arrival)
+    answers = list(through_the_cache(arrival))
+    for n, answer in enumerate(answers, 1):
+        assert answer == find_anomalies(arrival[:n])
+    assert answers[-1] == find_anomalies(scenario.readings)
+
+
+@settings(max_examples=25, deadline=None)
+@given(reading_lists(), st.randoms(use_true_random=False))
+def test_cache_equals_the_batch_fold_for_any_arrival(readings, rnd):
+    arrival = list(readings)
+    rnd.shuffle(arrival)
+    for n, answer in enumerate(through_the_cache(arrival), 1):
+        assert answer == find_anomalies(arrival[:n])
 
 
 def test_analyzer_refuses_out_of_order_points():

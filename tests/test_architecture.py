@@ -19,6 +19,8 @@ PURE = (
     "analysis/rules.py",
     "analysis/detect.py",
     "analysis/wording.py",
+    "analysis/trends.py",
+    "analysis/incidents.py",
     "evidence/chain.py",
     "evidence/identity.py",
     "evidence/environment.py",

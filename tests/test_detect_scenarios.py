@@ -179,6 +179,28 @@ def test_expected_findings(sc: Scenario):
             assert any(hm in f["summary_zh"] for hm in local), (local, f["summary_zh"])
 
 
+EXACT = [s for s in SCENARIOS if s.exact]
+
+
+def test_issue_9_scenarios_cover_every_class():
+    """Each class of issue #9 has scenarios of its own, with healthy ones among them."""
+    assert len(EXACT) >= 20
+    assert sum(s.healthy for s in EXACT) >= 8
+    assert {t for s in EXACT for e in s.expect for t in [e["type"]]} == set(FINDING_TYPES)
+
+
+@pytest.mark.parametrize("sc", EXACT, ids=ids(EXACT))
+def test_exact_findings(sc: Scenario):
+    """The issue #9 scenarios: every finding, of any severity, is one of the expected ones, and each
+    expected one is there (type, severity, before and after capture)."""
+    findings = run(sc.readings)
+    got = sorted((f["type"], f["severity"], f["before_capture_id"], f["after_capture_id"]) for f in findings)
+    want = sorted(
+        (e["type"], *sorted(e["severity"]), e["before_capture_id"], e["after_capture_id"]) for e in sc.expect
+    )
+    assert got == want, show(findings)
+
+
 @pytest.mark.parametrize("sc", HEALTHY, ids=ids(HEALTHY))
 def test_healthy_campaign_accuses_nothing(sc: Scenario):
     findings = run(sc.readings)

@@ -51,3 +51,24 @@ def describe_display(p: Any) -> str:
     if not parts:
         return "砍价进度（页面未显示数字）"
     return "砍价进度（" + "、".join(parts) + "）"
+
+
+def display_value(p: Any) -> str | None:
+    """'99.9%（还差 ¥0.10）': the figures the page showed, the first one outside the brackets."""
+    parts = []
+    if p.cut_percent is not None:
+        parts.append(fmt_percent(p.cut_percent, p.percent_step))
+    if p.remaining_percent is not None:
+        parts.append(f"还差 {fmt_percent(p.remaining_percent, p.percent_step)}")
+    if p.cut_amount is not None:
+        parts.append(f"已砍 {fmt_money(p.cut_amount, p.stage)}")
+    if p.remaining_amount is not None:
+        parts.append(f"还差 {fmt_money(p.remaining_amount, p.stage)}")
+    if not parts:
+        return None
+    return parts[0] + (f"（{'、'.join(parts[1:])}）" if parts[1:] else "")
+
+
+def fmt_duration(seconds: float) -> str:
+    minutes = abs(seconds) / 60
+    return f"{minutes / 60:.1f} 小时" if minutes >= 90 else f"{minutes:.0f} 分钟"

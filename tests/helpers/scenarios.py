@@ -11,6 +11,9 @@ rows of the ``readings`` table, see docs/detection.md "Input") and ``expect``:
 - ``[]`` for a healthy campaign: no warning or critical finding at all. ``quiet=True`` also forbids
   info findings, for the cases docs/detection.md lists as "Not findings".
 
+``exact=True`` (the issue #9 scenarios): the findings, of every severity, are exactly the expected ones
+(type, severity, before and after capture), no more.
+
 Times are China Standard Time (+08:00) like the page; capture ids are ``c01``, ``c02``, ... in page order.
 """
 
@@ -189,6 +192,7 @@ class Scenario:
     readings: list[dict[str, Any]]
     expect: list[dict[str, Any]] = field(default_factory=list)
     quiet: bool = False  # healthy and "Not findings" in docs/detection.md: no finding of any severity
+    exact: bool = False  # the expected findings are all the findings (issue #9 scenarios)
 
     @property
     def healthy(self) -> bool:
@@ -233,8 +237,11 @@ def expect(
 SCENARIOS: list[Scenario] = []
 
 
-def scenario(name: str, description: str, readings: list[dict[str, Any]], *expected, quiet=False) -> None:
-    SCENARIOS.append(Scenario(name, description, readings, [expect(readings, *e) for e in expected], quiet))
+def scenario(
+    name: str, description: str, readings: list[dict[str, Any]], *expected, quiet=False, exact=False
+) -> None:
+    found = [expect(readings, *e) for e in expected]
+    SCENARIOS.append(Scenario(name, description, readings, found, quiet or (exact and not found), exact))
 
 
 # ---------------------------------------------------------------------------------------- healthy ones
@@ -762,5 +769,394 @@ scenario(
     ("deadline_change", "warning", "c02", "c03"),
 )
 
+# ------------------------------------------------------------------------------------ issue #9 helpers
+
+
+def coarse(
+    readings: list[dict[str, Any]], unit: str = "小时", seconds: int = 3600, mode: str = "floor"
+) -> None:
+    """Show each countdown in whole ``unit``s ('剩余5小时'), as the reader stores it (raw text kept)."""
+    for r in readings:
+        if r.get("countdown_seconds") is None:
+            continue
+        left = r["countdown_seconds"]
+        shown = -(-left // seconds) if mode == "ceil" else left // seconds
+        r["countdown_seconds"] = shown * seconds
+        r.setdefault("raw", {})["countdown_seconds"] = f"剩余{shown}{unit}"
+
+
+def without(reading: dict[str, Any], *keys: str) -> dict[str, Any]:
+    """The same capture with some figures missing (caught mid-load, partial read)."""
+    copy = {k: (dict(v) if isinstance(v, dict) else v) for k, v in reading.items() if k not in keys}
+    if "raw" in copy:
+        copy["raw"] = {k: v for k, v in copy["raw"].items() if k not in keys}
+    return copy
+
+
+def percent_text(readings: list[dict[str, Any]], texts: list[str | None]) -> None:
+    """Set 已砍 percent as displayed (e.g. a rounded '100%') beside the amounts already there."""
+    for r, text in zip(readings, texts, strict=True):
+        if text is not None:
+            r["cut_percent"] = float(text)
+            r.setdefault("raw", {})["cut_percent"] = f"已砍{text}%"
+
+
+# ----------------------------------------------------------- issue #9 (1): compare with the last known value
+
+r = series(
+    cut=[96.00, 97.10, 97.90, 98.40],
+    remaining=[4.00, 2.90, 2.10, 1.60],
+    helper_count=[10, 12, None, 11],
+)
+scenario(
+    "count_drop_across_partial_read",
+    "Helper count 12, then a capture without the count (mid-load), then 11: the drop is across the gap",
+    r,
+    ("swallowed_assist", "critical", "c02", "c04"),
+    exact=True,
+)
+
+r = series(progress=[96.0, 98.2, None, 97.1, 97.5], helper_count=[3, 4, 5, 6, 7])
+scenario(
+    "regression_across_figureless_capture",
+    "已砍98.2%, a capture that read only the helper count, then 已砍97.1%: a drop across the gap",
+    r,
+    ("regression", "critical", "c02", "c04"),
+    exact=True,
+)
+
+r = series(
+    "20:00",
+    5,
+    cut=[99.40, 99.70, 99.70, 99.70, 99.70, 99.70, 99.70],
+    remaining=[0.60, 0.30, 0.30, 0.30, 0.30, 0.30, 0.30],
+    helper_count=[19, 20, 21, 22, 23, 24, 26],
+)
+r = [r[0], r[1], without(r[2], "cut_amount", "remaining_amount"), r[3], without(r[4], "helper_count"), *r[5:]]
+scenario(
+    "stall_across_partial_reads",
+    "还差¥0.30 frozen while the count rises 20 -> 26; every other capture lacks the amounts or the count",
+    r,
+    ("stall", "critical", "c02", "c07"),
+    exact=True,
+)
+
+full = series(
+    cut=[20.00, 35.00, 50.00, 62.00, 74.00, 85.00, 93.00, 100.00],
+    remaining=[80.00, 65.00, 50.00, 38.00, 26.00, 15.00, 7.00, 0.00],
+    helper_count=[1, 2, 3, 4, 5, 6, 7, 8],
+    ends_at="2026-11-21 10:00",
+)
+r = [
+    full[0],
+    without(full[1], "remaining_amount", "cut_amount"),
+    full[2],
+    without(full[3], "helper_count"),
+    without(full[4], "countdown_seconds", "cut_amount"),
+    full[5],
+    without(full[6], "cut_amount", "remaining_amount", "helper_count"),
+    full[7],
+]
+scenario(
+    "partial_reads_healthy",
+    "A healthy finishing campaign where half the captures miss some figure (amounts, count, countdown)",
+    r,
+    exact=True,
+)
+
+# ------------------------------------------------------------ issue #9 (2): truncated, re-sorted helper lists
+
+# Oldest first: who helped and how much. The page shows 5 rows of a longer list, sometimes newest
+# first and sometimes biggest cut first (the 手气最佳 tab), so rows come and go from the middle.
+pool = [("王五", 2.20), ("李四", 3.00), ("张三", 1.50), ("Lily", 0.80), ("老王", 2.60), ("阿花", 0.50)]
+pool += [("赵六", 1.90), ("小红", 0.70)]
+
+
+def window(n: int, pool: list[tuple[str, float]], biggest: bool) -> list[tuple[str, float]]:
+    """The 5 rows shown of the first n helpers: newest first, or biggest cut first."""
+    rows = sorted(pool[:n], key=lambda h: -h[1]) if biggest else list(reversed(pool[:n]))
+    return rows[:5]
+
+
+counts = [6, 7, 8, 8]
+r = series(
+    cut=[round(sum(a for _, a in pool[:n]) + 5, 2) for n in counts],
+    remaining=[round(95 - sum(a for _, a in pool[:n]), 2) for n in counts],
+    helper_count=counts,
+    helpers=[window(n, pool, biggest) for n, biggest in zip(counts, [False, True, False, True], strict=True)],
+)
+scenario(
+    "truncated_list_resorted",
+    "5 rows of 6-8 helpers, alternately newest first and biggest cut first: rows leave the middle",
+    r,
+    exact=True,
+)
+
+r = series(
+    cut=[40.00, 41.00, 41.50],
+    remaining=[60.00, 59.00, 58.50],
+    helpers=[
+        [("阿花", 0.50), ("老王", 0.50), ("Lily", 1.00), ("张三", 2.00), ("李四", 3.00), ("王五", 5.00)],
+        [("赵六", 1.00), ("阿花", 0.50), ("老王", 0.50)],
+        [("小红", 0.50), ("赵六", 1.00), ("阿花", 0.50), ("老王", 0.50), ("Lily", 1.00), ("张三", 2.00)],
+    ],
+)
+for reading in r:
+    reading.setdefault("raw", {})["helpers"] = "查看更多"
+scenario(
+    "list_more_caught_mid_load",
+    "A list under 查看更多 shows 6 rows, then 3 (caught mid-load), then 6 again; no count is stated",
+    r,
+    exact=True,
+)
+
+arr = [(NAMES[i], a) for i, a in enumerate([2.00, 1.50, 1.20, 1.00, 0.80, 0.60, 0.50, 0.40])]
+r = series(
+    cut=[8.00, 8.50, 8.90],
+    remaining=[2.00, 1.50, 1.10],
+    helper_count=[6, 7, 8],
+    helpers=[rolling(arr, [6])[0], rolling(arr, [7])[0], [arr[7], arr[6], arr[4], arr[3]]],
+)
+scenario(
+    "truncated_window_gap_kept_order",
+    "A newest-first window of 5 (of 6-8 helpers): 李四's row is missing between two rows still listed",
+    r,
+    ("swallowed_assist", "critical", "c02", "c03"),
+    exact=True,
+)
+
+# -------------------------------------------------- issue #9 (3): the finer figure decides over a rounded one
+
+r = series(
+    cut=[99.80, 99.92, 99.96, 99.97, 99.99],
+    remaining=[0.20, 0.08, 0.04, 0.03, 0.01],
+    helper_count=[1, 2, 3, 4, 5],
+)
+percent_text(r, ["99.8", "99.9", "100.0", "99.9", "100.0"])
+scenario(
+    "rounded_percent_flicker_healthy",
+    "Two page elements give 已砍99.9%/100.0% (one rounds) while 还差 falls ¥0.08 -> ¥0.01: no drop",
+    r,
+    exact=True,
+)
+
+r = series(
+    cut=[99.90, 99.95, 99.95, 99.95, 99.95],
+    remaining=[0.10, 0.05, 0.05, 0.05, 0.05],
+    helper_count=[30, 31, 33, 35, 37],
+)
+percent_text(r, ["99.9", "100", "100", "99.9", "100"])
+scenario(
+    "stall_behind_rounded_100",
+    "已砍 shows 100% (rounded) while 还差¥0.05 stays for six assists: not finished, and a stall",
+    r,
+    ("stall", "critical", "c02", "c05"),
+    exact=True,
+)
+
+rem = geometric(1.70, 0.9, 14)
+r = series(cut=complement(rem, 100), remaining=rem, helper_count=list(range(1, 16)))
+percent_text(r, [f"{round(100 - x):d}" for x in rem])
+scenario(
+    "asymptote_behind_rounded_100",
+    "还差 shrinks x0.9 per assist to ¥0.39 while a rounded 已砍 shows 100%: ~35 more assists, not finished",
+    r,
+    ("asymptote", "warning", "c01", "c15"),
+    exact=True,
+)
+
+# ------------------------------------------------------------ issue #9 (4): a new stage has its own countdown
+
+r = series(
+    cut=[400, 600, 800, 1000],
+    remaining=[600, 400, 200, 0],
+    helper_count=[1, 2, 3, 4],
+    unit="金币",
+    ends_at="2026-11-21 14:00",
+) + series(
+    "14:43",
+    30,
+    cut=[10, 20, 35, 50, 60],
+    remaining=[90, 80, 65, 50, 40],
+    helper_count=[1, 2, 3, 4, 5],
+    unit="钻石",
+    ends_at="2026-11-20 20:43",
+    first=5,
+)
+r[8]["countdown_seconds"] -= 2 * 3600
+r[8]["raw"]["countdown_seconds"] = "后结束"  # the new text is written below from the seconds
+s8 = r[8]["countdown_seconds"]
+r[8]["raw"]["countdown_seconds"] = f"{s8 // 3600:02d}:{s8 % 3600 // 60:02d}:{s8 % 60:02d} 后结束"
+scenario(
+    "stage_switch_own_countdown",
+    "金币 stage (24 h countdown) done, then a 钻石 stage with a fresh 6 h countdown; its deadline later "
+    "jumps 2 h earlier",
+    r,
+    ("deadline_change", "warning", "c08", "c09"),
+    exact=True,
+)
+
+# ------------------------------------------------------------- issue #9 (5): a countdown shown in whole hours
+
+r = series(
+    "08:00",
+    40,
+    progress=[10.0, 25.0, 40.0, 55.0, 70.0, 85.0, 100.0],
+    helper_count=list(range(1, 8)),
+    ends_at="2026-11-20 16:30",
+)
+coarse(r)
+scenario(
+    "coarse_countdown_hours_healthy",
+    "剩余8小时 ... 剩余3小时 every 40 min: the implied deadline jumps by up to an hour, it did not move",
+    r,
+    exact=True,
+)
+
+r = series(
+    "08:00",
+    40,
+    progress=[10.0, 20.0, 30.0, 40.0, 50.0],
+    helper_count=list(range(1, 6)),
+    ends_at="2026-11-21 08:30",
+)
+for reading in r[3:]:
+    reading["countdown_seconds"] -= 4 * 3600
+coarse(r, mode="ceil")
+scenario(
+    "coarse_countdown_real_jump",
+    "A countdown in whole hours (rounded up) whose deadline moves 4 h earlier: beyond the display's hour",
+    r,
+    ("deadline_change", "warning", "c03", "c04"),
+    exact=True,
+)
+
+# ---------------------------------------------------------------- issue #9 (6): full-/half-width punctuation
+
+width_variants = [
+    RULES,
+    RULES.replace("：", ":").replace("1.", "１．").replace("24", "２４"),
+    RULES.replace("。", "｡").replace("\n", "\u3000\n").replace("，", ","),
+    "（" + RULES.replace("2.", "２.") + "）",
+]
+width_variants[3] = RULES.replace("活动规则：", "活动规则 ： ")
+r = series(progress=[50.0, 60.0, 70.0, 80.0], helper_count=[1, 2, 3, 4], rules=width_variants)
+scenario(
+    "rules_width_only_healthy",
+    "The rules re-read with full-width digits/colons, half-width 。 and ideographic spaces: unchanged",
+    r,
+    exact=True,
+)
+
+r = series(
+    progress=[50.0, 60.0, 70.0],
+    helper_count=[1, 2, 3],
+    rules=[RULES, RULES.replace("：", ":"), RULES_CHANGED.replace("12", "１２")],
+)
+scenario(
+    "rule_change_despite_width_noise",
+    "Width noise, then a real change 24小时 -> １２小时 (full-width digits): one rule change",
+    r,
+    ("rule_change", "warning", "c02", "c03"),
+    exact=True,
+)
+
+# ------------------------------------------------------ issue #9 (7): the recent rate; a creeping deadline
+
+r = series(
+    "08:00",
+    minutes=[0, 30, 60, 90, 120, 180, 240, 300],
+    cut=[20.00, 40.00, 60.00, 75.00, 80.00, 80.00, 83.00, 83.00],
+    remaining=[80.00, 60.00, 40.00, 25.00, 20.00, 20.00, 17.00, 17.00],
+    helper_count=[1, 5, 9, 12, 13, 13, 14, 14],
+    ends_at="18:00",
+)
+scenario(
+    "deadline_risk_recent_slowdown",
+    "80 % in the first 2 h (¥5 per assist), then one assist in 3 h; ¥17 left and 5 h to go: too slow now",
+    r,
+    ("deadline_risk", "warning", "c06", "c08"),
+    exact=True,
+)
+
+r = series(
+    "00:00",
+    minutes=[0, 300, 600, 630, 660, 690, 720],
+    cut=[2.00, 5.00, 10.00, 25.00, 40.00, 55.00, 70.00],
+    remaining=[98.00, 95.00, 90.00, 75.00, 60.00, 45.00, 30.00],
+    helper_count=[1, 2, 3, 9, 15, 21, 27],
+    ends_at="15:00",
+)
+scenario(
+    "deadline_risk_recent_speedup_healthy",
+    "10 % in 10 h, then 60 % in the last 2 h with 3 h left: the average says late, the recent rate does not",
+    r,
+    exact=True,
+)
+
+r = series(
+    "10:00",
+    20,
+    progress=[50.0, 55.0, 60.0, 65.0, 70.0, 75.0],
+    helper_count=list(range(1, 7)),
+    ends_at="2026-11-21 10:00",
+)
+for i, reading in enumerate(r):
+    reading["countdown_seconds"] -= 90 * i
+    s_ = reading["countdown_seconds"]
+    reading["raw"]["countdown_seconds"] = f"{s_ // 3600:02d}:{s_ % 3600 // 60:02d}:{s_ % 60:02d} 后结束"
+scenario(
+    "deadline_creeps_earlier",
+    "The implied deadline moves 90 s earlier at every capture (each below the 120 s tolerance): 7.5 min",
+    r,
+    ("deadline_change", "warning", "c01", "c03"),
+    ("deadline_change", "warning", "c03", "c05"),
+    exact=True,
+)
+
+# ----------------------------------------------------------------- issue #9 (8): the same campaign, any order
+
+base = series(
+    "09:00",
+    minutes=[0, 15, 30, 50, 75, 110, 110, 160, 230, 300],
+    cut=[40.00, 62.00, 75.00, 83.00, 88.00, 91.50, 93.20, 94.70, 95.80, 100.00],
+    remaining=[60.00, 38.00, 25.00, 17.00, 12.00, 8.50, 6.80, 5.30, 4.20, 0.00],
+    helper_count=[1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+    ends_at="2026-11-21 09:00",
+)
+base[5]["capture_id"], base[6]["capture_id"] = "c07", "c06"  # same instant; ids against page order
+order = [9, 4, 6, 0, 8, 2, 5, 7, 1, 3]
+scenario(
+    "slowing_bargain_shuffled_with_tie",
+    "A healthy bargain slowing to a finish, posted shuffled; two captures share a taken_at, ids reversed",
+    [base[i] for i in order],
+    exact=True,
+)
+
+r = series(
+    "14:03",
+    minutes=[0, 8, 16, 24, 32, 40, 44],
+    cut=[99.60, 99.90, 99.90, 99.90, 99.90, 99.90, 99.90],
+    remaining=[0.40, 0.10, 0.10, 0.10, 0.10, 0.10, 0.10],
+    helper_count=[14, 15, 16, 17, 18, 19, 20],
+    helpers=rolling(
+        [(NAMES[i], a) for i, a in enumerate([5.0] * 13 + [0.3, 0.3] + [0.02] * 5)], list(range(14, 21))
+    ),
+)
+percent_text(r, ["99.6", "99.9", "99.9", "99.9", "99.9", "99.9", "99.9"])
+scenario(
+    "frozen_period_one_incident",
+    "还差¥0.10 (99.9%) frozen 14:11-14:47 while five friends each listed ¥0.02 arrive: one incident",
+    r,
+    ("stall", "warning", "c02", "c07"),
+    ("swallowed_assist", "warning", "c02", "c03"),
+    ("swallowed_assist", "warning", "c03", "c04"),
+    ("swallowed_assist", "warning", "c04", "c05"),
+    ("swallowed_assist", "warning", "c05", "c06"),
+    ("swallowed_assist", "warning", "c06", "c07"),
+    exact=True,
+)
+
 assert len({s.name for s in SCENARIOS}) == len(SCENARIOS), "scenario names must be unique"
-del r, base, cd, rem, arr, arrivals, counts, names, variants, extra, figures, blank, order
+del r, base, cd, rem, arr, arrivals, counts, names, variants, extra, figures, blank, order, full, pool
+del width_variants, s8
