@@ -14,6 +14,7 @@ from test_detect_properties import reading_lists
 from companion.analysis.cache import AnalysisCache
 from companion.analysis.detect import Analyzer, Thresholds, find_anomalies
 from companion.analysis.points import to_points
+from companion.core.migrations import migrations
 from companion.evidence.ingest import reading_facts, reading_row
 
 
@@ -43,30 +44,12 @@ def test_scenarios_incrementally(scenario):
 
 # ------------------------------------------------------------------ the cache path (AnalysisCache)
 
-READING_COLUMNS = {
-    "capture_id": str,
-    "campaign_id": str,
-    "taken_at": str,
-    "cut_amount": float,
-    "remaining_amount": float,
-    "cut_percent": float,
-    "remaining_percent": float,
-    "target_price": float,
-    "countdown_seconds": int,
-    "deadline": str,
-    "helper_count": int,
-    "helpers_json": str,
-    "rules_text": str,
-    "unit": str,
-    "raw_json": str,
-}
-
 
 def through_the_cache(readings, cache=None):
     """Post the readings in the given (arrival) order the way the write path does: store the row, one
     ``append`` (cheap, in order), else a re-fold with ``findings``; yield the answer after each."""
-    db = sqlite_utils.Database(memory=True)
-    db["readings"].create(READING_COLUMNS, pk="capture_id")
+    db = sqlite_utils.Database(memory=True)  # the real schema; no foreign keys enforced in memory
+    migrations.apply(db)
     cache = cache or AnalysisCache(Thresholds())
     for r in readings:
         sent = {k: v for k, v in r.items() if k not in ("capture_id", "taken_at") and v is not None}

@@ -31,7 +31,11 @@ class AnalysisCache:
         self._analyzers: OrderedDict[str, Analyzer] = OrderedDict()
 
     def _count(self, db: sqlite_utils.Database, campaign_id: str) -> int:
-        return db.execute("SELECT COUNT(*) FROM readings WHERE campaign_id = ?", [campaign_id]).fetchone()[0]
+        """Readings analysis sees: a capture whose time can't be trusted (``clock_flag``) is left out,
+        as ``campaign_readings`` leaves it out, so the two stay in step and no re-fold repeats."""
+        return db.execute(
+            "SELECT COUNT(*) FROM readings WHERE campaign_id = ? AND clock_flag IS NULL", [campaign_id]
+        ).fetchone()[0]
 
     def _keep(self, campaign_id: str, analyzer: Analyzer) -> None:
         self._analyzers[campaign_id] = analyzer
