@@ -146,8 +146,10 @@ def test_campaigns_list_shows_item_page_start_progress_count_and_worst_finding(c
 def test_campaign_page_has_chart_findings_timeline_and_actions(client):
     answers = post_all(client, bargain_series())
     campaign_id = answers[0]["campaign_id"]
-    findings = client.get(f"/api/v1/campaigns/{campaign_id}/findings").get_json()["findings"]
+    answer = client.get(f"/api/v1/campaigns/{campaign_id}/findings").get_json()
+    findings, incidents = answer["findings"], answer["incidents"]
     assert {f["type"] for f in findings} >= {"stall", "regression", "rule_change"}
+    assert 0 < len(incidents) < len(findings)  # a period's findings are one incident
     page = html(client.get(f"/campaigns/{campaign_id}"))
 
     # Chart: one link per capture, with a tooltip giving the time and figures.
@@ -158,15 +160,20 @@ def test_campaign_page_has_chart_findings_timeline_and_actions(client):
     assert first.find(f"{SVG_NS}title").text == "2026-11-20 14:00:00 · 已砍 ¥80.00 · 还差 ¥19.28 · 好友 1 人"
     assert first.find(f"{SVG_NS}circle") is not None
     assert len(svg.findall(f".//{SVG_NS}polyline")) == 2  # progress and helper count
-    shaded = [a for a in svg.iter(f"{SVG_NS}a") if a.get("href", "").startswith("#finding-")]
-    assert len(shaded) == len(findings)
+    shaded = [a.get("href") for a in svg.iter(f"{SVG_NS}a") if a.get("href", "").startswith("#incident-")]
+    assert sorted(shaded) == sorted(f"#incident-{x['incident_id']}" for x in incidents)
 
-    # Every finding: severity, summary, before/after screenshots side by side.
-    cards = re.findall(r'<article class="finding sev-(\w+)" id="finding-\d+">(.*?)</article>', page, re.S)
-    assert len(cards) == len(findings)
-    for f in findings:
-        [(severity, card)] = [(s, c) for s, c in cards if f'<p class="summary">{f["summary_zh"]}</p>' in c]
-        assert severity == f["severity"]
+    # One entry per incident: severity, its sentence, before/after screenshots side by side, and
+    # every finding inside it.
+    cards = re.findall(r'<article class="finding sev-(\w+)" id="incident-(\w+)">(.*?)</article>', page, re.S)
+    assert [i for _, i, _ in cards] == [x["incident_id"] for x in incidents]
+    for x, (severity, _, card) in zip(incidents, cards, strict=True):
+        assert severity == x["severity"] and f'<p class="summary">{x["summary_zh"]}</p>' in card
+        for i in x["findings"]:
+            assert f'<p class="summary">{findings[i]["summary_zh"]}</p>' in card
+    for x in incidents:
+        [(_, _, card)] = [c for c in cards if c[1] == x["incident_id"]]
+        f = x
         pair = re.search(r'<div class="pair">(.*?)</div>', card, re.S).group(1)
         assert f"/captures/{f['before_capture_id']}/thumb" in pair
         assert f"/captures/{f['after_capture_id']}/thumb" in pair

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify
 
+from companion.analysis.incidents import group as group_incidents
 from companion.campaigns.queries import campaign_captures, campaign_readings, list_campaigns
 from companion.core.db import get_db
 from companion.core.services import services
@@ -21,11 +22,13 @@ def campaigns():
 def campaign(campaign_id: str):
     db = get_db()
     found = campaign_or_404(campaign_id)
+    findings = services().analysis.findings(db, campaign_id)
     return jsonify(
         {
             **found,
             "readings": campaign_readings(db, campaign_id),
             "captures": campaign_captures(db, campaign_id, limit=100_000),
-            "findings": services().analysis.findings(db, campaign_id),
+            "findings": findings,
+            "incidents": group_incidents(findings),
         }
     )

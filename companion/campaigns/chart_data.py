@@ -59,6 +59,8 @@ class ChartCache:
 
 
 def cached_chart(db, campaign_id: str, findings: list[dict[str, Any]], total: int):
+    """``findings``: the spans to shade, each linking to ``#incident-<incident_id>`` on the page (the
+    campaign page passes its incidents: one shaded span per incident)."""
     state = db.execute(
         "SELECT COUNT(*), MAX(rowid) FROM readings WHERE campaign_id = ?", [campaign_id]
     ).fetchone()
@@ -66,6 +68,7 @@ def cached_chart(db, campaign_id: str, findings: list[dict[str, Any]], total: in
         tuple(
             f.get(k)
             for k in (
+                "incident_id",
                 "type",
                 "severity",
                 "started_at",
@@ -118,7 +121,14 @@ def _chart(db, campaign_id: str, findings: list[dict[str, Any]], total: int):
 
     def draw(indices: list[int], layout) -> Markup:
         points = [p for p in map(point, indices) if p is not None]
-        return render_svg(points, findings, href=href, total=total, layout=layout)
+        return render_svg(
+            points,
+            findings,
+            href=href,
+            total=total,
+            layout=layout,
+            finding_href=lambda i: f"#incident-{findings[i].get('incident_id', i)}",
+        )
 
     latest = details[series[-1][0]] if series else None
     return draw(wide, WIDE) + draw(narrow, NARROW), latest

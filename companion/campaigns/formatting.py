@@ -11,7 +11,7 @@ from typing import Any
 from companion.analysis.wording import fmt_money
 from companion.campaigns.charts import progress_percent
 from companion.campaigns.thumbnails import Thumbnails
-from companion.core.vocab import SEVERITY_RANK, SEVERITY_ZH, severity_rank
+from companion.core.vocab import FINDING_TYPE_ZH, SEVERITY_RANK, SEVERITY_ZH, severity_rank
 
 
 def fmt_time(value: str | None) -> str:
@@ -74,7 +74,8 @@ def thumb_size(row: dict[str, Any]) -> tuple[int, int]:
 
 
 def worst(findings: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """{'severity', 'label', 'count', 'total', 'counts'} of a campaign's findings, or None."""
+    """{'severity', 'label', 'count', 'total', 'counts'} of a campaign's incidents (anything with a
+    ``severity``), or None; counted in 起 (events), as people see incidents, not findings."""
     if not findings:
         return None
     counts = {s: sum(1 for f in findings if f.get("severity") == s) for s in SEVERITY_RANK}
@@ -85,7 +86,7 @@ def worst(findings: list[dict[str, Any]]) -> dict[str, Any] | None:
         "label": SEVERITY_ZH[sev],
         "count": counts.get(sev, 0),
         "total": len(findings),
-        "counts": "，".join(f"{SEVERITY_ZH[s]} {n} 项" for s, n in counts.items() if n),
+        "counts": "，".join(f"{SEVERITY_ZH[s]} {n} 起" for s, n in counts.items() if n),
     }
 
 
@@ -93,3 +94,10 @@ def data_items(data: Any) -> list[tuple[str, str]]:
     if not isinstance(data, dict):
         return []
     return [(str(k), v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)) for k, v in data.items()]
+
+
+def type_names(types: Any) -> str:
+    """An incident's finding types in Chinese: '进度停滞、助力被吞'."""
+    if not isinstance(types, (list, tuple)):
+        return ""
+    return "、".join(FINDING_TYPE_ZH.get(t, str(t)) for t in types)

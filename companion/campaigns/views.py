@@ -16,6 +16,7 @@ from typing import Any
 from flask import Blueprint, abort, current_app, redirect, render_template, request, send_file, url_for
 
 from companion import __version__
+from companion.analysis.incidents import group as group_incidents
 from companion.campaigns.chart_data import cached_chart
 from companion.campaigns.formatting import (
     data_items,
@@ -24,6 +25,7 @@ from companion.campaigns.formatting import (
     fmt_time,
     progress_of,
     thumb_size,
+    type_names,
     worst,
 )
 from companion.campaigns.page_queries import (
@@ -56,6 +58,7 @@ def _helpers() -> dict[str, Any]:
         "figures": figures,
         "thumb_size": thumb_size,
         "data_items": data_items,
+        "type_names": type_names,
         "SEVERITY_ZH": SEVERITY_ZH,
         "TYPE_ZH": FINDING_TYPE_ZH,
         "CLOCK_FLAG_ZH": CLOCK_FLAG_ZH,
@@ -67,7 +70,7 @@ def index():
     db = get_db()
     campaigns = list_campaigns(db)
     for c in campaigns:
-        c["worst"] = worst(services().analysis.findings(db, c["id"]))
+        c["worst"] = worst(group_incidents(services().analysis.findings(db, c["id"])))
         c["progress"] = progress_of(c.get("latest_reading"))
     return render_template("index.html", campaigns=campaigns)
 
@@ -83,10 +86,11 @@ def campaign(campaign_id: str):
     cards = timeline_page(db, campaign_id, limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
 
     findings = services().analysis.findings(db, campaign_id)
+    incidents = group_incidents(findings)
     evidence = cards_by_id(
-        db, [i for f in findings for i in (f.get("before_capture_id"), f.get("after_capture_id"))]
+        db, [i for x in incidents for i in (x.get("before_capture_id"), x.get("after_capture_id"))]
     )
-    chart, latest = cached_chart(db, campaign_id, findings, total)
+    chart, latest = cached_chart(db, campaign_id, incidents, total)
     return render_template(
         "campaign.html",
         campaign=found,
@@ -94,7 +98,8 @@ def campaign(campaign_id: str):
         latest=latest,
         latest_progress=progress_of(latest),
         findings=findings,
-        summary=worst(findings),
+        incidents=incidents,
+        summary=worst(incidents),
         evidence=evidence,
         chart=chart,
         cards=cards,

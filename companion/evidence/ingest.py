@@ -26,6 +26,7 @@ from typing import Any, Protocol
 import sqlite_utils
 
 from companion import __version__
+from companion.analysis.incidents import group as group_incidents
 from companion.core.db import write_transaction
 from companion.core.errors import DomainError
 from companion.core.schema import Schema
@@ -294,11 +295,17 @@ def _clock_flag(db: sqlite_utils.Database, row: dict[str, Any], received) -> str
 
 
 def _answer(checked: CheckedCapture, campaign_id: str, findings) -> dict[str, Any]:
+    return answer_body(checked.capture_id, campaign_id, checked.sha256, findings)
+
+
+def answer_body(capture_id: str, campaign_id: str, sha256: str, findings) -> dict[str, Any]:
+    """The capture POST's answer: the findings, and the same grouped into incidents (worst first)."""
     return {
-        "capture_id": checked.capture_id,
+        "capture_id": capture_id,
         "campaign_id": campaign_id,
-        "sha256": checked.sha256,
+        "sha256": sha256,
         "findings": findings,
+        "incidents": group_incidents(findings) if findings is not None else None,
     }
 
 
@@ -326,7 +333,7 @@ def previous_answer(
         )
     if row[1] is None:  # stored, but its answer not yet (a re-fold in progress, or a crash there)
         findings = analysis.findings(db, row[2]) if analysis else []
-        body = {"capture_id": capture_id, "campaign_id": row[2], "sha256": sha256, "findings": findings}
+        body = answer_body(capture_id, row[2], sha256, findings)
     else:
         body = json.loads(row[1])
     return IngestResult(200, {**body, "duplicate": True})
