@@ -253,3 +253,28 @@ def test_filings_through_the_api(tmp_path):
     )
     assert c.post(f"/api/v1/campaigns/{cid}/filings", json={"sent_on": "2026-11-20"}).status_code == 400
     assert c.put("/api/v1/filings/999", json={"note": "x"}).status_code == 404
+
+
+def test_drafts_speak_per_incident_and_list_the_assists_inside_it(client):
+    """A frozen period with a helper list yields a stall and a swallowed_assist per pair of captures;
+    the draft says it once, as one incident, and names the friends who helped meanwhile (#9)."""
+    facts = [
+        {
+            "cut_amount": 98.9,
+            "remaining_amount": 0.1,
+            "helper_count": 2 + i,
+            "helpers": [{"name": f"好友{j}", "amount": 0.01} for j in range(2 + i)],
+        }
+        for i in range(8)
+    ]
+    answers = post_series(client, facts)
+    cid = answers[-1]["campaign_id"]
+    last = answers[-1]
+    assert len(last["findings"]) > len(last["incidents"]) >= 1
+    draft, fields = get_draft(client, cid, "heimao")
+    listed = fields["content"].split("存证中发现的情况：\n", 1)[1].split("\n\n", 1)[0]
+    items = [line for line in listed.splitlines() if line[:1].isdigit()]
+    serious = [x for x in last["incidents"] if x["severity"] in ("warning", "critical")]
+    assert len(items) == len(serious)  # one item per incident, not per finding
+    assert "期间新增助力：" in listed and "好友7（¥0.01）" in listed
+    assert len(draft["text"]) < 5000

@@ -8,13 +8,14 @@ keeps: times and figures, no emotional words, a clear and reasonable demand, the
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from companion.analysis.incidents import group as group_incidents
 from companion.analysis.points import to_points
-from companion.analysis.wording import describe_display, fmt_span
+from companion.analysis.wording import describe_display, fmt_money, fmt_span
 
 OPERATOR = "上海寻梦信息技术有限公司"
 DEMANDS = {
@@ -55,8 +56,11 @@ class CaseFacts:
     helpers_first: int | None
     helpers_last: int | None
     amount: str
-    findings: list[dict[str, Any]]
+    findings: list[dict[str, Any]]  # the warning and critical findings
     evidence: list[dict[str, str]]
+    # The warning and critical incidents (analysis/incidents.py): drafts speak per incident, so one
+    # frozen period is one item with the assists inside it, not one item per pair of captures.
+    incidents: list[dict[str, Any]] = field(default_factory=list)
 
 
 def evidence_name(capture: dict[str, Any]) -> str:
@@ -81,7 +85,8 @@ def case_facts(
     with_progress = [p for p in points if p.figures]
     helpers = [p.helpers_seen for p in points if p.helpers_seen is not None]
     serious = [f for f in findings if f["severity"] in ("critical", "warning")]
-    proving = {f[k] for f in serious for k in ("before_capture_id", "after_capture_id") if f.get(k)}
+    incidents = [x for x in group_incidents(findings) if x["severity"] in ("critical", "warning")]
+    proving = {x[k] for x in incidents for k in ("before_capture_id", "after_capture_id") if x.get(k)}
     # Evidence: the captures that prove the findings first, then the first and the latest capture.
     chosen = [c for c in captures if c["id"] in proving]
     for c in (captures[:1] + captures[-1:]) if captures else []:
@@ -102,6 +107,7 @@ def case_facts(
         helpers_last=helpers[-1] if helpers else None,
         amount=f"{total:.2f}" if total else "",
         findings=serious,
+        incidents=incidents,
         evidence=[
             {
                 "file": evidence_name(c),
@@ -130,10 +136,37 @@ def facts_paragraph(f: CaseFacts) -> str:
     return "".join(lines)
 
 
+# At most this many helpers are named per incident; the rest are counted ("等 N 位").
+MAX_NAMED_ASSISTS = 12
+
+
+def assists_text(incident: dict[str, Any]) -> str:
+    """'期间新增助力：好友A（¥0.03）、好友B 等 14 位' — the assists inside one incident's period."""
+    assists = incident.get("assists") or []
+    if not assists:
+        return ""
+    unit = incident.get("stage") or ""
+
+    def one(a: dict[str, Any]) -> str:
+        amount = a.get("amount")
+        if not isinstance(amount, (int, float)):
+            return str(a.get("name", ""))
+        return f"{a.get('name', '')}（{fmt_money(amount, unit)}）"
+
+    named = "、".join(one(a) for a in assists[:MAX_NAMED_ASSISTS])
+    more = f" 等 {len(assists)} 位" if len(assists) > MAX_NAMED_ASSISTS else ""
+    return f"期间新增助力：{named}{more}。"
+
+
 def findings_list(f: CaseFacts) -> str:
-    if not f.findings:
+    """One numbered item per incident: its sentence and the assists inside its period."""
+    if not f.incidents:
         return "截至目前，存证记录中未检测到明显的进度异常；本投诉请求平台说明活动进度与规则。"
-    return "\n".join(f"{i}. {x['summary_zh']}" for i, x in enumerate(f.findings, 1))
+    items = []
+    for i, x in enumerate(f.incidents, 1):
+        extra = assists_text(x)
+        items.append(f"{i}. {x['summary_zh']}" + (f"\n   {extra}" if extra else ""))
+    return "\n".join(items)
 
 
 def demands_text(demands: list[str]) -> str:
@@ -142,7 +175,7 @@ def demands_text(demands: list[str]) -> str:
 
 def legal_text(f: CaseFacts) -> str:
     items = list(LEGAL_BASIS)
-    if any(x["type"] == "rule_change" for x in f.findings):
+    if any("rule_change" in x["types"] for x in f.incidents):
         items.insert(1, RULE_CHANGE_BASIS)
     return "\n".join(f"- {x}" for x in items)
 
@@ -157,7 +190,7 @@ def evidence_text(f: CaseFacts) -> str:
 
 
 def problem_type(f: CaseFacts) -> str:
-    types = {x["type"] for x in f.findings}
+    types = {t for x in f.incidents for t in x["types"]}
     if "rule_change" in types:
         return "单方面变更活动规则"
     if types & {"swallowed_assist", "regression"}:

@@ -10,7 +10,7 @@ from companion.complaints.channels.base import Channel
 
 def fields(f: CaseFacts, demands: list[str]) -> list[dict[str, Any]]:
     body = body_text(f, demands)
-    top = "；".join(x["summary_zh"].rstrip("。") for x in f.findings[:2])
+    top = "；".join(x["summary_zh"].rstrip("。") for x in f.incidents[:2])
     msg = (
         f"您好，我参与的砍价活动「{f.title}」"
         + (f"（活动编号 {f.activity_id}）" if f.activity_id else "")
