@@ -19,6 +19,7 @@ from collections.abc import Callable
 from typing import Any, BinaryIO
 
 from companion import __version__
+from companion.analysis.incidents import group as group_incidents
 from companion.analysis.wording import fmt_span
 from companion.complaints.case import CaseFacts, evidence_name, facts_paragraph, findings_list
 from companion.complaints.drafts import draft
@@ -98,12 +99,14 @@ def _report_md(
         "",
         md(facts_paragraph(case)),
         "",
-        "## 发现",
+        "## 异常事件",
         "",
     ]
-    if findings:
+    grouped = group_incidents(findings)
+    if grouped:
         lines += [
-            f"{i}. 【{SEVERITY_ZH[f['severity']]}】{md(f['summary_zh'])}" for i, f in enumerate(findings, 1)
+            f"{i}. 【{SEVERITY_ZH[x['severity']]}】{md(x['summary_zh'])}（含 {x['finding_count']} 项发现）"
+            for i, x in enumerate(grouped, 1)
         ]
     else:
         lines.append(md(findings_list(case)))

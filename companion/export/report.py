@@ -12,8 +12,9 @@ from typing import Any
 import jinja2
 
 from companion import __version__
+from companion.analysis.incidents import group as group_incidents
 from companion.campaigns.charts import WIDE, ChartPoint, downsample, progress_percent, render_svg
-from companion.campaigns.formatting import figures, fmt_time
+from companion.campaigns.formatting import figures, fmt_time, type_names
 from companion.complaints.case import CaseFacts, facts_paragraph
 from companion.core.timeutil import parse_rfc3339_or_none
 from companion.core.vocab import FINDING_TYPE_ZH, SEVERITY_ZH
@@ -51,20 +52,10 @@ def chart(readings: list[dict[str, Any]], findings: list[dict[str, Any]], files:
         drawn,
         findings,
         href=lambda cid: files.get(cid, "#"),
-        finding_href=lambda i: f"#finding-{i}",
+        finding_href=lambda i: f"#incident-{findings[i].get('incident_id', i)}",
         total=len(points),
         layout=WIDE,
     )
-
-
-def incidents(findings: list[dict[str, Any]]) -> list[list[tuple[int, dict[str, Any]]]]:
-    """Findings grouped by ``incident_id`` when they carry one (in first-seen order), numbered as
-    the chart numbers them; a finding without one is its own group."""
-    groups: dict[Any, list[tuple[int, dict[str, Any]]]] = {}
-    for i, f in enumerate(findings):
-        key = f.get("incident_id") or ("single", i)
-        groups.setdefault(key, []).append((i, f))
-    return list(groups.values())
 
 
 def render_report(
@@ -78,6 +69,7 @@ def render_report(
     exported_at: str,
     folder: str,
 ) -> str:
+    grouped = group_incidents(findings)  # people see incidents; each lists the findings it groups
     stamped = [cp for cp in proofs.checkpoints if cp["tokens"]]
     tsas = sorted({t["tsa_name"] or t["tsa_url"] for cp in stamped for t in cp["tokens"]})
     return _ENV.get_template("report.html").render(
@@ -85,8 +77,8 @@ def render_report(
         case_text=facts_paragraph(case),
         captures=captures,
         findings=findings,
-        incidents=incidents(findings),
-        chart=chart(readings, findings, files),
+        incidents=grouped,
+        chart=chart(readings, grouped, files),
         files=files,
         trusted_at=proofs.trusted_at,
         covered=sum(1 for c in captures if c["id"] in proofs.trusted_at),
@@ -95,6 +87,7 @@ def render_report(
         version=__version__,
         folder=folder,
         fmt_time=fmt_time,
+        type_names=type_names,
         SEVERITY_ZH=SEVERITY_ZH,
         TYPE_ZH=FINDING_TYPE_ZH,
         FLAG_ZH=CLOCK_FLAG_ZH,
