@@ -568,3 +568,13 @@ def test_chart_is_redrawn_after_a_new_capture(client):
     assert f'<a href="/captures/{late["capture_id"]}"><title>' not in cached
     assert f'<a href="/captures/{late["capture_id"]}"><title>' in fresh
     assert "共 4 次截图" in fresh
+
+
+def test_timeline_marks_a_capture_whose_time_cannot_be_trusted(client):
+    """A capture dated after it arrived is kept as evidence, marked on its timeline card (#10)."""
+    ahead = datetime.now(CST) + timedelta(hours=3)
+    ok = client.post("/api/v1/captures", json=capture_payload(seed=1)).get_json()
+    bad = client.post("/api/v1/captures", json=capture_payload(seed=2, taken_at=ahead)).get_json()
+    page = client.get(f"/campaigns/{ok['campaign_id']}").get_data(as_text=True)
+    cards = dict(re.findall(r'<li id="capture-([0-9a-f-]+)">(.*?)</li>', page, re.S))
+    assert "时间不可信" in cards[bad["capture_id"]] and "时间不可信" not in cards[ok["capture_id"]]
