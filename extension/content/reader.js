@@ -66,19 +66,61 @@
     for (let i = 0; i < chars.length; i++) {
       const c = chars[i];
       if (c === "," && isThousandsComma(chars, i)) continue;
-      if (isSpace(c) && isDigit(out[out.length - 1])) {
-        // "98\n.76": a number split across block elements (flex items) is joined again.
+      if (isSpace(c)) {
         let j = i;
         while (isSpace(chars[j])) j++;
-        if (chars[j] === "." && isDigit(chars[j + 1])) {
-          i = j - 1;
+        const skip = splitFigureGap(out, chars, i, j);
+        if (skip) {
+          // Drop the gap, and for "97⏎.⏎2" also the second one (the dot is kept).
+          if (skip > j) {
+            out.push(".");
+            outMap.push(map[j]);
+          }
+          i = skip - 1;
           continue;
         }
+        // Keep the whole run at once (a run is examined once: long runs stay linear).
+        for (let k = i; k < j; k++) {
+          out.push(chars[k]);
+          outMap.push(map[k]);
+        }
+        i = j - 1;
+        continue;
       }
       out.push(c);
       outMap.push(map[i]);
     }
     return { text: out.join(""), map: outMap, src };
+  }
+
+  const UNIT_START_RE = /^(?:%|元(?!旦)|(?:个|颗|枚)?(?:金币|钻石|积分|金豆))/;
+
+  /**
+   * Layout splits one figure into flex items or lines ("98⏎.76", "97⏎.⏎2⏎%", "¥⏎0.52", "0.52⏎元",
+   * "+⏎¥1.20"). For the whitespace run chars[i, j) after the normalised text `out`, returns 0 to keep
+   * it, j to drop it, or (for a dot alone on its line between digits) the index after the second gap.
+   */
+  function splitFigureGap(out, chars, i, j) {
+    const prev = out[out.length - 1];
+    const next = chars[j];
+    const hasBreak = (a, b) => {
+      for (let k = a; k < b; k++) if (chars[k] === "\n") return true;
+      return false;
+    };
+    if (isDigit(prev) && next === ".") {
+      if (isDigit(chars[j + 1])) return j;
+      let k = j + 1;
+      while (isSpace(chars[k])) k++;
+      if (k > j + 1 && isDigit(chars[k]) && hasBreak(i, j) && hasBreak(j + 1, k)) return k;
+      return 0;
+    }
+    if (prev === "¥" && isDigit(next)) return j;
+    if (isDigit(prev) && hasBreak(i, j) && UNIT_START_RE.test(chars.slice(j, j + 4).join(""))) return j;
+    // A sign alone on its line ("+" over "¥1.20").
+    const before = out[out.length - 2];
+    if ((prev === "+" || prev === "-") && (before === undefined || before === "\n") &&
+      (next === "¥" || isDigit(next))) return j;
+    return 0;
   }
 
   /** "9,800" / "1,299.00": a comma after 1-3 integer digits and before exactly three digits. */
@@ -94,10 +136,11 @@
   /**
    * The form used for raw snippets: zero-width characters dropped, whitespace collapsed, and no
    * whitespace left inside a number or clock that layout split across blocks ("¥ 98 .76" -> "¥98.76",
-   * "23 : 59 : 12" -> "23:59:12").
+   * "23 : 59 : 12" -> "23:59:12"), nor before a unit that sits in a block of its own ("98.7⏎%").
    */
   function tidy(s) {
-    return s.replace(ZERO_WIDTH_ALL, "").replace(/\s+/g, " ").trim()
+    return s.replace(ZERO_WIDTH_ALL, "").replace(/([\d０-９])[^\S\n]*\n\s*(?=[%％元]|(?:个|颗|枚)?(?:金币|钻石|积分|金豆))/g, "$1")
+      .replace(/\s+/g, " ").trim()
       .replace(/([\d０-９]) ?([.．:：]) ?(?=[\d０-９])/g, "$1$2").replace(/([¥￥]) (?=[\d０-９])/g, "$1");
   }
 
