@@ -257,6 +257,12 @@ CASES = [
     ("【好友小明】帮你砍了¥0.03", {"helpers": [{"name": "小明", "amount": 0.03}]}),
     ("用户138****1234 帮你砍了¥0.01", {"helpers": [{"name": "用户138****1234", "amount": 0.01}]}),
     ("砍价记录\n小明\n¥0.03\n保温杯 已售1万件\n¥29.9", {"helpers": [{"name": "小明", "amount": 0.03}]}),
+    # name, verb and amount stacked in blocks of their own (#9)
+    ("小明\n帮你砍了\n¥0.03\n14:05", {"helpers": [{"name": "小明", "amount": 0.03, "at": "14:05"}]}),
+    ("砍价记录\n小鱼儿\n帮砍\n¥0.02\n刚刚", {"helpers": [{"name": "小鱼儿", "amount": 0.02, "at": "刚刚"}]}),
+    ("王大锤\n助力\n+\n60.5\n%", {"helpers": [{"name": "王大锤", "percent": 60.5}]}),
+    ("Mia\n3分钟前\n砍掉\n40.00\n元", {"helpers": [{"name": "Mia", "amount": 40, "at": "3分钟前"}]}),
+    ("助力好友\n帮砍\n¥0.02", {}),
     # rules are kept as text and never read for figures
     (
         "活动规则\n1. 已砍99%以上时还差0.1%\n2. 23:59:12 后结束",

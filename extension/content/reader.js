@@ -220,6 +220,10 @@
   const SECTION_ROW_RE = new RegExp(
     `^(?<pre>.*?)[+-]?\\s{0,2}(?:¥\\s{0,2}(?<a>${NUM})(?:\\s{0,2}(?<ua>${UNIT}))?|(?<![\\d.])(?<b>${NUM})\\s{0,2}(?<ub>${UNIT}))(?<rest>.*)$`);
   const BARE_VERB_RE = /^(?:砍了|砍掉了?|助力了?)$/;
+  // Stacked rows: a line ending with a verb ("帮你砍了", "小明 砍掉") over a line that is only an amount.
+  const VERB_END_RE = new RegExp(`(?:${HELPER_VERBS})\\s{0,2}:?$`);
+  const VERB_ONLY_RE = new RegExp(`^(?:${HELPER_VERBS})$`);
+  const AMOUNT_LINE_RE = new RegExp(`^[+-]?\\s{0,2}(?:¥\\s{0,2})?${NUM}\\s{0,2}(?:${UNIT})?$`);
   const NOT_A_HELPER_BEFORE_BARE_VERB = /(?:已经|已|共|累计|总共|你|您|我|还|再|可|能|将|会|最多|最高|自己)$/;
   const NAME_SEPARATOR = /[\s，,、|·•;；。！!]/;
   const NAME_EDGE = /[\s:：，,、|·•\-—！!【】[\]「」]/;
@@ -474,6 +478,7 @@
 
   function plausibleName(name) {
     return name.length >= 1 && name.length <= MAX_NAME_CHARS && !/^[\d\s.:+-]+$/.test(name) &&
+      !VERB_ONLY_RE.test(name) &&
       !NAME_REJECT_RE.test(name) && !RULES_HEADER_RE.test(name) && !HELPER_HEADER_RE.test(name);
   }
 
@@ -537,20 +542,29 @@
     const lineText = (k) => (k >= 0 && k < lines.length && !excluded[k] && !used.has(k) ? lines[k].trimmed : null);
     for (let i = 0; i < lines.length; i++) {
       if (excluded[i] || used.has(i)) continue;
-      const found = matchRows(lines[i].trimmed, inSection.has(i));
+      let text = lines[i].trimmed;
+      let last = i;
+      // "小明 ⏎ 帮你砍了 ⏎ ¥0.03": the verb and its amount stacked in blocks of their own.
+      const next = lineText(i + 1);
+      if (next && VERB_END_RE.test(text) && AMOUNT_LINE_RE.test(next)) {
+        text = `${text}${next}`;
+        last = i + 1;
+      }
+      const found = matchRows(text, inSection.has(i) || inSection.has(last));
       for (const row of found) {
         const named = nameRow(row, i, lineText, found.length === 1);
         if (!named) continue;
         named.nameLines.forEach((k) => used.add(k));
         let at = named.at || (TIME_RE.exec(row.rest) || [""])[0].trim();
         if (!at && found.length === 1) {
-          const below = lineText(i + 1);
+          const below = lineText(last + 1);
           if (below && TIME_ONLY_RE.test(below)) {
             at = below;
-            used.add(i + 1);
+            used.add(last + 1);
           }
         }
         used.add(i);
+        used.add(last);
         const helper = { name: named.name };
         if (row.unit === "%") helper.percent = row.value;
         else helper.amount = row.value;
