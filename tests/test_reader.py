@@ -263,6 +263,26 @@ CASES = [
     ("王大锤\n助力\n+\n60.5\n%", {"helpers": [{"name": "王大锤", "percent": 60.5}]}),
     ("Mia\n3分钟前\n砍掉\n40.00\n元", {"helpers": [{"name": "Mia", "amount": 40, "at": "3分钟前"}]}),
     ("助力好友\n帮砍\n¥0.02", {}),
+    # a toast or notice repeating a listed row is not another helper; a friend may help twice (#9)
+    (
+        "小明 帮你砍了 ¥0.03\n阿花 帮你砍了 ¥0.02\n好友小明帮你砍了0.03元",
+        {"helpers": [{"name": "小明", "amount": 0.03}, {"name": "阿花", "amount": 0.02}]},
+    ),
+    (
+        "刚刚 小明 为你砍掉 ¥0.03\n已砍¥1\n小明 砍掉¥0.03 09:12\n小明 砍掉¥0.03 昨天 20:11",
+        {
+            "cut_amount": 1,
+            "helpers": [
+                {"name": "小明", "amount": 0.03, "at": "09:12"},
+                {"name": "小明", "amount": 0.03, "at": "昨天 20:11"},
+            ],
+        },
+    ),
+    (
+        "好友小明帮你砍了0.03元\n已砍¥1\n恭喜！小明帮你砍了¥0.03",
+        {"cut_amount": 1, "helpers": [{"name": "小明", "amount": 0.03}]},
+    ),
+    ("小红帮TA砍了¥2.00", {}),
     # rules are kept as text and never read for figures
     (
         "活动规则\n1. 已砍99%以上时还差0.1%\n2. 23:59:12 后结束",

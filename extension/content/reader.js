@@ -214,17 +214,19 @@
 
   const HELPER_VERBS = "帮你砍掉了|帮你砍掉|帮你砍了|帮你砍|帮我砍了|帮我砍|帮忙砍了|帮砍了|帮砍|为你砍掉了?|为你砍了|为你砍|给你砍了|砍掉了|砍掉|砍了|助力了|助力";
   const HELPER_VERB_SRC =
-    `(?<verb>${HELPER_VERBS})\\s{0,2}:?\\s{0,2}[+-]?\\s{0,2}(?:¥\\s{0,2})?(?<num>${NUM})(?:\\s{0,2}(?<unit>${UNIT}))?`;
+    `(?<verb>${HELPER_VERBS})\\s{0,2}:?\\s{0,2}(?<sign>[+-])?\\s{0,2}(?<cur>¥\\s{0,2})?(?<num>${NUM})(?:\\s{0,2}(?<unit>${UNIT}))?`;
   const HELPER_VERB_RE = new RegExp(HELPER_VERB_SRC);
   // Inside a helper section: "[rank] name ¥0.03 [time]" or a bare "¥0.03" under the name line.
   const SECTION_ROW_RE = new RegExp(
-    `^(?<pre>.*?)[+-]?\\s{0,2}(?:¥\\s{0,2}(?<a>${NUM})(?:\\s{0,2}(?<ua>${UNIT}))?|(?<![\\d.])(?<b>${NUM})\\s{0,2}(?<ub>${UNIT}))(?<rest>.*)$`);
+    `^(?<pre>.*?)(?<sign>[+-])?\\s{0,2}(?:¥\\s{0,2}(?<a>${NUM})(?:\\s{0,2}(?<ua>${UNIT}))?|(?<![\\d.])(?<b>${NUM})\\s{0,2}(?<ub>${UNIT}))(?<rest>.*)$`);
   const BARE_VERB_RE = /^(?:砍了|砍掉了?|助力了?)$/;
   // Stacked rows: a line ending with a verb ("帮你砍了", "小明 砍掉") over a line that is only an amount.
   const VERB_END_RE = new RegExp(`(?:${HELPER_VERBS})\\s{0,2}:?$`);
   const VERB_ONLY_RE = new RegExp(`^(?:${HELPER_VERBS})$`);
   const AMOUNT_LINE_RE = new RegExp(`^[+-]?\\s{0,2}(?:¥\\s{0,2})?${NUM}\\s{0,2}(?:${UNIT})?$`);
   const NOT_A_HELPER_BEFORE_BARE_VERB = /(?:已经|已|共|累计|总共|你|您|我|还|再|可|能|将|会|最多|最高|自己)$/;
+  // "小红帮TA砍了¥2.00": a friend helping someone else (another product's card), never our helper.
+  const FOR_SOMEONE_ELSE_RE = /(?:帮|为|给|替)\s{0,2}(?:TA|Ta|ta|他|她|它|别人|朋友)(?:们)?$/;
   const NAME_SEPARATOR = /[\s，,、|·•;；。！!]/;
   const NAME_EDGE = /[\s:：，,、|·•\-—！!【】[\]「」]/;
   const BADGE_RE = /手气最佳|砍价进度第一|砍价王|助力王|最佳助力|首次助力|新人/g;
@@ -291,14 +293,14 @@
    * ends at another section, the rules, a list footer ("查看更多") or a line of shop vocabulary.
    */
   function findHelperSections(lines, excluded) {
-    const inside = new Set();
+    const inside = new Map();
     for (let i = 0; i < lines.length; i++) {
       if (excluded[i] || !isHelperHeader(lines[i].trimmed)) continue;
       for (let k = i + 1; k < lines.length && !excluded[k]; k++) {
         const t = lines[k].trimmed;
         if (OTHER_SECTION_RE.test(t) || CLOSE_RE.test(t) || LIST_END_RE.test(t) || SHOP_LINE_RE.test(t) ||
           isHelperHeader(t) || RULES_HEADER_RE.test(t)) break;
-        inside.add(k);
+        inside.set(k, i);
       }
     }
     return inside;
@@ -507,7 +509,8 @@
       const unit = m.groups.unit || "";
       const end = m.index + m[0].length;
       if (!unit && NOT_MONEY_AFTER.test(t.slice(end))) continue;
-      hits.push({ start: m.index, end, verb: m.groups.verb, value: parseFloat(m.groups.num), unit });
+      const g = m.groups;
+      hits.push({ start: m.index, end, verb: g.verb, value: parseFloat(g.num), unit, cur: Boolean(g.cur), sign: g.sign || "" });
     }
     if (!hits.length) {
       m = inSection ? SECTION_ROW_RE.exec(t) : null;
@@ -515,8 +518,8 @@
       const g = m.groups;
       const rest = g.rest.trim();
       if (/[\d.]$/.test(g.pre) || (rest && !TIME_ONLY_RE.test(rest))) return [];
-      return [checkRow({ pre: g.pre, value: parseFloat(g.a || g.b), unit: g.ua || g.ub || "", rest })]
-        .filter(Boolean);
+      const row = { pre: g.pre, value: parseFloat(g.a || g.b), unit: g.ua || g.ub || "", rest };
+      return [checkRow({ ...row, verb: "", cur: Boolean(g.a), sign: g.sign || "" })].filter(Boolean);
     }
     const rows = [];
     hits.forEach((h, k) => {
@@ -526,7 +529,8 @@
       const rest = k + 1 < hits.length ? tail.slice(0, lastTokenStart(tail)) : tail;
       // "你已砍了¥98.76", "共砍掉¥5": the owner's own total, not a friend's assist.
       if (BARE_VERB_RE.test(h.verb) && NOT_A_HELPER_BEFORE_BARE_VERB.test(pre.trim())) return;
-      const row = checkRow({ pre, value: h.value, unit: h.unit, rest, guessName: k === 0 });
+      if (FOR_SOMEONE_ELSE_RE.test(pre.trim())) return;
+      const row = checkRow({ ...h, pre, rest, guessName: k === 0 });
       if (row) rows.push(row);
     });
     return rows;
@@ -536,7 +540,7 @@
    * Helper rows, in page order. A row is either one line ("小明 帮你砍了 ¥0.03 14:03") or a name line
    * followed by an action/amount line; bare amount lines ("¥0.03") count only inside a helper section.
    */
-  function findHelpers(lines, excluded, inSection) {
+  function findHelpers(lines, excluded, sections, overlay) {
     const used = new Set();
     const rows = [];
     const lineText = (k) => (k >= 0 && k < lines.length && !excluded[k] && !used.has(k) ? lines[k].trimmed : null);
@@ -550,17 +554,19 @@
         text = `${text}${next}`;
         last = i + 1;
       }
-      const found = matchRows(text, inSection.has(i) || inSection.has(last));
+      const found = matchRows(text, sections.has(i) || sections.has(last));
       for (const row of found) {
         const named = nameRow(row, i, lineText, found.length === 1);
         if (!named) continue;
         named.nameLines.forEach((k) => used.add(k));
         let at = named.at || (TIME_RE.exec(row.rest) || [""])[0].trim();
+        let end = last;
         if (!at && found.length === 1) {
           const below = lineText(last + 1);
           if (below && TIME_ONLY_RE.test(below)) {
             at = below;
-            used.add(last + 1);
+            end = last + 1;
+            used.add(end);
           }
         }
         used.add(i);
@@ -569,10 +575,19 @@
         if (row.unit === "%") helper.percent = row.value;
         else helper.amount = row.value;
         if (at) helper.at = at.slice(0, 64);
-        rows.push({ helper, unit: unitName(row.unit === "%" ? "" : row.unit), inSection: inSection.has(i) });
+        rows.push({
+          helper,
+          unit: unitName(row.unit === "%" ? "" : row.unit),
+          section: sections.has(i) ? sections.get(i) : sections.get(last),
+          overlay: Boolean(overlay && (overlay.has(i) || overlay.has(last))),
+          first: Math.min(i, ...named.nameLines),
+          last: end,
+          // How the row is written: rows of one list share it, a toast repeating one of them rarely does.
+          template: [row.verb, row.cur ? "¥" : "", row.unit, row.sign, named.nameLines.length ? "stacked" : "inline"].join("|"),
+        });
       }
     }
-    return dropBannerDuplicates(rows);
+    return dropRepeatedRows(rows);
   }
 
   /**
@@ -607,11 +622,44 @@
     return null;
   }
 
-  /** A toast/banner ("好友小明帮你砍了0.03元") repeating a row of the helper list is not a second assist. */
-  function dropBannerDuplicates(rows) {
-    const key = (h) => `${h.name}\u0000${h.amount}\u0000${h.percent}`;
-    const listed = new Set(rows.filter((r) => r.inSection).map((r) => key(r.helper)));
-    return rows.filter((r) => r.inSection || !listed.has(key(r.helper)));
+  /**
+   * A toast, banner or notice ("好友小明帮你砍了0.03元") repeating a helper row is not a second assist.
+   * A row is *listed* when it belongs to a run of rows written the same way (same verb, currency sign,
+   * unit, sign and layout; at most one line apart; not in a floating toast), or is in a helper section
+   * that has no such run. Every listed row is kept (a friend may help twice with the same amount); a
+   * row that is not listed is dropped when a row with the same name and amount is listed, and among
+   * unlisted repeats only one is kept (the one in a helper section, not floating, else the first).
+   */
+  function dropRepeatedRows(rows) {
+    let run = [];
+    const closeRun = () => run.forEach((r) => (r.run = run.length));
+    rows.forEach((r) => {
+      const prev = run[run.length - 1];
+      if (prev && !r.overlay && !prev.overlay && r.template === prev.template && r.first - prev.last <= 2) {
+        run.push(r);
+      } else {
+        closeRun();
+        run = [r];
+      }
+    });
+    closeRun();
+    const longest = new Map();
+    rows.forEach((r) => {
+      if (r.section !== undefined) longest.set(r.section, Math.max(longest.get(r.section) || 0, r.run));
+    });
+    rows.forEach((r) => {
+      r.listed = r.run >= 2 || (r.section !== undefined && !r.overlay && longest.get(r.section) < 2);
+    });
+    const key = (r) => `${r.helper.name}\u0000${r.helper.amount}\u0000${r.helper.percent}`;
+    const listed = new Set(rows.filter((r) => r.listed).map(key));
+    const rank = (r) => (r.section !== undefined ? 2 : 0) + (r.overlay ? 0 : 1);
+    const best = new Map();
+    rows.forEach((r) => {
+      if (r.listed || listed.has(key(r))) return;
+      const held = best.get(key(r));
+      if (!held || rank(r) > rank(held)) best.set(key(r), r);
+    });
+    return rows.filter((r) => r.listed || best.get(key(r)) === r);
   }
 
   // ---------------------------------------------------------------- assembly
