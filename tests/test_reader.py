@@ -166,6 +166,40 @@ def test_hidden_text_is_not_read(layout_pages):
     assert without_raw(facts) == {"remaining_amount": 0.52}
 
 
+def test_a_floating_toast_is_never_a_row_of_the_list(layout_pages):
+    """Written exactly like the rows and right after them in the text: only the layout tells (#9)."""
+    facts = read_html(
+        layout_pages["mobile"],
+        "<body><div>已砍 ¥1.00</div><div>小明 帮你砍了 ¥0.03</div><div>阿花 帮你砍了 ¥0.02</div>"
+        '<div style="position:fixed;bottom:0">小明 帮你砍了 ¥0.03</div></body>',
+    )
+    assert facts["helpers"] == [{"name": "小明", "amount": 0.03}, {"name": "阿花", "amount": 0.02}]
+
+
+def test_rules_in_a_list_before_the_progress_hold_nothing(layout_pages):
+    """innerText drops a list's numbers; the list, not the first figure-like line, ends the rules (#9)."""
+    facts = read_html(
+        layout_pages["desktop"],
+        "<body><h3>活动规则</h3><ol><li>还差0.1%时需邀请新用户</li><li>好友帮你砍了0.01元也算</li>"
+        "<li>剩余 12:00:00 时提醒</li></ol><div>已砍 ¥5.00</div><div>仅差 ¥0.10</div></body>",
+    )
+    assert without_raw(facts) == {
+        "cut_amount": 5,
+        "remaining_amount": 0.1,
+        "rules_text": "还差0.1%时需邀请新用户\n好友帮你砍了0.01元也算\n剩余 12:00:00 时提醒",
+    }
+
+
+def test_other_products_before_the_bargain_lend_it_nothing(layout_pages):
+    facts = read_html(
+        layout_pages["mobile"],
+        "<body><section><h4>大家都在砍</h4><div><p>耳机</p><p>已砍99%</p><p>剩余 03:20:11</p></div>"
+        "<div><p>小红帮TA砍了¥2.00</p></div></section>"
+        "<section><p>已砍 ¥79.40</p><p>还差 ¥0.60</p><p>邀请好友帮砍</p></section></body>",
+    )
+    assert without_raw(facts) == {"cut_amount": 79.4, "remaining_amount": 0.6}
+
+
 def test_read_facts_without_a_body(reader_page):
     assert reader_page.evaluate("() => BargainWitnessReader.readFacts({})") == {}
     assert reader_page.evaluate("() => BargainWitnessReader.parseText(null)") == {}
@@ -283,6 +317,15 @@ CASES = [
         {"cut_amount": 1, "helpers": [{"name": "小明", "amount": 0.03}]},
     ),
     ("小红帮TA砍了¥2.00", {}),
+    # other products: text only, a section runs to the next section (#9)
+    ("已砍 ¥79.40\n猜你喜欢\n维达 卷纸\n已砍98.8%\n仅剩 00:59:59", {"cut_amount": 79.4}),
+    (
+        "已砍 ¥79.40\n大家都在砍 更多 >\n小红帮TA砍了¥2\n还差¥1.20\n助力好友\n小周\n¥0.40",
+        {"cut_amount": 79.4, "helpers": [{"name": "小周", "amount": 0.4}]},
+    ),
+    ("还差 ¥1.80\n23:00:00后结束", {"remaining_amount": 1.8, "countdown_seconds": 82800}),
+    ("11-21\n23:59:59后结束", {}),
+    ("2026年11月21日 23:59:59后结束", {}),
     # rules are kept as text and never read for figures
     (
         "活动规则\n1. 已砍99%以上时还差0.1%\n2. 23:59:12 后结束",

@@ -15,6 +15,7 @@
   const MAX_RAW_CHARS = 500;
   const MAX_HELPERS = 1000;
   const MAX_NAME_CHARS = 24;
+  const MAX_BLOCKS = 60;
   const SCALAR_FIELDS = [
     "cut_amount", "remaining_amount", "cut_percent", "remaining_percent",
     "target_price", "countdown_seconds", "helper_count",
@@ -186,6 +187,7 @@
 
   const DUR = String.raw`(?:(?<d>\d{1,3})\s{0,2}天\s{0,3})?(?:(?<h>\d{1,3})\s{0,3}:\s{0,3}(?<m>\d{1,2})\s{0,3}:\s{0,3}(?<s>\d{1,2})(?:\.\d{1,3})?|(?:(?<ch>\d{1,3})\s{0,2}个?(?:小时|时)\s{0,2})?(?:(?<cm>\d{1,3})\s{0,2}分钟?\s{0,2})?(?:(?<cs>\d{1,3})(?:\.\d{1,3})?\s{0,2}秒)?)`;
   const COUNTDOWN_BEFORE_SRC = String.raw`(?:剩余时间|剩余|还剩|仅剩|剩|倒计时|限时|距离?(?:活动|砍价|免费拿|本轮)?(?:结束|截止|失效|过期)(?:时间)?(?:还有|还剩|仅剩|剩余|只剩)?)[\s:]{0,4}(?=\d)` + DUR;
+  const DATE_BEFORE_RE = /(?:\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}|(?<![\d.])\d{1,2}[-/]\d{1,2}|\d{1,2}月\d{1,2})[日号]?\s*$/;
   const COUNTDOWN_AFTER_SRC = String.raw`(?<![\d.:])` + DUR + String.raw`\s{0,3}后将?(?:活动|砍价)?(?:结束|失效|过期|截止|关闭)`;
 
   const HELPER_COUNT_SRCS = [
@@ -203,9 +205,11 @@
 
   const ENUM_RE = /^\s*(?:\d{1,2}\s*[.、):）](?!\d)|[（(]\s*\d{1,2}\s*[)）]|[一二三四五六七八九十]{1,3}\s*[、.:]|[\u2460-\u2473\u2776-\u277F]|[•·●▪◆■\-–—*]\s*\S)/;
   const RULE_WORDS_RE = /活动|规则|用户|好友|参与|有效|期间|平台|邀请/;
-  const RULES_HEADER_RE = /^[\s【[〔「(（<《—–\-·•*]*(?:活动规则|活动说明|活动细则|规则说明|玩法说明|玩法规则|砍价规则|助力规则|规则)[\s】\]〕」)）>》—–\-·•*›〉]*(?::\s*(?<inline>.*))?$/;
+  const RULES_HEADER_RE = /^[\s【[〔「(（<《—–\-·•*]*(?:活动规则|活动说明|活动细则|活动须知|规则说明|玩法说明|玩法规则|玩法介绍|砍价规则|砍价须知|砍价说明|助力规则|助力须知|参与须知|规则)[\s】\]〕」)）>》—–\-·•*›〉]*(?::\s*(?<inline>.*))?$/;
   const HELPER_HEADER_RE = /^[\s【[—–\-·•]*(?:好友助力榜|好友助力记录|好友助力|助力好友|帮砍好友|砍价好友|好友帮砍|助力记录|帮砍记录|砍价记录|助力明细|帮砍明细|砍价明细|助力榜|砍价榜|帮砍榜|谁帮我砍了)/;
-  const OTHER_SECTION_RE = /^[\s【[—–\-·•]*(?:为你推荐|猜你喜欢|热门推荐|精选推荐|推荐商品|相似商品|更多免费拿|更多商品|大家都在砍|看了又看)[\s】\]—–\-·•]*$/;
+  // Other products on the page (recommendations, other people's bargains): a header line, optionally
+  // with a short link after it ("更多 >", "查看全部").
+  const OTHERS_HEADER_RE = /^[\s【[—–\-·•]*(?:为你推荐|猜你喜欢|热门推荐|精选推荐|相关推荐|好物推荐|今日推荐|店铺推荐|爆款推荐|推荐商品|推荐好物|你可能(?:还)?(?:会)?喜欢|相似商品|看了又看|更多好物|更多好货|更多商品|更多免费拿|更多砍价|大家都在砍|大家都在拿|大家都在买|大家还在砍|他们都在砍|热门砍价|热销榜单?|同店好货|其他商品)[\s】\]—–\-·•]*(?:(?:查看)?(?:更多|全部)\s*[>›〉»]?|[>›〉»])?$/;
   const CLOSE_RE = /^(?:我知道了|知道了|关闭|确定|好的|收起|×|✕)$/;
   const LIST_END_RE = /^(?:查看更多|查看全部|展开更多|展开全部|加载更多|没有更多了)/;
   // Shop vocabulary never found in a helper row: the list has ended and products follow.
@@ -234,6 +238,9 @@
 
   // ---------------------------------------------------------------- sections
 
+  /** The non-empty, trimmed, normalised lines of a text. */
+  const textLines = (t) => normalise(String(t || "")).text.split("\n").map((l) => l.trim()).filter(Boolean);
+
   function splitLines(text) {
     const lines = [];
     let start = 0;
@@ -254,7 +261,7 @@
   /** A line that starts another part of the page: ends the rules and helper sections. */
   function isSectionBoundary(line) {
     const t = line.trimmed;
-    return OTHER_SECTION_RE.test(t) || CLOSE_RE.test(t) || isHelperHeader(t) ||
+    return OTHERS_HEADER_RE.test(t) || CLOSE_RE.test(t) || isHelperHeader(t) ||
       (t.length <= 30 && PROGRESS_LINE_RE.test(t));
   }
 
@@ -263,29 +270,100 @@
   }
 
   /**
-   * The 活动规则 section: the LAST header line with text after its colon or whose next line looks
-   * like rules (an enumerated line or rule-like prose), up to the next section boundary. A lone
-   * "规则" link at the top is skipped because what follows it is not rule text.
+   * The 活动规则 sections: each header line with text after its colon or whose next line looks like
+   * rules (an enumerated line or rule-like prose), up to the next section boundary. A lone "规则"
+   * link at the top is skipped because what follows it is not rule text. When the page structure
+   * gave the section (`dom`: header line -> {end, list}), a list (<ol>/<ul>, whose numbers innerText
+   * does not show) qualifies the header and ends exactly where the list ends; rules written as
+   * paragraphs end at whichever comes later, the text boundary or the structure's end.
    */
-  function findRules(lines, headings) {
-    let found = null;
+  function findRules(lines, headings, dom, skip) {
+    const found = [];
     for (let i = 0; i < lines.length; i++) {
+      if (skip[i]) continue;
       const m = RULES_HEADER_RE.exec(lines[i].trimmed);
       if (!m) continue;
       const inline = (m.groups.inline || "").trim();
       const first = inline || nextNonEmpty(lines, i + 1);
+      const block = inline ? null : dom.get(i);
       // "活动规则：..." introduces its text explicitly; a bare header needs rule-like text below it.
-      if (!inline && (!first || !looksLikeRule(first))) continue;
+      if (!inline && !block && (!first || !looksLikeRule(first))) continue;
       // A page heading of the same or a higher level than the rules' own heading also ends the
       // section (sub-headings inside the rules do not).
       const ownLevel = headings.get(lines[i].trimmed) || 9;
       const endsAtHeading = (line) => (headings.get(line.trimmed) || 99) <= ownLevel;
       let end = i + 1;
-      while (end < lines.length && !isSectionBoundary(lines[end]) && !endsAtHeading(lines[end])) end++;
+      while (end < lines.length && !skip[end] && !isSectionBoundary(lines[end]) && !endsAtHeading(lines[end])) end++;
+      if (block) end = block.list ? block.end : Math.max(end, block.end);
+      while (end > i + 1 && !lines[end - 1].trimmed) end--;
       const bodyStart = inline ? lines[i].start + lines[i].text.indexOf(inline) : (lines[i + 1] || lines[i]).start;
-      found = { header: i, end, bodyStart, bodyEnd: lines[end - 1].end };
+      found.push({ header: i, end, bodyStart, bodyEnd: lines[end - 1].end });
     }
     return found;
+  }
+
+  /**
+   * Lines of other products' sections (大家都在砍, 猜你喜欢, 更多好物...): their prices, percents,
+   * countdowns and "帮TA砍" rows are not this bargain's. The page structure gives each section's
+   * extent (`dom`: [start, end) line ranges); a header it did not place runs to the next section
+   * header (rules, helper list, another section), a dialog button or a heading of its level; not to
+   * a progress line, as other products' cards show progress too.
+   */
+  function findOthers(lines, headings, dom) {
+    const inside = lines.map(() => false);
+    for (const { start, end } of dom) for (let k = start; k < end; k++) inside[k] = true;
+    for (let i = 0; i < lines.length; i++) {
+      if (inside[i] || !OTHERS_HEADER_RE.test(lines[i].trimmed)) continue;
+      const ownLevel = headings.get(lines[i].trimmed) || 9;
+      inside[i] = true;
+      for (let k = i + 1; k < lines.length; k++) {
+        const line = lines[k];
+        const t = line.trimmed;
+        if (inside[k] || OTHERS_HEADER_RE.test(t) || CLOSE_RE.test(t) || isHelperHeader(t) || RULES_HEADER_RE.test(t) ||
+          (headings.get(t) || 99) <= ownLevel) break;
+        inside[k] = true;
+      }
+    }
+    return inside;
+  }
+
+  /**
+   * Find each block the page structure described ({kind, text, before}, in document order) in the
+   * page's lines: the block's non-empty lines, normalised the same way, must follow each other there.
+   * When the same text occurs more than once (a toast repeating a row), the occurrence after the line
+   * `before` (the last line of the content preceding the block) is taken, else the first one from
+   * where the previous block ended. Returns [{kind, list, start, end}] with line indices [start, end).
+   */
+  function locateBlocks(lines, blocks) {
+    const nonEmpty = [];
+    lines.forEach((l, k) => {
+      if (l.trimmed) nonEmpty.push(k);
+    });
+    const located = [];
+    let cursor = 0;
+    for (const block of (Array.isArray(blocks) ? blocks : []).slice(0, MAX_BLOCKS)) {
+      const want = normalise(String(block.text || "")).text.split("\n").map((t) => t.trim()).filter(Boolean);
+      if (!want.length || want.length > nonEmpty.length) continue;
+      const matchesAt = (p) => want.every((t, q) => p + q < nonEmpty.length && lines[nonEmpty[p + q]].trimmed === t);
+      const before = textLines(block.before).pop();
+      const follows = (p) => before !== undefined && p > 0 && lines[nonEmpty[p - 1]].trimmed === before;
+      const order = [];
+      for (let p = cursor; p < nonEmpty.length; p++) order.push(p);
+      for (let p = 0; p < cursor; p++) order.push(p);
+      let at = -1;
+      for (const p of order) {
+        if (!matchesAt(p)) continue;
+        if (follows(p)) {
+          at = p;
+          break;
+        }
+        if (at < 0) at = p;
+      }
+      if (at < 0) continue;
+      if (at >= cursor) cursor = at + want.length;
+      located.push({ kind: block.kind, list: Boolean(block.list), start: nonEmpty[at], end: nonEmpty[at + want.length - 1] + 1 });
+    }
+    return located;
   }
 
   /**
@@ -298,7 +376,7 @@
       if (excluded[i] || !isHelperHeader(lines[i].trimmed)) continue;
       for (let k = i + 1; k < lines.length && !excluded[k]; k++) {
         const t = lines[k].trimmed;
-        if (OTHER_SECTION_RE.test(t) || CLOSE_RE.test(t) || LIST_END_RE.test(t) || SHOP_LINE_RE.test(t) ||
+        if (OTHERS_HEADER_RE.test(t) || CLOSE_RE.test(t) || LIST_END_RE.test(t) || SHOP_LINE_RE.test(t) ||
           isHelperHeader(t) || RULES_HEADER_RE.test(t)) break;
         inside.set(k, i);
       }
@@ -419,8 +497,9 @@
       let m;
       while ((m = re.exec(scan)) !== null) {
         const seconds = countdownSeconds(m.groups);
-        // A clock after a date ("2026-11-20 23:59:59后结束") is an end time, not a countdown.
-        const datePrefix = after && /[\d\-/日号]\s*$/.test(scan.slice(Math.max(0, m.index - 3), m.index));
+        // A clock after a date ("2026-11-20 23:59:59后结束") is an end time, not a countdown; an
+        // amount on the line above ("还差 ¥1.80⏎23:00:00后结束") is not a date.
+        const datePrefix = after && DATE_BEFORE_RE.test(scan.slice(Math.max(0, m.index - 14), m.index));
         if (seconds === null || datePrefix) continue;
         if (!best || m.index < best.start) best = { value: seconds, start: m.index, end: m.index + m[0].length };
         break;
@@ -689,10 +768,24 @@
     const facts = {};
     const raw = {};
 
-    const rules = findRules(lines, headingLevels(options.headings));
-    if (rules) {
-      for (let k = rules.header; k < rules.end; k++) excluded[k] = true;
-      const rulesText = tidyRules(sourceSlice(norm, rules.bodyStart, rules.bodyEnd));
+    const headings = headingLevels(options.headings);
+    const blocks = locateBlocks(lines, options.blocks);
+    const others = findOthers(lines, headings, blocks.filter((b) => b.kind === "others"));
+    const domRules = new Map(blocks.filter((b) => b.kind === "rules").map((b) => [b.start, b]));
+    const overlay = new Set();
+    blocks.filter((b) => b.kind === "overlay").forEach((b) => {
+      for (let k = b.start; k < b.end; k++) overlay.add(k);
+    });
+    others.forEach((x, k) => {
+      if (x) excluded[k] = true;
+    });
+    // Nothing inside any rules section is a figure; rules_text is the last one (the full rules
+    // usually follow a short summary or a link).
+    const rules = findRules(lines, headings, domRules, others);
+    for (const r of rules) for (let k = r.header; k < r.end; k++) excluded[k] = true;
+    if (rules.length) {
+      const last = rules[rules.length - 1];
+      const rulesText = tidyRules(sourceSlice(norm, last.bodyStart, last.bodyEnd));
       if (rulesText) facts.rules_text = rulesText;
     }
 
@@ -729,7 +822,7 @@
     }
 
     const helperExcluded = excluded.map((x, k) => x || captionLines.has(k));
-    const helperRows = findHelpers(lines, helperExcluded, findHelperSections(lines, helperExcluded));
+    const helperRows = findHelpers(lines, helperExcluded, findHelperSections(lines, helperExcluded), overlay);
     if (helperRows.length) facts.helpers = helperRows.slice(0, MAX_HELPERS).map((r) => r.helper);
     helperRows.forEach((r) => units.push(r.unit));
 
@@ -746,9 +839,117 @@
     return out;
   }
 
+  // ---------------------------------------------------------------- page structure (DOM, no class names)
+
+  const HEADER_SLACK = 8; // characters a header's box may add to it ("更多 >", "查看全部")
+  const HEADER_HINT_RE = /规则|说明|细则|须知|介绍|推荐|喜欢|好物|好货|都在|还在|免费拿|看了又看|相似|热销|热门|更多|同店|其他/;
+  // A block that belongs to this bargain's owner, never to another product's card.
+  const OWN_BARGAIN_LINE_RE = /^(?:立即|马上|继续)?(?:邀请|喊|找|叫)(?:微信)?好友|^分享给好友|帮你砍|为你砍|给你砍|帮我砍|你已砍|我的砍价/;
+  const HELPER_VERB_HINT_RE = new RegExp(`(?:${HELPER_VERBS})[^\\d]{0,6}\\d`);
+  const compact = (t) => String(t || "").replace(/\s+/g, "");
+
+  /** "rules" / "others" when the element is just a section header (plus a short link), else "". */
+  function headerBoxKind(el) {
+    const tc = el.textContent || "";
+    if (tc.length > 60 || !HEADER_HINT_RE.test(tc)) return "";
+    const lines = textLines(el.innerText);
+    if (!lines.length) return "";
+    const first = lines[0];
+    const kind = OTHERS_HEADER_RE.test(first) ? "others"
+      : RULES_HEADER_RE.test(first) && !(RULES_HEADER_RE.exec(first).groups.inline || "").trim() ? "rules" : "";
+    if (!kind) return "";
+    const extra = compact(lines.slice(1).join(""));
+    return extra.length <= HEADER_SLACK && !/\d/.test(extra) ? kind : "";
+  }
+
+  const isHeading = (el) => /^H[1-6]$/.test(el.tagName) || el.getAttribute("role") === "heading";
+
+  /** Does this element hold rules text: a list, a wrapper of one list, or an enumerated/rule-like line? */
+  function ruleLike(el) {
+    if (/^(?:OL|UL|DL|LI)$/.test(el.tagName)) return { list: true };
+    const list = el.querySelector("ol,ul,dl");
+    if (list && compact(list.innerText) === compact(el.innerText)) return { list: true };
+    const first = textLines(el.innerText)[0];
+    return first && looksLikeRule(first) ? { list: false } : null;
+  }
+
+  /** Does this element start another part of the page (a section header line, the owner's own block)? */
+  function startsOtherPart(el, kind) {
+    if (isHeading(el)) return true;
+    return textLines(el.innerText).some((t) => RULES_HEADER_RE.test(t) || OTHERS_HEADER_RE.test(t) ||
+      isHelperHeader(t) || CLOSE_RE.test(t) || (kind === "others" && OWN_BARGAIN_LINE_RE.test(t)));
+  }
+
+  /** The last line of visible text before `el` in document order (to tell repeated texts apart). */
+  function textBefore(el, body) {
+    for (let n = el; n && n !== body; n = n.parentElement) {
+      for (let p = n.previousElementSibling; p; p = p.previousElementSibling) {
+        const lines = textLines(p.innerText);
+        if (lines.length) return lines[lines.length - 1];
+      }
+    }
+    return "";
+  }
+
+  /**
+   * The extent of sections from the page structure, as text blocks in document order:
+   * - rules: a header box (the header element, widened while its parent adds only a short link) and
+   *   the rule-like siblings after it (a list, enumerated or rule-like paragraphs);
+   * - others: a header box of other products and its siblings, up to one that starts another part;
+   * - overlay: a small floating element (position fixed or sticky, or a live region) showing a
+   *   helper's assist: a toast, never a row of the list.
+   * Only tags, layout and text are used, never class names.
+   */
+  function pageStructure(body) {
+    const blocks = [];
+    const boxes = [];
+    const view = body.ownerDocument && body.ownerDocument.defaultView;
+    for (const el of body.querySelectorAll("*")) {
+      if (blocks.length >= MAX_BLOCKS) break;
+      if (/^(?:SCRIPT|STYLE|NOSCRIPT|TEMPLATE|SVG|svg)$/.test(el.tagName)) continue;
+      if (boxes.some((b) => b.contains(el))) continue;
+      const kind = headerBoxKind(el);
+      if (kind) {
+        let box = el;
+        while (box.parentElement && box.parentElement !== body && headerBoxKind(box.parentElement) === kind) {
+          box = box.parentElement;
+        }
+        boxes.push(box);
+        const members = [box];
+        let list = false;
+        for (let sib = box.nextElementSibling; sib; sib = sib.nextElementSibling) {
+          if (!compact(sib.innerText)) continue;
+          if (startsOtherPart(sib, kind)) break;
+          if (kind === "rules") {
+            const like = ruleLike(sib);
+            if (!like) break;
+            list = list || (members.length === 1 && like.list);
+          }
+          members.push(sib);
+        }
+        if (members.length > 1) {
+          blocks.push({ kind, list, text: members.map((m) => m.innerText).join("\n"), before: textBefore(box, body) });
+          members.forEach((m) => boxes.push(m));
+        }
+        continue;
+      }
+      const tc = el.textContent || "";
+      if (tc.length <= 80 && view && HELPER_VERB_HINT_RE.test(tc)) {
+        const style = view.getComputedStyle(el);
+        const live = el.getAttribute("aria-live") || /^(?:alert|status|marquee)$/.test(el.getAttribute("role") || "");
+        if (live || style.position === "fixed" || style.position === "sticky") {
+          boxes.push(el);
+          blocks.push({ kind: "overlay", text: el.innerText, before: textBefore(el, body) });
+        }
+      }
+    }
+    return blocks;
+  }
+
   /**
    * Read the facts of a rendered page: its layout-aware visible text (innerText puts line breaks
-   * between blocks), then the title for any scalar figure the body did not show.
+   * between blocks), helped by the page structure (headings, section extents, toasts), then the
+   * title for any scalar figure the body did not show.
    */
   function readFacts(doc = globalThis.document) {
     if (!doc || !doc.body) return {};
@@ -756,7 +957,8 @@
       text: el.innerText || "",
       level: /^H[1-6]$/.test(el.tagName) ? Number(el.tagName[1]) : Number(el.getAttribute("aria-level")) || 2,
     }));
-    const facts = parseText(doc.body.innerText || doc.body.textContent || "", { headings });
+    const blocks = pageStructure(doc.body);
+    const facts = parseText(doc.body.innerText || doc.body.textContent || "", { headings, blocks });
     const title = typeof doc.title === "string" ? doc.title : "";
     if (!title.trim()) return facts;
     const fromTitle = parseText(title);
