@@ -187,6 +187,9 @@
 
   const DUR = String.raw`(?:(?<d>\d{1,3})\s{0,2}天\s{0,3})?(?:(?<h>\d{1,3})\s{0,3}:\s{0,3}(?<m>\d{1,2})\s{0,3}:\s{0,3}(?<s>\d{1,2})(?:\.\d{1,3})?|(?:(?<ch>\d{1,3})\s{0,2}个?(?:小时|时)\s{0,2})?(?:(?<cm>\d{1,3})\s{0,2}分钟?\s{0,2})?(?:(?<cs>\d{1,3})(?:\.\d{1,3})?\s{0,2}秒)?)`;
   const COUNTDOWN_BEFORE_SRC = String.raw`(?:剩余时间|剩余|还剩|仅剩|剩|倒计时|限时|距离?(?:活动|砍价|免费拿|本轮)?(?:结束|截止|失效|过期)(?:时间)?(?:还有|还剩|仅剩|剩余|只剩)?)[\s:]{0,4}(?=\d)` + DUR;
+  // Words of other promotions (coupons, flash sales, shop offers, orders) and of a bargain.
+  const PROMO_WORD_RE = /券|红包|秒杀|闪购|抢购|特卖|特价|开抢|满\d+元?(?:减|可用|可享|包邮)|立减|直降|折扣|\d(?:\.\d)?折|新人专享|订单|付款|支付|发货|收货|拼单|拼团|成团/;
+  const BARGAIN_WORD_RE = /砍|助力|免费拿|免费领|0元拿|0元领/;
   const DATE_BEFORE_RE = /(?:\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}|(?<![\d.])\d{1,2}[-/]\d{1,2}|\d{1,2}月\d{1,2})[日号]?\s*$/;
   const COUNTDOWN_AFTER_SRC = String.raw`(?<![\d.:])` + DUR + String.raw`\s{0,3}后将?(?:活动|砍价)?(?:结束|失效|过期|截止|关闭)`;
 
@@ -489,6 +492,35 @@
     return n(g.d) * 86400 + (n(g.h) + n(g.ch)) * 3600 + (n(g.m) + n(g.cm)) * 60 + n(g.s) + n(g.cs);
   }
 
+  /**
+   * Is the countdown at [start, end) another promotion's (a coupon's "23:10:05后失效", a flash sale's
+   * "限时秒杀 距结束 01:02:03")? The word nearest to it decides, looking at its own line and the two
+   * lines above: a promotion word (券, 红包, 秒杀, 特卖, 满99减10, 订单...) makes it another countdown, a
+   * bargain word (砍, 助力, 免费拿) makes it ours; with neither it is ours.
+   */
+  function isPromotionClock(scan, start, end) {
+    let from = start;
+    for (let breaks = 0; from > 0 && start - from < 60; from--) {
+      if (scan[from - 1] === "\n" && ++breaks > 2) break;
+    }
+    let to = scan.indexOf("\n", end);
+    if (to < 0) to = scan.length;
+    const nearest = (re) => {
+      let best = Infinity;
+      const g = new RegExp(re.source, "g");
+      let m;
+      while ((m = g.exec(scan.slice(from, to))) !== null) {
+        const at = from + m.index;
+        const distance = at < start ? start - (at + m[0].length) : at - end;
+        best = Math.min(best, Math.max(0, distance));
+        if (!m[0]) g.lastIndex++;
+      }
+      return best;
+    };
+    const promo = nearest(PROMO_WORD_RE);
+    return promo !== Infinity && promo < nearest(BARGAIN_WORD_RE);
+  }
+
   /** "23:59:12 后结束", "剩余 12:03:05", "距结束 23时59分12秒", "剩 1天 02:03:04": the first one. */
   function findCountdown(scan) {
     let best = null;
@@ -500,7 +532,7 @@
         // A clock after a date ("2026-11-20 23:59:59后结束") is an end time, not a countdown; an
         // amount on the line above ("还差 ¥1.80⏎23:00:00后结束") is not a date.
         const datePrefix = after && DATE_BEFORE_RE.test(scan.slice(Math.max(0, m.index - 14), m.index));
-        if (seconds === null || datePrefix) continue;
+        if (seconds === null || datePrefix || isPromotionClock(scan, m.index, m.index + m[0].length)) continue;
         if (!best || m.index < best.start) best = { value: seconds, start: m.index, end: m.index + m[0].length };
         break;
       }
