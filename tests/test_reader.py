@@ -17,6 +17,9 @@ from jsonschema import Draft202012Validator
 READER = ROOT / "extension" / "content" / "reader.js"
 PAGES = ROOT / "tests" / "fixtures" / "pages"
 EXPECTED = json.loads((PAGES / "expected.json").read_text(encoding="utf-8"))
+# Pages that are not a bargain at all, with the reasons (codes) the reader must give; every other
+# fixture must be recognised as a bargain page (a real bargain page is never asked about).
+NOT_BARGAIN = json.loads((PAGES / "not_bargain.json").read_text(encoding="utf-8"))
 SCHEMA = json.loads((ROOT / "shared" / "schema.json").read_text(encoding="utf-8"))
 FACTS_VALIDATOR = Draft202012Validator({"$ref": "#/$defs/facts", "$defs": SCHEMA["$defs"]})
 
@@ -120,17 +123,26 @@ def read_html(page, html: str) -> dict:
 def test_every_fixture_has_an_expectation():
     pages = {p.name for p in PAGES.glob("*.html")}
     assert pages == set(EXPECTED)
+    assert set(NOT_BARGAIN) < pages
     assert len(pages) >= 10
     assert all(n.startswith(("mobile_", "desktop_")) for n in pages)
+    assert all(EXPECTED[n] == {} for n in NOT_BARGAIN)
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_fixture_page(layout_pages, name):
     page = open_fixture(layout_pages, name)
     page.add_script_tag(path=str(READER))
+    reading = page.evaluate("() => BargainWitnessReader.readPage(document)")
     facts = page.evaluate("() => BargainWitnessReader.readFacts(document)")
     check_facts(facts)
-    assert facts == approx_tree(EXPECTED[name])
+    assert facts == reading["facts"] == approx_tree(EXPECTED[name])
+    if name in NOT_BARGAIN:
+        assert reading["bargain"] is False
+        assert [r["code"] for r in reading["reasons"]] == NOT_BARGAIN[name]
+        assert all(r["text"].endswith("。") for r in reading["reasons"])
+    else:
+        assert reading == {"facts": facts, "bargain": True}
 
 
 def test_injecting_twice_is_harmless(layout_pages):
@@ -200,8 +212,63 @@ def test_other_products_before_the_bargain_lend_it_nothing(layout_pages):
     assert without_raw(facts) == {"cut_amount": 79.4, "remaining_amount": 0.6}
 
 
+VERDICT_CASES = [
+    ("已砍 ¥98.76", None, []),
+    ("还差 ¥0.52", None, []),  # too little text to tell: a bargain, never asked about
+    ("帮我砍一刀！德芙丝滑牛奶巧克力 礼盒装 252g 好友都在帮忙", None, []),
+    ("德芙丝滑牛奶巧克力 礼盒装 252g 好友都在帮忙 快来看看吧", "砍价免费拿", []),
+    ("天天领现金 还差 ¥0.52 就能提现 邀请好友一起来领", None, []),
+    ("德芙丝滑牛奶巧克力 礼盒装 252g 免费拿仅差0.9%", None, []),
+    (
+        "良品铺子官方旗舰店\n店铺券 满99减10\n已选商品 ¥39.90，还差¥59.10可用\n全场满2件9折\n"
+        "还剩 02:13:45 结束",
+        None,
+        ["no_bargain_words", "shop"],
+    ),
+    (
+        "商品详情\n¥59.00 立即购买 加入购物车\n大家都在砍\n数据线 已砍99%，还差¥0.20\n剩余 02:00:00",
+        None,
+        ["no_bargain_words", "product"],
+    ),
+    (
+        "我的订单\n待付款\n夏威夷果 500g ¥32.90\n还剩 00:29:59 订单自动取消",
+        None,
+        ["no_bargain_words", "orders"],
+    ),
+    ("A news article about the weather in Shanghai, 23:59:12 later", None, ["no_bargain_words"]),
+    (
+        "还差 ¥0.52 就能用 · 剩余 12:00:00 · 一篇与购物无关的文章",
+        None,
+        ["no_bargain_words", "figures_ignored"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "title", "codes"), VERDICT_CASES, ids=[c[0][:20] for c in VERDICT_CASES])
+def test_is_it_a_bargain_page(reader_page, text, title, codes):
+    reading = reader_page.evaluate(
+        "([t, title]) => BargainWitnessReader.readText(t, {title: title || ''})", [text, title]
+    )
+    if not codes:
+        assert reading["bargain"] is True and set(reading) == {"facts", "bargain"}
+        return
+    assert reading["bargain"] is False and reading["facts"] == {}
+    assert [r["code"] for r in reading["reasons"]] == codes
+    assert "砍价" in reading["reasons"][0]["text"]
+
+
+def test_not_a_bargain_reasons_quote_the_figures_seen(reader_page):
+    reading = reader_page.evaluate(
+        "t => BargainWitnessReader.readText(t)", "一篇与购物无关的文章，里面说：剩余 12:00:00 还差 ¥0.52"
+    )
+    assert reading["reasons"][-1]["text"] == (
+        "页面上的「还差 ¥0.52」「剩余 12:00:00」不是砍价进度，不会作为砍价数据保存。"
+    )
+
+
 def test_read_facts_without_a_body(reader_page):
     assert reader_page.evaluate("() => BargainWitnessReader.readFacts({})") == {}
+    assert reader_page.evaluate("() => BargainWitnessReader.readPage({})") == {"facts": {}, "bargain": True}
     assert reader_page.evaluate("() => BargainWitnessReader.parseText(null)") == {}
     assert reader_page.evaluate("() => BargainWitnessReader.parseText(42)") == {}
 

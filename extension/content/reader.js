@@ -10,7 +10,7 @@
 (function () {
   "use strict";
 
-  const VERSION = "1.0.0";
+  const VERSION = "1.1.0";
   const MAX_RULES_CHARS = 20000;
   const MAX_RAW_CHARS = 500;
   const MAX_HELPERS = 1000;
@@ -190,6 +190,8 @@
   // Words of other promotions (coupons, flash sales, shop offers, orders) and of a bargain.
   const PROMO_WORD_RE = /券|红包|秒杀|闪购|抢购|特卖|特价|开抢|满\d+元?(?:减|可用|可享|包邮)|立减|直降|折扣|\d(?:\.\d)?折|新人专享|订单|付款|支付|发货|收货|拼单|拼团|成团/;
   const BARGAIN_WORD_RE = /砍|助力|免费拿|免费领|0元拿|0元领/;
+  const COUPON_AFTER_RE = /^\s{0,2}(?:即可|就可|便可|才能|才可|可|能)?\s{0,2}(?:用券|使用|用|享|减|包邮|免运费|免邮|起送|返|凑单|成团|拼成|升级|抵扣)/;
+  const SHOP_OFFER_RE = /满\d+元?(?:减|可用|可享|包邮)|券|包邮/;
   const DATE_BEFORE_RE = /(?:\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}|(?<![\d.])\d{1,2}[-/]\d{1,2}|\d{1,2}月\d{1,2})[日号]?\s*$/;
   const COUNTDOWN_AFTER_SRC = String.raw`(?<![\d.:])` + DUR + String.raw`\s{0,3}后将?(?:活动|砍价)?(?:结束|失效|过期|截止|关闭)`;
 
@@ -413,6 +415,18 @@
 
   const unitName = (unit) => (unit || "").replace(/^[个颗枚]/, "");
 
+  /**
+   * "满99减10，还差¥59.10可用", "再买¥20包邮": what a shop offer still needs, not a bargain's 还差. The
+   * words after the amount decide, or a shop offer earlier on the same line with no bargain word.
+   */
+  function isCouponThreshold(scan, field, start, end) {
+    if (field !== "remaining_amount") return false;
+    if (COUPON_AFTER_RE.test(scan.slice(end, end + 12))) return true;
+    const lineStart = scan.lastIndexOf("\n", start - 1) + 1;
+    const before = scan.slice(Math.max(lineStart, start - 40), start);
+    return SHOP_OFFER_RE.test(before) && !BARGAIN_WORD_RE.test(before);
+  }
+
   /** Label-anchored figures ("已砍 ¥98.76", "仅差0.1%"): candidates per field, in text order. */
   function findInlineFigures(scan) {
     const found = [];
@@ -427,7 +441,7 @@
       const field = fieldFor(kind, unit === "%", Boolean(g.cur) || unit !== "");
       const value = parseFloat(g.num);
       const countLike = !unit && NOT_MONEY_AFTER.test(scan.slice(end, end + 8));
-      if (!field || countLike || !validNumber(field, value)) {
+      if (!field || countLike || !validNumber(field, value) || isCouponThreshold(scan, field, m.index, end)) {
         re.lastIndex = m.index + label.length;
         continue;
       }
@@ -782,7 +796,6 @@
     return lines.join("\n").slice(0, MAX_RULES_CHARS).trim();
   }
 
-  /** Read bargain facts from page text. Pure: no DOM, no globals; see docs/reader.md. */
   /** Heading texts (normalised like page lines) → level, so sections can end at the next heading. */
   function headingLevels(headings) {
     const levels = new Map();
@@ -793,7 +806,13 @@
     return levels;
   }
 
+  /** Read bargain facts from page text. Pure: no DOM, no globals; see docs/reader.md. */
   function parseText(text, options = {}) {
+    return analyse(text, options).facts;
+  }
+
+  /** The facts of a text, and the text's own lines (other products' sections left out) for the verdict. */
+  function analyse(text, options) {
     const norm = normalise(text);
     const lines = splitLines(norm.text);
     const excluded = lines.map(() => false);
@@ -861,7 +880,8 @@
     const unit = units.find((u) => u && u !== "元");
     if (unit) facts.unit = unit;
     if (Object.keys(raw).length) facts.raw = raw;
-    return orderKeys(facts);
+    const own = lines.filter((_, k) => !others[k]).map((l) => l.text).join("\n");
+    return { facts: orderKeys(facts), own };
   }
 
   const KEY_ORDER = [...SCALAR_FIELDS, "helpers", "rules_text", "unit", "raw"];
@@ -978,32 +998,95 @@
     return blocks;
   }
 
+  // ---------------------------------------------------------------- is this a bargain page at all?
+
+  // Bargain vocabulary: any of it on the page (other products' sections left out) or in the title
+  // makes it a bargain page. Deliberately broad (the cash-out campaigns' 提现/领现金 too): a real
+  // bargain page must never be asked about.
+  const BARGAIN_VOCAB_RE = /砍|助力|免费拿|免费领|0元拿|0元领|0元购|免单|提现|领现金|(?:还差|仅差|只差|就差|差)\s{0,2}\d+(?:\.\d+)?\s{0,2}%/;
+  const MIN_TEXT_TO_JUDGE = 20; // with less text than this the page cannot be told apart: a bargain
+  const PAGE_KINDS = [
+    ["orders", "订单列表", /我的订单|待付款|待分享|待发货|待收货|待评价|确认收货|查看物流|实付款|订单编号|交易成功|再次购买|取消订单|退款\/售后/g],
+    ["shop", "店铺页面", /旗舰店|专卖店|专营店|进店|关注店铺|店铺券|全部商品|店铺首页|店铺/g],
+    ["product", "商品页面", /加入购物车|立即购买|发起拼单|单独购买|去拼单|商品评价|商品详情|拼单价|单买价/g],
+  ];
+
   /**
-   * Read the facts of a rendered page: its layout-aware visible text (innerText puts line breaks
-   * between blocks), helped by the page structure (headings, section extents, toasts), then the
-   * title for any scalar figure the body did not show.
+   * The verdict on a page's own text and title (`textChars`: how much text the whole page has):
+   * {bargain: true}, or {bargain: false, reasons} with
+   * Chinese sentences saying why ({code, text}): no bargain vocabulary, what the page looks like
+   * instead (orders, shop, product), and the figures that were seen but are not a bargain's.
    */
-  function readFacts(doc = globalThis.document) {
-    if (!doc || !doc.body) return {};
+  function judgePage(own, title, seen, textChars) {
+    const all = `${own}\n${normalise(title).text}`;
+    if (BARGAIN_VOCAB_RE.test(all) || textChars + compact(title).length < MIN_TEXT_TO_JUDGE) return { bargain: true };
+    const reasons = [{ code: "no_bargain_words", text: "页面上没有砍价的字样（砍价、砍一刀、帮砍、助力、免费拿、已砍、还差…%）。" }];
+    const kinds = PAGE_KINDS.map(([code, name, re]) => {
+      const words = [...new Set(all.match(re) || [])];
+      return { code, name, words };
+    }).filter((k) => k.words.length);
+    kinds.sort((a, b) => b.words.length - a.words.length);
+    for (const k of kinds.slice(0, 2)) {
+      const shown = k.words.slice(0, 3).map((w) => `「${w}」`).join("");
+      reasons.push({ code: k.code, text: `看起来是${k.name}：出现了${shown}。` });
+    }
+    const figures = Object.values(seen.raw || {}).slice(0, 3);
+    if (figures.length) {
+      const shown = figures.map((r) => `「${r}」`).join("");
+      reasons.push({ code: "figures_ignored", text: `页面上的${shown}不是砍价进度，不会作为砍价数据保存。` });
+    }
+    return { bargain: false, reasons };
+  }
+
+  /** Scalar figures the body did not show, taken from the title ("还差¥0.52免费拿 - 拼多多"). */
+  function withTitleFigures(facts, title) {
+    if (!title.trim()) return facts;
+    const fromTitle = parseText(title);
+    const out = { ...facts };
+    let tookAmount = false;
+    for (const key of SCALAR_FIELDS) {
+      if (key in out || !(key in fromTitle)) continue;
+      out[key] = fromTitle[key];
+      out.raw = { ...(out.raw || {}), [key]: fromTitle.raw[key] };
+      tookAmount = tookAmount || AMOUNT_FIELDS.includes(key);
+    }
+    if (tookAmount && fromTitle.unit && !out.unit) out.unit = fromTitle.unit;
+    return orderKeys(out);
+  }
+
+  /**
+   * Read a page given as text: {facts, bargain: true}, or {facts: {}, bargain: false, reasons} for a
+   * page that is not a bargain (a shop, a product, an order list): its figures are not a bargain's.
+   * options: {title, headings, blocks} (readPage passes what the page structure shows).
+   */
+  function readText(text, options = {}) {
+    const body = analyse(text, options);
+    const title = typeof options.title === "string" ? options.title : "";
+    const facts = withTitleFigures(body.facts, title);
+    const verdict = judgePage(body.own, title, facts, compact(text).length);
+    return verdict.bargain ? { facts, bargain: true } : { facts: {}, bargain: false, reasons: verdict.reasons };
+  }
+
+  /**
+   * Read a rendered page: its layout-aware visible text (innerText puts line breaks between blocks),
+   * helped by the page structure (headings, section extents, toasts), and its title for any scalar
+   * figure the body did not show. Returns what readText returns.
+   */
+  function readPage(doc = globalThis.document) {
+    if (!doc || !doc.body) return { facts: {}, bargain: true };
     const headings = Array.from(doc.body.querySelectorAll("h1,h2,h3,h4,h5,h6,[role=heading]"), (el) => ({
       text: el.innerText || "",
       level: /^H[1-6]$/.test(el.tagName) ? Number(el.tagName[1]) : Number(el.getAttribute("aria-level")) || 2,
     }));
     const blocks = pageStructure(doc.body);
-    const facts = parseText(doc.body.innerText || doc.body.textContent || "", { headings, blocks });
     const title = typeof doc.title === "string" ? doc.title : "";
-    if (!title.trim()) return facts;
-    const fromTitle = parseText(title);
-    let tookAmount = false;
-    for (const key of SCALAR_FIELDS) {
-      if (key in facts || !(key in fromTitle)) continue;
-      facts[key] = fromTitle[key];
-      facts.raw = { ...(facts.raw || {}), [key]: fromTitle.raw[key] };
-      tookAmount = tookAmount || AMOUNT_FIELDS.includes(key);
-    }
-    if (tookAmount && fromTitle.unit && !facts.unit) facts.unit = fromTitle.unit;
-    return orderKeys(facts);
+    return readText(doc.body.innerText || doc.body.textContent || "", { headings, blocks, title });
   }
 
-  globalThis.BargainWitnessReader = { readFacts, parseText, VERSION };
+  /** The facts of a rendered page ({} for a page that is not a bargain). */
+  function readFacts(doc = globalThis.document) {
+    return readPage(doc).facts;
+  }
+
+  globalThis.BargainWitnessReader = { readPage, readFacts, readText, parseText, VERSION };
 })();
