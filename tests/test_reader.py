@@ -384,6 +384,14 @@ CASES = [
         {"cut_amount": 1, "helpers": [{"name": "小明", "amount": 0.03}]},
     ),
     ("小红帮TA砍了¥2.00", {}),
+    ("用户王**刚刚帮好友砍了¥3.00", {}),
+    ("无门槛券 ¥3\n助力好友\n阿三\n¥1.20", {"helpers": [{"name": "阿三", "amount": 1.2}]}),
+    ("助力好友\n阿三\n¥1.20\n无门槛券 ¥3", {"helpers": [{"name": "阿三", "amount": 1.2}]}),
+    # a label over a duration is a countdown's, not a stat box's
+    (
+        "助力进度\n98.5%\n还差\n1.5%\n仅剩\n1天\n02:00:00",
+        {"cut_percent": 98.5, "remaining_percent": 1.5, "countdown_seconds": 93600},
+    ),
     # other products: text only, a section runs to the next section (#9)
     ("已砍 ¥79.40\n猜你喜欢\n维达 卷纸\n已砍98.8%\n仅剩 00:59:59", {"cut_amount": 79.4}),
     (

@@ -159,7 +159,7 @@
     // 已砍 (amount or percent)
     cut: "已经砍(?:掉了?|了)?|已砍(?:掉了?|了)?|累计砍(?:掉了?|了)?|总共砍(?:掉了?|了)?|共砍(?:掉了?|了)?",
     // progress words that only ever precede a percent
-    cutp: "已完成|砍价进度|当前进度|进度",
+    cutp: "已完成|砍价进度|助力进度|完成进度|当前进度|进度",
     // 还差 (amount or percent, a bare number is fine)
     rem: "还差|仅差|只差|就差|还需砍(?:掉)?|还需",
     // generic "left" words: need ¥ or a unit, or they would read counts and stock
@@ -174,6 +174,7 @@
   const PAREN_PERCENT_RE = /^\s{0,2}[(（]\s{0,2}(\d+(?:\.\d+)?)\s{0,2}%\s{0,2}[)）]/;
   const CAPTION_RE = new RegExp(
     `^(?:${LABEL_ALT})${FILLER}\\s*(?:[(（]\\s*(?<unit>${UNIT})\\s*[)）]\\s*)?:?$`);
+  const DURATION_START_RE = /^\d{1,3}\s*(?:天|小时|时|分钟|分|秒|:\s*\d)/;
   const VALUE_LINE_RE = new RegExp(`^(?<cur>¥\\s{0,2})?(?<num>${NUM})\\s{0,3}(?<unit>${UNIT})?$`);
 
   // After a unit-less number: words that make it a count, a size, a date or a time, not money.
@@ -214,11 +215,11 @@
   const HELPER_HEADER_RE = /^[\s【[—–\-·•]*(?:好友助力榜|好友助力记录|好友助力|助力好友|帮砍好友|砍价好友|好友帮砍|助力记录|帮砍记录|砍价记录|助力明细|帮砍明细|砍价明细|助力榜|砍价榜|帮砍榜|谁帮我砍了)/;
   // Other products on the page (recommendations, other people's bargains): a header line, optionally
   // with a short link after it ("更多 >", "查看全部").
-  const OTHERS_HEADER_RE = /^[\s【[—–\-·•]*(?:为你推荐|猜你喜欢|热门推荐|精选推荐|相关推荐|好物推荐|今日推荐|店铺推荐|爆款推荐|推荐商品|推荐好物|你可能(?:还)?(?:会)?喜欢|相似商品|看了又看|更多好物|更多好货|更多商品|更多免费拿|更多砍价|大家都在砍|大家都在拿|大家都在买|大家还在砍|他们都在砍|热门砍价|热销榜单?|同店好货|其他商品)[\s】\]—–\-·•]*(?:(?:查看)?(?:更多|全部)\s*[>›〉»]?|[>›〉»])?$/;
+  const OTHERS_HEADER_RE = /^[\s【[—–\-·•]*(?:为你推荐|猜你喜欢|热门推荐|精选推荐|相关推荐|好物推荐|今日推荐|店铺推荐|爆款推荐|推荐商品|推荐好物|你可能(?:还)?(?:会)?喜欢|相似商品|看了又看|更多好物|更多好货|更多商品|更多免费拿|更多砍价|大家都在砍|大家都在拿|大家都在买|大家还在砍|他们都在砍|热门砍价|热销榜单?|同店好货|其他商品|(?:我的)?其[他它]砍价|其[他它]免费拿)[\s】\]—–\-·•]*(?:(?:查看)?(?:更多|全部)\s*[>›〉»]?|[>›〉»])?$/;
   const CLOSE_RE = /^(?:我知道了|知道了|关闭|确定|好的|收起|×|✕)$/;
   const LIST_END_RE = /^(?:查看更多|查看全部|展开更多|展开全部|加载更多|没有更多了)/;
   // Shop vocabulary never found in a helper row: the list has ended and products follow.
-  const SHOP_LINE_RE = /已拼|已售|包邮|券后|拼单价|单买价|原价|到手价|月销/;
+  const SHOP_LINE_RE = /已拼|已售|包邮|券|红包|秒杀|无门槛|拼单价|单买价|原价|到手价|月销/;
   const PROGRESS_LINE_RE = /^(?:已砍|还差|仅差)[\s:]*(?:¥\s*)?\d/;
 
   const HELPER_VERBS = "帮你砍掉了|帮你砍掉|帮你砍了|帮你砍|帮我砍了|帮我砍|帮忙砍了|帮砍了|帮砍|为你砍掉了?|为你砍了|为你砍|给你砍了|砍掉了|砍掉|砍了|助力了|助力";
@@ -234,12 +235,13 @@
   const VERB_ONLY_RE = new RegExp(`^(?:${HELPER_VERBS})$`);
   const AMOUNT_LINE_RE = new RegExp(`^[+-]?\\s{0,2}(?:¥\\s{0,2})?${NUM}\\s{0,2}(?:${UNIT})?$`);
   const NOT_A_HELPER_BEFORE_BARE_VERB = /(?:已经|已|共|累计|总共|你|您|我|还|再|可|能|将|会|最多|最高|自己)$/;
-  // "小红帮TA砍了¥2.00": a friend helping someone else (another product's card), never our helper.
-  const FOR_SOMEONE_ELSE_RE = /(?:帮|为|给|替)\s{0,2}(?:TA|Ta|ta|他|她|它|别人|朋友)(?:们)?$/;
+  // "小红帮TA砍了¥2.00", "用户王**刚刚帮好友砍了¥3": someone helping someone else (another
+  // product's card, a marquee of other people's bargains), never our helper.
+  const FOR_SOMEONE_ELSE_RE = /(?:帮|为|给|替)\s{0,2}(?:TA|Ta|ta|他|她|它|别人|朋友|好友)(?:们)?$/;
   const NAME_SEPARATOR = /[\s，,、|·•;；。！!]/;
   const NAME_EDGE = /[\s:：，,、|·•\-—！!【】[\]「」]/;
   const BADGE_RE = /手气最佳|砍价进度第一|砍价王|助力王|最佳助力|首次助力|新人/g;
-  const NAME_REJECT_RE = /邀请|分享|每位|每个|每人|最多|最高|最少|可以|预计|点击|立即|即可|就能|免费|规则|活动|还差|已砍|仅差|砍价|助力|帮你砍|你帮|我帮|您帮|后结束|剩余|倒计时|查看|更多|去砍|继续|自己|首刀|拼单|价格|原价|[¥%]/;
+  const NAME_REJECT_RE = /邀请|分享|每位|每个|每人|最多|最高|最少|可以|预计|点击|立即|即可|就能|免费|规则|活动|还差|已砍|仅差|砍价|助力|帮你砍|你帮|我帮|您帮|后结束|剩余|倒计时|查看|更多|去砍|继续|自己|首刀|拼单|价格|原价|券|红包|秒杀|特价|特卖|优惠|折扣|满减|无门槛|[¥%]/;
 
   // ---------------------------------------------------------------- sections
 
@@ -278,9 +280,10 @@
    * The 活动规则 sections: each header line with text after its colon or whose next line looks like
    * rules (an enumerated line or rule-like prose), up to the next section boundary. A lone "规则"
    * link at the top is skipped because what follows it is not rule text. When the page structure
-   * gave the section (`dom`: header line -> {end, list}), a list (<ol>/<ul>, whose numbers innerText
-   * does not show) qualifies the header and ends exactly where the list ends; rules written as
-   * paragraphs end at whichever comes later, the text boundary or the structure's end.
+   * gave the section (`dom`: header line -> {end, list, closed}), it qualifies the header; rules
+   * written as a list (<ol>/<ul>, whose numbers innerText does not show) or filling their container
+   * to its end stop exactly where the structure says; other paragraph rules end at whichever comes
+   * later, the text boundary or the structure's end.
    */
   function findRules(lines, headings, dom, skip) {
     const found = [];
@@ -299,7 +302,7 @@
       const endsAtHeading = (line) => (headings.get(line.trimmed) || 99) <= ownLevel;
       let end = i + 1;
       while (end < lines.length && !skip[end] && !isSectionBoundary(lines[end]) && !endsAtHeading(lines[end])) end++;
-      if (block) end = block.list ? block.end : Math.max(end, block.end);
+      if (block) end = block.list || block.closed ? block.end : Math.max(end, block.end);
       while (end > i + 1 && !lines[end - 1].trimmed) end--;
       const bodyStart = inline ? lines[i].start + lines[i].text.indexOf(inline) : (lines[i + 1] || lines[i]).start;
       found.push({ header: i, end, bodyStart, bodyEnd: lines[end - 1].end });
@@ -366,7 +369,10 @@
       }
       if (at < 0) continue;
       if (at >= cursor) cursor = at + want.length;
-      located.push({ kind: block.kind, list: Boolean(block.list), start: nonEmpty[at], end: nonEmpty[at + want.length - 1] + 1 });
+      located.push({
+        kind: block.kind, list: Boolean(block.list), closed: Boolean(block.closed),
+        start: nonEmpty[at], end: nonEmpty[at + want.length - 1] + 1,
+      });
     }
     return located;
   }
@@ -461,7 +467,8 @@
    * Stat boxes where label and number sit on lines of their own ("已砍" / "¥98.76", "已砍(元)" /
    * "98.76"). The number is usually under the label, but some layouts put the big number first:
    * both pairings are tried and scored (2 per valid pair whose value has ¥ or a unit, 1 for a bare
-   * number); the value-above pairing must score strictly higher to win.
+   * number); the value-above pairing must score strictly higher to win. A label over a duration
+   * ("仅剩" / "1天" "02:00:00") labels a countdown, not a stat box.
    */
   function findCaptionFigures(lines, excluded) {
     const valueAt = (k) => (k >= 0 && k < lines.length && !excluded[k]
@@ -470,6 +477,7 @@
     for (let i = 0; i < lines.length; i++) {
       if (excluded[i]) continue;
       const m = CAPTION_RE.exec(lines[i].trimmed);
+      if (DURATION_START_RE.test(nextNonEmpty(lines, i + 1))) continue;
       if (m && (valueAt(i - 1) || valueAt(i + 1))) captions.push({ i, groups: m.groups });
     }
     const pair = (offset) => {
@@ -932,6 +940,20 @@
       isHelperHeader(t) || CLOSE_RE.test(t) || (kind === "others" && OWN_BARGAIN_LINE_RE.test(t)));
   }
 
+  /**
+   * Does this small element float over the page (a toast): it, or one of its few nearest ancestors
+   * that hold little more text, is position fixed/sticky or a live region?
+   */
+  function floats(el, body, view) {
+    let n = el;
+    for (let up = 0; up < 4 && n && n !== body && (n.textContent || "").length <= 120; up++, n = n.parentElement) {
+      const position = view.getComputedStyle(n).position;
+      const live = n.getAttribute("aria-live") || /^(?:alert|status|marquee)$/.test(n.getAttribute("role") || "");
+      if (live || position === "fixed" || position === "sticky") return true;
+    }
+    return false;
+  }
+
   /** The last line of visible text before `el` in document order (to tell repeated texts apart). */
   function textBefore(el, body) {
     for (let n = el; n && n !== body; n = n.parentElement) {
@@ -948,8 +970,8 @@
    * - rules: a header box (the header element, widened while its parent adds only a short link) and
    *   the rule-like siblings after it (a list, enumerated or rule-like paragraphs);
    * - others: a header box of other products and its siblings, up to one that starts another part;
-   * - overlay: a small floating element (position fixed or sticky, or a live region) showing a
-   *   helper's assist: a toast, never a row of the list.
+   * - overlay: a small element showing a helper's assist that floats (it or a near ancestor holding
+   *   little more text is position fixed or sticky, or a live region): a toast, never a row of the list.
    * Only tags, layout and text are used, never class names.
    */
   function pageStructure(body) {
@@ -969,30 +991,27 @@
         boxes.push(box);
         const members = [box];
         let list = false;
+        let closed = true; // the section runs to the end of its container
         for (let sib = box.nextElementSibling; sib; sib = sib.nextElementSibling) {
           if (!compact(sib.innerText)) continue;
-          if (startsOtherPart(sib, kind)) break;
-          if (kind === "rules") {
-            const like = ruleLike(sib);
-            if (!like) break;
-            list = list || (members.length === 1 && like.list);
+          if (startsOtherPart(sib, kind) || (kind === "rules" && !ruleLike(sib))) {
+            closed = false;
+            break;
           }
+          list = list || (kind === "rules" && members.length === 1 && ruleLike(sib).list);
           members.push(sib);
         }
         if (members.length > 1) {
-          blocks.push({ kind, list, text: members.map((m) => m.innerText).join("\n"), before: textBefore(box, body) });
+          const text = members.map((m) => m.innerText).join("\n");
+          blocks.push({ kind, list, closed, text, before: textBefore(box, body) });
           members.forEach((m) => boxes.push(m));
         }
         continue;
       }
       const tc = el.textContent || "";
-      if (tc.length <= 80 && view && HELPER_VERB_HINT_RE.test(tc)) {
-        const style = view.getComputedStyle(el);
-        const live = el.getAttribute("aria-live") || /^(?:alert|status|marquee)$/.test(el.getAttribute("role") || "");
-        if (live || style.position === "fixed" || style.position === "sticky") {
-          boxes.push(el);
-          blocks.push({ kind: "overlay", text: el.innerText, before: textBefore(el, body) });
-        }
+      if (tc.length <= 80 && view && HELPER_VERB_HINT_RE.test(tc) && floats(el, body, view)) {
+        boxes.push(el);
+        blocks.push({ kind: "overlay", text: el.innerText, before: textBefore(el, body) });
       }
     }
     return blocks;
