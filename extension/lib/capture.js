@@ -23,8 +23,9 @@ export function rfc3339(date) {
 export const NOT_BARGAIN_SENTENCE = "这个页面看起来不是砍价页面，还没有存证。";
 
 /**
- * Inject the page-text reader and read the page: {facts, bargain: true} or {facts: {}, bargain: false,
- * reasons: [{code, text}]}. Pages we may not script (chrome://, store) throw.
+ * Inject the page-text reader and read the page: {facts, bargain, reasons}, `reasons` being the
+ * reader's Chinese sentences saying why a page is not a bargain page (docs/reader.md). Pages we may
+ * not script (chrome://, store) throw.
  */
 export async function readPage(tabId) {
   await chrome.scripting.executeScript({ target: { tabId }, files: ["content/reader.js"] });
