@@ -1,6 +1,7 @@
 // Opening the popup IS the capture (docs/api.md): ask the service worker to capture the tab the
-// button was clicked on, then show what was archived. ?tabId=N lets tests and power users aim at
-// a specific tab when the popup is opened as a page.
+// button was clicked on, then show what was archived. A page that does not look like a bargain page
+// (docs/reader.md) is not archived until the user answers 「仍然存证」; 「取消」 archives nothing.
+// ?tabId=N lets tests and power users aim at a specific tab when the popup is opened as a page.
 
 import { figureRows } from "./lib/format.js";
 import { KINDS, MSG, send } from "./lib/messages.js";
@@ -57,7 +58,9 @@ function render(reply) {
   const figures = showFigures(result.facts);
   if (result.ok) {
     const when = (result.taken_at || "").slice(11, 19);
-    const note = figures || result.readError ? "" : "（未在页面上读到砍价进度，仅保存了截图）";
+    const note = result.notBargain
+      ? "（按你的确认存证：此页面不是砍价页面，只保存了截图）"
+      : figures || result.readError ? "" : "（未在页面上读到砍价进度，仅保存了截图）";
     showStatus("ok", `已存证 ✓ ${when}${note}`);
     $("details").textContent = `SHA-256 ${result.sha256.slice(0, 16)}…${result.duplicate ? "（重复提交，未重复保存）" : ""}`;
     const link = $("dashboard-link");
@@ -101,6 +104,45 @@ async function showWatch(tabId) {
   $("watch").hidden = false;
 }
 
+/**
+ * The page is not a bargain page: say so and why, and ask. Nothing was sent; 「仍然存证」 captures
+ * again with the user's confirmation, 「取消」 closes the popup.
+ */
+function ask(tabId, reply) {
+  showStatus("ask", reply.error);
+  const list = $("ask-reasons");
+  list.replaceChildren();
+  for (const reason of (reply.data && reply.data.reasons) || []) {
+    const li = document.createElement("li");
+    li.textContent = reason;
+    list.append(li);
+  }
+  const confirm = $("ask-confirm");
+  const cancel = $("ask-cancel");
+  $("ask").hidden = false;
+  document.body.dataset.state = "ask";
+  confirm.focus();
+  confirm.addEventListener("click", async () => {
+    confirm.disabled = true;
+    cancel.disabled = true;
+    $("ask").hidden = true;
+    showStatus("busy", "正在截图存证…");
+    delete document.body.dataset.state;
+    const answer = await send(MSG.CAPTURE, { tabId, confirmNotBargain: true });
+    const delivered = answer.kind !== KINDS.NO_ANSWER && answer.kind !== KINDS.DISCONNECTED;
+    render(delivered ? answer : { ok: false, error: "扩展后台没有响应，请重试。" });
+    if (answer.ok) await showWatch(tabId);
+  }, { once: true });
+  cancel.addEventListener("click", () => {
+    confirm.disabled = true;
+    cancel.disabled = true;
+    $("ask").hidden = true;
+    showStatus("cancelled", "已取消：这个页面没有存证。");
+    document.body.dataset.state = "cancelled";
+    window.close();
+  }, { once: true });
+}
+
 async function main() {
   const tab = await targetTab();
   if (!tab) {
@@ -108,6 +150,10 @@ async function main() {
     return;
   }
   const reply = await send(MSG.CAPTURE, { tabId: tab.id });
+  if (!reply.ok && reply.kind === KINDS.NOT_BARGAIN) {
+    ask(tab.id, reply);
+    return;
+  }
   const delivered = reply.kind !== KINDS.NO_ANSWER && reply.kind !== KINDS.DISCONNECTED;
   render(delivered ? reply : { ok: false, error: "扩展后台没有响应，请重试。" });
   if (reply.ok) await showWatch(tab.id);

@@ -10,6 +10,7 @@ import * as outbox from "./lib/outbox.js";
 import { ALARM as WATCH_ALARM, getWatch, startWatch, stopWatch, watchTick } from "./lib/watch.js";
 
 const RETRY_ALARM = "flush-outbox";
+const NOT_ARCHIVED_BADGE = "未存";
 
 async function updateBadge(result) {
   const pending = await outbox.count();
@@ -38,15 +39,44 @@ async function updateTabBadge(tabId, result) {
   await chrome.action.setTitle({ tabId, title: `砍价存证：发现 ${critical.length} 项严重异常：${critical[0].summary_zh}` });
 }
 
-async function captureAndReport(tab) {
+/**
+ * A page the reader does not take for a bargain page was not archived: without a popup to ask in
+ * (the keyboard shortcut), the tab's badge and title say so and why. Chromium clears tab-specific
+ * badges when the tab navigates.
+ */
+async function showNotArchived(tabId, result) {
+  const why = (result.reasons || []).join("");
+  await chrome.action.setBadgeBackgroundColor({ tabId, color: "#6e7781" });
+  await chrome.action.setBadgeText({ tabId, text: NOT_ARCHIVED_BADGE });
+  await chrome.action.setTitle({
+    tabId,
+    title: `砍价存证：${result.error}${why}如确实要存证，请点击工具栏上的砍价存证按钮，再选「仍然存证」。`,
+  });
+}
+
+/** Archived after all: the tab's "未存" badge and its sentence go, the global ones show through. */
+async function clearNotArchived(tabId) {
+  await chrome.action.setBadgeText({ tabId, text: null });
+  await chrome.action.setTitle({ tabId, title: await chrome.action.getTitle({}) });
+}
+
+/** Capture a tab (click, shortcut or watch) and show the outcome on the toolbar button. */
+async function captureAndReport(tab, options = {}) {
   let result;
   try {
-    result = await captureTab(tab);
+    result = await captureTab(tab, options);
   } catch (err) {
     result = { ok: false, queued: false, errorKind: KINDS.CAPTURE, error: `截图失败：${err.message}` };
   }
   await chrome.storage.session?.set({ lastResult: result }).catch(() => {});
+  if (result.errorKind === KINDS.NOT_BARGAIN) {
+    await showNotArchived(tab.id, result);
+    return result;
+  }
   await updateBadge(result);
+  if (result.ok && (await chrome.action.getBadgeText({ tabId: tab.id })) === NOT_ARCHIVED_BADGE) {
+    await clearNotArchived(tab.id);
+  }
   if (result.ok) await updateTabBadge(tab.id, result);
   return result;
 }
@@ -62,8 +92,9 @@ async function handle(message) {
   const data = message.data || {};
   switch (message.type) {
     case MSG.CAPTURE: {
+      // confirmNotBargain: the user saw the popup's question about this page and chose 「仍然存证」.
       const tab = await chrome.tabs.get(data.tabId);
-      return captureReply(await captureAndReport(tab));
+      return captureReply(await captureAndReport(tab, { notBargainConfirmed: data.confirmNotBargain === true }));
     }
     case MSG.FLUSH_OUTBOX: {
       const flushed = await flushOutbox();
@@ -117,7 +148,9 @@ chrome.commands.onCommand.addListener((command, tab) => {
 
 chrome.alarms.onAlarm.addListener(async (alarm) => {
   if (alarm.name === WATCH_ALARM) {
-    await watchTick(captureAndReport);
+    // The watch was switched on from the popup after a capture of this very page (one the user
+    // confirmed, if it was not a bargain page): its rounds need no new question.
+    await watchTick((tab) => captureAndReport(tab, { notBargainConfirmed: true }));
     return;
   }
   if (alarm.name !== RETRY_ALARM || (await outbox.count()) === 0) return;

@@ -17,6 +17,9 @@ from jsonschema import Draft202012Validator
 READER = ROOT / "extension" / "content" / "reader.js"
 PAGES = ROOT / "tests" / "fixtures" / "pages"
 EXPECTED = json.loads((PAGES / "expected.json").read_text(encoding="utf-8"))
+# Pages that are not a bargain at all, with the reasons (codes) the reader must give; every other
+# fixture must be recognised as a bargain page (a real bargain page is never asked about).
+NOT_BARGAIN = json.loads((PAGES / "not_bargain.json").read_text(encoding="utf-8"))
 SCHEMA = json.loads((ROOT / "shared" / "schema.json").read_text(encoding="utf-8"))
 FACTS_VALIDATOR = Draft202012Validator({"$ref": "#/$defs/facts", "$defs": SCHEMA["$defs"]})
 
@@ -120,17 +123,26 @@ def read_html(page, html: str) -> dict:
 def test_every_fixture_has_an_expectation():
     pages = {p.name for p in PAGES.glob("*.html")}
     assert pages == set(EXPECTED)
+    assert set(NOT_BARGAIN) < pages
     assert len(pages) >= 10
     assert all(n.startswith(("mobile_", "desktop_")) for n in pages)
+    assert all(EXPECTED[n] == {} for n in NOT_BARGAIN)
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_fixture_page(layout_pages, name):
     page = open_fixture(layout_pages, name)
     page.add_script_tag(path=str(READER))
+    reading = page.evaluate("() => BargainWitnessReader.readPage(document)")
     facts = page.evaluate("() => BargainWitnessReader.readFacts(document)")
     check_facts(facts)
-    assert facts == approx_tree(EXPECTED[name])
+    assert facts == reading["facts"] == approx_tree(EXPECTED[name])
+    if name in NOT_BARGAIN:
+        assert reading["bargain"] is False
+        assert [r["code"] for r in reading["reasons"]] == NOT_BARGAIN[name]
+        assert all(r["text"].endswith("。") for r in reading["reasons"])
+    else:
+        assert reading == {"facts": facts, "bargain": True}
 
 
 def test_injecting_twice_is_harmless(layout_pages):
@@ -166,8 +178,97 @@ def test_hidden_text_is_not_read(layout_pages):
     assert without_raw(facts) == {"remaining_amount": 0.52}
 
 
+def test_a_floating_toast_is_never_a_row_of_the_list(layout_pages):
+    """Written exactly like the rows and right after them in the text: only the layout tells (#9)."""
+    facts = read_html(
+        layout_pages["mobile"],
+        "<body><div>已砍 ¥1.00</div><div>小明 帮你砍了 ¥0.03</div><div>阿花 帮你砍了 ¥0.02</div>"
+        '<div style="position:fixed;bottom:0">小明 帮你砍了 ¥0.03</div></body>',
+    )
+    assert facts["helpers"] == [{"name": "小明", "amount": 0.03}, {"name": "阿花", "amount": 0.02}]
+
+
+def test_rules_in_a_list_before_the_progress_hold_nothing(layout_pages):
+    """innerText drops a list's numbers; the list, not the first figure-like line, ends the rules (#9)."""
+    facts = read_html(
+        layout_pages["desktop"],
+        "<body><h3>活动规则</h3><ol><li>还差0.1%时需邀请新用户</li><li>好友帮你砍了0.01元也算</li>"
+        "<li>剩余 12:00:00 时提醒</li></ol><div>已砍 ¥5.00</div><div>仅差 ¥0.10</div></body>",
+    )
+    assert without_raw(facts) == {
+        "cut_amount": 5,
+        "remaining_amount": 0.1,
+        "rules_text": "还差0.1%时需邀请新用户\n好友帮你砍了0.01元也算\n剩余 12:00:00 时提醒",
+    }
+
+
+def test_other_products_before_the_bargain_lend_it_nothing(layout_pages):
+    facts = read_html(
+        layout_pages["mobile"],
+        "<body><section><h4>大家都在砍</h4><div><p>耳机</p><p>已砍99%</p><p>剩余 03:20:11</p></div>"
+        "<div><p>小红帮TA砍了¥2.00</p></div></section>"
+        "<section><p>已砍 ¥79.40</p><p>还差 ¥0.60</p><p>邀请好友帮砍</p></section></body>",
+    )
+    assert without_raw(facts) == {"cut_amount": 79.4, "remaining_amount": 0.6}
+
+
+VERDICT_CASES = [
+    ("已砍 ¥98.76", None, []),
+    ("还差 ¥0.52", None, []),  # too little text to tell: a bargain, never asked about
+    ("帮我砍一刀！德芙丝滑牛奶巧克力 礼盒装 252g 好友都在帮忙", None, []),
+    ("德芙丝滑牛奶巧克力 礼盒装 252g 好友都在帮忙 快来看看吧", "砍价免费拿", []),
+    ("天天领现金 还差 ¥0.52 就能提现 邀请好友一起来领", None, []),
+    ("德芙丝滑牛奶巧克力 礼盒装 252g 免费拿仅差0.9%", None, []),
+    (
+        "良品铺子官方旗舰店\n店铺券 满99减10\n已选商品 ¥39.90，还差¥59.10可用\n全场满2件9折\n"
+        "还剩 02:13:45 结束",
+        None,
+        ["no_bargain_words", "shop"],
+    ),
+    (
+        "商品详情\n¥59.00 立即购买 加入购物车\n大家都在砍\n数据线 已砍99%，还差¥0.20\n剩余 02:00:00",
+        None,
+        ["no_bargain_words", "product"],
+    ),
+    (
+        "我的订单\n待付款\n夏威夷果 500g ¥32.90\n还剩 00:29:59 订单自动取消",
+        None,
+        ["no_bargain_words", "orders"],
+    ),
+    ("A news article about the weather in Shanghai, 23:59:12 later", None, ["no_bargain_words"]),
+    (
+        "还差 ¥0.52 就能用 · 剩余 12:00:00 · 一篇与购物无关的文章",
+        None,
+        ["no_bargain_words", "figures_ignored"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "title", "codes"), VERDICT_CASES, ids=[c[0][:20] for c in VERDICT_CASES])
+def test_is_it_a_bargain_page(reader_page, text, title, codes):
+    reading = reader_page.evaluate(
+        "([t, title]) => BargainWitnessReader.readText(t, {title: title || ''})", [text, title]
+    )
+    if not codes:
+        assert reading["bargain"] is True and set(reading) == {"facts", "bargain"}
+        return
+    assert reading["bargain"] is False and reading["facts"] == {}
+    assert [r["code"] for r in reading["reasons"]] == codes
+    assert "砍价" in reading["reasons"][0]["text"]
+
+
+def test_not_a_bargain_reasons_quote_the_figures_seen(reader_page):
+    reading = reader_page.evaluate(
+        "t => BargainWitnessReader.readText(t)", "一篇与购物无关的文章，里面说：剩余 12:00:00 还差 ¥0.52"
+    )
+    assert reading["reasons"][-1]["text"] == (
+        "页面上的「还差 ¥0.52」「剩余 12:00:00」不是砍价进度，不会作为砍价数据保存。"
+    )
+
+
 def test_read_facts_without_a_body(reader_page):
     assert reader_page.evaluate("() => BargainWitnessReader.readFacts({})") == {}
+    assert reader_page.evaluate("() => BargainWitnessReader.readPage({})") == {"facts": {}, "bargain": True}
     assert reader_page.evaluate("() => BargainWitnessReader.parseText(null)") == {}
     assert reader_page.evaluate("() => BargainWitnessReader.parseText(42)") == {}
 
@@ -257,6 +358,56 @@ CASES = [
     ("【好友小明】帮你砍了¥0.03", {"helpers": [{"name": "小明", "amount": 0.03}]}),
     ("用户138****1234 帮你砍了¥0.01", {"helpers": [{"name": "用户138****1234", "amount": 0.01}]}),
     ("砍价记录\n小明\n¥0.03\n保温杯 已售1万件\n¥29.9", {"helpers": [{"name": "小明", "amount": 0.03}]}),
+    # name, verb and amount stacked in blocks of their own (#9)
+    ("小明\n帮你砍了\n¥0.03\n14:05", {"helpers": [{"name": "小明", "amount": 0.03, "at": "14:05"}]}),
+    ("砍价记录\n小鱼儿\n帮砍\n¥0.02\n刚刚", {"helpers": [{"name": "小鱼儿", "amount": 0.02, "at": "刚刚"}]}),
+    ("王大锤\n助力\n+\n60.5\n%", {"helpers": [{"name": "王大锤", "percent": 60.5}]}),
+    ("Mia\n3分钟前\n砍掉\n40.00\n元", {"helpers": [{"name": "Mia", "amount": 40, "at": "3分钟前"}]}),
+    ("助力好友\n帮砍\n¥0.02", {}),
+    # a toast or notice repeating a listed row is not another helper; a friend may help twice (#9)
+    (
+        "小明 帮你砍了 ¥0.03\n阿花 帮你砍了 ¥0.02\n好友小明帮你砍了0.03元",
+        {"helpers": [{"name": "小明", "amount": 0.03}, {"name": "阿花", "amount": 0.02}]},
+    ),
+    (
+        "刚刚 小明 为你砍掉 ¥0.03\n已砍¥1\n小明 砍掉¥0.03 09:12\n小明 砍掉¥0.03 昨天 20:11",
+        {
+            "cut_amount": 1,
+            "helpers": [
+                {"name": "小明", "amount": 0.03, "at": "09:12"},
+                {"name": "小明", "amount": 0.03, "at": "昨天 20:11"},
+            ],
+        },
+    ),
+    (
+        "好友小明帮你砍了0.03元\n已砍¥1\n恭喜！小明帮你砍了¥0.03",
+        {"cut_amount": 1, "helpers": [{"name": "小明", "amount": 0.03}]},
+    ),
+    ("小红帮TA砍了¥2.00", {}),
+    ("用户王**刚刚帮好友砍了¥3.00", {}),
+    ("无门槛券 ¥3\n助力好友\n阿三\n¥1.20", {"helpers": [{"name": "阿三", "amount": 1.2}]}),
+    ("助力好友\n阿三\n¥1.20\n无门槛券 ¥3", {"helpers": [{"name": "阿三", "amount": 1.2}]}),
+    # a label over a duration is a countdown's, not a stat box's
+    (
+        "助力进度\n98.5%\n还差\n1.5%\n仅剩\n1天\n02:00:00",
+        {"cut_percent": 98.5, "remaining_percent": 1.5, "countdown_seconds": 93600},
+    ),
+    # other products: text only, a section runs to the next section (#9)
+    ("已砍 ¥79.40\n猜你喜欢\n维达 卷纸\n已砍98.8%\n仅剩 00:59:59", {"cut_amount": 79.4}),
+    (
+        "已砍 ¥79.40\n大家都在砍 更多 >\n小红帮TA砍了¥2\n还差¥1.20\n助力好友\n小周\n¥0.40",
+        {"cut_amount": 79.4, "helpers": [{"name": "小周", "amount": 0.4}]},
+    ),
+    ("还差 ¥1.80\n23:00:00后结束", {"remaining_amount": 1.8, "countdown_seconds": 82800}),
+    ("11-21\n23:59:59后结束", {}),
+    ("2026年11月21日 23:59:59后结束", {}),
+    # other promotions' countdowns (#9)
+    ("限时秒杀 距结束 01:02:03\n已砍¥9.50\n剩余 18:20:30", {"cut_amount": 9.5, "countdown_seconds": 66030}),
+    ("已砍¥9.50\n限时秒杀 距结束 01:02:03", {"cut_amount": 9.5}),
+    ("店铺优惠券\n满99可用\n23:10:05后失效", {}),
+    ("平台红包 ¥5 · 12:00:00后过期", {}),
+    ("品牌特卖\n还剩 1天 10:00:00 结束", {}),
+    ("砍价将在 20:11:12 后失效，快邀请好友", {"countdown_seconds": 72672}),
     # rules are kept as text and never read for figures
     (
         "活动规则\n1. 已砍99%以上时还差0.1%\n2. 23:59:12 后结束",

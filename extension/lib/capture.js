@@ -1,7 +1,9 @@
 // One capture: screenshot of the visible tab + the figures read from the page text, sent to the
-// companion (or queued when it can't be reached).
+// companion (or queued when it can't be reached). A page the reader does not recognise as a bargain
+// (a shop, a product page, an order list: docs/reader.md) is not sent until the user confirms it.
 
 import { CompanionError, postCapture } from "./companion.js";
+import { KINDS } from "./messages.js";
 import * as outbox from "./outbox.js";
 import { loadSettings } from "./settings.js";
 
@@ -17,14 +19,27 @@ export function rfc3339(date) {
   );
 }
 
-/** Inject the page-text reader and run it; pages we may not script (chrome://, store) give {}. */
-export async function readFacts(tabId) {
+/** Why a page is not archived without asking (the popup and the badge title start with it). */
+export const NOT_BARGAIN_SENTENCE = "这个页面看起来不是砍价页面，还没有存证。";
+
+/**
+ * Inject the page-text reader and read the page: {facts, bargain, reasons}, `reasons` being the
+ * reader's Chinese sentences saying why a page is not a bargain page (docs/reader.md). Pages we may
+ * not script (chrome://, store) throw.
+ */
+export async function readPage(tabId) {
   await chrome.scripting.executeScript({ target: { tabId }, files: ["content/reader.js"] });
   const [first] = await chrome.scripting.executeScript({
     target: { tabId },
-    func: () => globalThis.BargainWitnessReader.readFacts(document),
+    func: () => globalThis.BargainWitnessReader.readPage(document),
   });
-  return (first && first.result) || {};
+  const reading = first && first.result;
+  if (!reading || typeof reading !== "object") return { facts: {}, bargain: true };
+  return {
+    facts: reading.facts && typeof reading.facts === "object" ? reading.facts : {},
+    bargain: reading.bargain !== false,
+    reasons: Array.isArray(reading.reasons) ? reading.reasons.map((r) => String(r.text || "")).filter(Boolean) : [],
+  };
 }
 
 function browserName() {
@@ -48,10 +63,10 @@ async function captureVisible(windowId, attempts = 4) {
 
 export async function buildMessage(tab) {
   const { takenAt, dataUrl } = await captureVisible(tab.windowId);
-  let facts = {};
+  let page = { facts: {}, bargain: true, reasons: [] };
   let readError = "";
   try {
-    facts = await readFacts(tab.id);
+    page = await readPage(tab.id);
   } catch (err) {
     // Browser-internal and protected pages refuse scripts; the screenshot is still evidence.
     console.warn("砍价存证: page text not readable:", err.message);
@@ -65,10 +80,12 @@ export async function buildMessage(tab) {
       source: "extension",
       page: { url: tab.url || "about:blank", title: (tab.title || "").slice(0, 1000) },
       image: { mime: "image/png", data_base64: dataUrl.slice(dataUrl.indexOf(",") + 1) },
-      facts,
+      facts: page.facts,
       client: { name: "bargain-witness-extension", version: manifest.version, browser: browserName().slice(0, 300) },
     },
     readError,
+    bargain: page.bargain,
+    reasons: page.reasons,
   };
 }
 
@@ -106,10 +123,23 @@ export async function flushOutbox() {
   return { sent, rejected, remaining: await outbox.count() };
 }
 
-export async function captureTab(tab) {
-  const { message, readError } = await buildMessage(tab);
+/**
+ * Capture a tab and send it. A page that is not a bargain page is neither sent nor queued unless
+ * `notBargainConfirmed` (the user said 「仍然存证」): the answer is then {ok: false, notBargain: true,
+ * errorKind: not_bargain, error, reasons}. Confirmed, it is archived like any capture, with the
+ * reader's facts for such a page (none: its figures are not a bargain's).
+ */
+export async function captureTab(tab, { notBargainConfirmed = false } = {}) {
+  const { message, readError, bargain, reasons } = await buildMessage(tab);
+  const notBargain = !bargain;
+  if (notBargain && !notBargainConfirmed) {
+    return { ok: false, queued: false, notBargain, errorKind: KINDS.NOT_BARGAIN, error: NOT_BARGAIN_SENTENCE, reasons, facts: {} };
+  }
   // Older queued captures go first, so the companion receives the campaign in page order.
   const flushed = (await outbox.count()) > 0 ? await flushOutbox() : null;
   const result = await deliver(message);
-  return { ...result, flushed, capture_id: message.capture_id, taken_at: message.taken_at, facts: message.facts, readError };
+  return {
+    ...result, flushed, capture_id: message.capture_id, taken_at: message.taken_at, facts: message.facts, readError,
+    notBargain, reasons,
+  };
 }

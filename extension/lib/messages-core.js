@@ -18,7 +18,7 @@
 
   /** Every message type the service worker answers. */
   const MSG = Object.freeze({
-    CAPTURE: "capture", // popup → sw {tabId}: capture that tab now
+    CAPTURE: "capture", // popup → sw {tabId[, confirmNotBargain]}: capture that tab now
     FLUSH_OUTBOX: "flush-outbox", // options → sw {}: resend the queued captures
     OUTBOX_COUNT: "outbox-count", // options → sw {}: how many captures are queued
     WATCH_START: "watch-start", // popup → sw {tabId, intervalMinutes}
@@ -36,6 +36,7 @@
     REJECTED: "rejected", // the companion (or the service worker) refused this request for good
     SERVER: "server", // the companion failed; worth retrying
     CAPTURE: "capture", // the browser refused the screenshot
+    NOT_BARGAIN: "not_bargain", // the page is not a bargain page: nothing sent until the user confirms
     UNKNOWN_TYPE: "unknown_type", // the service worker does not know the message type
     INTERNAL: "internal", // a handler threw something unexpected
     NO_ANSWER: "no_answer", // the service worker answered nothing (made by send())
