@@ -6,10 +6,10 @@ import random
 
 import pytest
 import sqlite_utils
+from helpers.readings import reading_lists
 from helpers.scenarios import SCENARIOS
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_detect_properties import reading_lists
 
 from companion.analysis.cache import AnalysisCache
 from companion.analysis.detect import Analyzer, Thresholds, find_anomalies

@@ -142,3 +142,11 @@ def test_the_code_cites_the_projects_own_docs():
         if BRIEF in (ROOT / name).read_text(encoding="utf-8"):
             offenders.append(name)
     assert not offenders, f"cite docs/ instead of DESIGN: {offenders}"
+
+
+def test_tests_import_helpers_not_conftest_or_each_other():
+    """What tests share lives in tests/helpers/; a test module imported by another runs twice."""
+    for path in sorted((ROOT / "tests").glob("*.py")):
+        for module in _runtime_imports(path):
+            top = module.split(".")[0]
+            assert top != "conftest" and not top.startswith("test_"), f"{path.name} imports {module}"

@@ -3,27 +3,18 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import date
 
 import pytest
-from helpers import CST, capture_payload
+from helpers import SERIES_URL, post_series
 
 from companion.app import create_app
 from companion.complaints.followup import Calendar, due_dates, status
 from companion.core.schema import Schema
 from companion.core.vocab import CHANNELS
 
-START = datetime(2026, 11, 20, 14, 0, tzinfo=CST)
-URL = "https://mobile.yangkeduo.com/bargain.html?activity_id=KJ2026112012&refer_share_id=9"
+URL = SERIES_URL
 EMOTIONAL = ("骗子", "无耻", "垃圾", "黑心", "愤怒", "气愤", "坑人", "强烈谴责", "欺骗消费者", "!", "！")
-
-
-def post_series(client, facts_list, url=URL):
-    answers = []
-    for i, facts in enumerate(facts_list):
-        body = capture_payload(url=url, taken_at=START + timedelta(minutes=11 * i), seed=i, facts=facts)
-        answers.append(client.post("/api/v1/captures", json=body).get_json())
-    return answers
 
 
 @pytest.fixture

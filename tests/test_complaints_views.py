@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from test_complaints import post_series
+from helpers import post_series
 
 from companion.app import create_app
 

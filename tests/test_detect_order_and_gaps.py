@@ -9,10 +9,10 @@ from datetime import datetime, timedelta
 from itertools import pairwise
 from typing import Any
 
+from helpers.readings import check
 from helpers.scenarios import CST, RULES, SCENARIOS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_detect_properties import check
 
 from companion.analysis.detect import find_anomalies
 from companion.analysis.incidents import group

@@ -4,8 +4,6 @@ the companion started as a subprocess the way a user starts it."""
 from __future__ import annotations
 
 import io
-import json
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -16,12 +14,6 @@ from PIL import Image
 
 FIXTURES = Path(__file__).parent / "fixtures"
 pytestmark = pytest.mark.browser
-
-
-def api(comp, path: str):
-    req = urllib.request.Request(comp.url + path, headers={"Authorization": f"Bearer {comp.token}"})
-    with urllib.request.urlopen(req, timeout=10) as resp:
-        return json.load(resp)
 
 
 @pytest.fixture
@@ -54,9 +46,9 @@ def test_toolbar_click_archives_screenshot_and_figures(browser, companion, pages
     assert "已存证" in popup["text"]
     assert "¥98.76" in popup["text"] and "¥0.52" in popup["text"] and "99.4%" in popup["text"]
 
-    [campaign] = api(companion, "/api/v1/campaigns")["campaigns"]
+    [campaign] = companion.api("/api/v1/campaigns")["campaigns"]
     assert campaign["identity"].endswith("/bargain.html?goods_id=777")
-    detail = api(companion, f"/api/v1/campaigns/{campaign['id']}")
+    detail = companion.api(f"/api/v1/campaigns/{campaign['id']}")
     [capture] = detail["captures"]
     [reading] = detail["readings"]
     assert reading["cut_amount"] == 98.76
@@ -83,11 +75,11 @@ def test_wrong_token_is_explained_and_nothing_is_lost(browser, companion, pages)
     popup = browser.click_toolbar_button(page)
     assert popup["state"] == "queued"
     assert "令牌不正确" in popup["text"] and "暂存" in popup["text"]
-    assert api(companion, "/api/v1/campaigns")["campaigns"] == []
+    assert companion.api("/api/v1/campaigns")["campaigns"] == []
 
     # Fixing the token on the options page delivers the queued capture, once.
     assert "补传了 1 张" in browser.pair(companion.url, companion.token)
-    [campaign] = api(companion, "/api/v1/campaigns")["campaigns"]
+    [campaign] = companion.api("/api/v1/campaigns")["campaigns"]
     assert campaign["capture_count"] == 1
 
 
@@ -108,8 +100,8 @@ def test_companion_down_then_up_delivers_queue_exactly_once(browser, tmp_path, p
     try:
         popup = browser.click_toolbar_button(page)  # the next capture flushes the queue too
         assert popup["state"] == "ok", popup
-        campaign = wait_for(lambda: api(comp, "/api/v1/campaigns")["campaigns"], message="campaign")[0]
-        detail = api(comp, f"/api/v1/campaigns/{campaign['id']}")
+        campaign = wait_for(lambda: comp.api("/api/v1/campaigns")["campaigns"], message="campaign")[0]
+        detail = comp.api(f"/api/v1/campaigns/{campaign['id']}")
         ids = [c["id"] for c in detail["captures"]]
         assert len(ids) == 3 == len(set(ids))
         # Queued captures keep the time they were taken, not the time they arrived.
@@ -148,10 +140,10 @@ def test_popup_shows_stall_after_a_few_clicks(browser, companion, pages):
     assert "新增 6 位好友助力" in popup["text"] and "99.9%" in popup["text"]
     assert "【严重】" in popup["text"]  # 6 assists with no visible progress is critical
 
-    [campaign] = api(companion, "/api/v1/campaigns")["campaigns"]
-    findings = api(companion, f"/api/v1/campaigns/{campaign['id']}/findings")["findings"]
+    [campaign] = companion.api("/api/v1/campaigns")["campaigns"]
+    findings = companion.api(f"/api/v1/campaigns/{campaign['id']}/findings")["findings"]
     stall = next(f for f in findings if f["type"] == "stall")
-    captures = api(companion, f"/api/v1/campaigns/{campaign['id']}")["captures"]
+    captures = companion.api(f"/api/v1/campaigns/{campaign['id']}")["captures"]
     assert stall["before_capture_id"] == captures[0]["id"]
     assert stall["after_capture_id"] == captures[-1]["id"]
 
@@ -180,9 +172,9 @@ def test_demo_page_capture_matches_what_the_page_shows(browser, companion):
     popup = browser.click_toolbar_button(page)
     assert popup["state"] == "ok", popup
 
-    [campaign] = api(companion, "/api/v1/campaigns")["campaigns"]
+    [campaign] = companion.api("/api/v1/campaigns")["campaigns"]
     assert "activity_id=demo" in campaign["identity"]
-    [reading] = api(companion, f"/api/v1/campaigns/{campaign['id']}")["readings"]
+    [reading] = companion.api(f"/api/v1/campaigns/{campaign['id']}")["readings"]
     assert f"{reading['cut_amount']:.2f}" in shown["cut"]
     assert f"{reading['remaining_amount']:.2f}" in shown["left"]
     assert f"{reading['cut_percent']}%" in shown["percent"]
@@ -203,7 +195,7 @@ def test_unreadable_page_still_archives_the_screenshot_and_says_why_in_chinese(b
     assert "浏览器不允许读取此页面的文字" in popup["text"]
     assert not any(word in popup["text"] for word in ("Cannot", "chrome://", "manifest"))
     assert popup["text"].count("仅保存了截图") == 1
-    [campaign] = api(companion, "/api/v1/campaigns")["campaigns"]
+    [campaign] = companion.api("/api/v1/campaigns")["campaigns"]
     assert campaign["capture_count"] == 1
 
 
@@ -244,7 +236,7 @@ def test_watch_switch_captures_periodically_and_stops_when_the_page_changes(brow
     page.bring_to_front()
 
     def captures():
-        return api(companion, "/api/v1/campaigns")["campaigns"][0]["capture_count"]
+        return companion.api("/api/v1/campaigns")["campaigns"][0]["capture_count"]
 
     wait_for(lambda: captures() >= 4, timeout=40, message="automatic captures")
     wait_for(lambda: browser.storage("watch")["captures"] >= 3, message="the watch's own count")
@@ -254,7 +246,7 @@ def test_watch_switch_captures_periodically_and_stops_when_the_page_changes(brow
         lambda: (browser.storage("watch") or {}).get("stoppedReason"), timeout=20, message="stop"
     )
     assert "已离开开始定时存证的砍价页面" in stopped and "再次点击扩展按钮" in stopped
-    identities = [c["identity"] for c in api(companion, "/api/v1/campaigns")["campaigns"]]
+    identities = [c["identity"] for c in companion.api("/api/v1/campaigns")["campaigns"]]
     assert len(identities) == 1 and identities[0].endswith(
         "stall.html?activity_id=watch1"
     )  # not the new page

@@ -10,7 +10,6 @@ import json
 import os
 import shutil
 import subprocess
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -21,12 +20,6 @@ PAGES = Path(__file__).parent / "fixtures" / "pages"
 E2E = Path(__file__).parent / "fixtures" / "e2e"
 NOT_BARGAIN = json.loads((PAGES / "not_bargain.json").read_text(encoding="utf-8"))
 pytestmark = pytest.mark.browser
-
-
-def api(comp, path: str):
-    req = urllib.request.Request(comp.url + path, headers={"Authorization": f"Bearer {comp.token}"})
-    with urllib.request.urlopen(req, timeout=10) as resp:
-        return json.load(resp)
 
 
 def outbox_count(browser) -> int:
@@ -95,7 +88,7 @@ def test_popup_asks_and_sends_nothing_until_the_user_confirms(browser, companion
     assert "仍然存证" in popup["text"] and "取消" in popup["text"]
     assert "已存证" not in popup["text"]
     # The service worker answered the popup without sending or queueing anything.
-    assert api(companion, "/api/v1/campaigns")["campaigns"] == []
+    assert companion.api("/api/v1/campaigns")["campaigns"] == []
     assert outbox_count(browser) == 0
 
     browser.popup_eval("document.getElementById('ask-confirm').click(); 'clicked'", page)
@@ -111,13 +104,13 @@ def test_popup_asks_and_sends_nothing_until_the_user_confirms(browser, companion
     assert "已存证" in text and "按你的确认存证" in text
 
     # Archived normally, as a screenshot without bargain figures (a coupon's 还差¥59.10 is not one).
-    [campaign] = api(companion, "/api/v1/campaigns")["campaigns"]
+    [campaign] = companion.api("/api/v1/campaigns")["campaigns"]
     assert campaign["capture_count"] == 1 and campaign["identity"].endswith(
         "mobile_shop_page.html?mall_id=42"
     )
-    detail = api(companion, f"/api/v1/campaigns/{campaign['id']}")
+    detail = companion.api(f"/api/v1/campaigns/{campaign['id']}")
     [capture] = detail["captures"]
-    assert api(companion, f"/api/v1/captures/{capture['id']}")["facts"] == {}
+    assert companion.api(f"/api/v1/captures/{capture['id']}")["facts"] == {}
     [reading] = detail["readings"]
     assert reading.get("remaining_amount") is None and reading.get("countdown_seconds") is None
 
@@ -135,7 +128,7 @@ def test_cancel_archives_nothing_and_closes_the_popup(browser, companion, pages)
         lambda: not any(t["url"].endswith("/popup.html") for t in browser.targets()),
         message="the popup to close",
     )
-    assert api(companion, "/api/v1/campaigns")["campaigns"] == []
+    assert companion.api("/api/v1/campaigns")["campaigns"] == []
     assert outbox_count(browser) == 0
 
 
@@ -151,7 +144,7 @@ def test_a_bargain_page_is_never_asked_about(browser, companion, pages):
             popup = browser.click_toolbar_button(page)
             assert popup["state"] == "ok", (url, popup)
             assert "已存证" in popup["text"] and "不是砍价页面" not in popup["text"], url
-    campaigns = api(companion, "/api/v1/campaigns")["campaigns"]
+    campaigns = companion.api("/api/v1/campaigns")["campaigns"]
     assert len(campaigns) == len(urls)
 
 
@@ -222,7 +215,7 @@ def test_shortcut_leaves_a_page_that_is_not_a_bargain_unarchived_and_says_why(
         assert "这个页面看起来不是砍价页面" in badge["title"] and "商品页面" in badge["title"]
         assert "仍然存证" in badge["title"]  # how to archive it anyway
         assert not any(t["url"].endswith("/popup.html") for t in browser.targets())
-        assert api(companion, "/api/v1/campaigns")["campaigns"] == []
+        assert companion.api("/api/v1/campaigns")["campaigns"] == []
         assert outbox_count(browser) == 0
     finally:
         browser.close()

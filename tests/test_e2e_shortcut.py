@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from helpers import wait_for
 from helpers.browser import ExtensionBrowser, static_server
-from test_e2e_capture import api
 
 FIXTURES = Path(__file__).parent / "fixtures"
 pytestmark = [
@@ -59,7 +58,7 @@ def press_shortcut_until_captured(display: str, title: str, companion, attempts:
         xdo(display, "key", "--clearmodifiers", "alt+shift+y")
         try:
             return wait_for(
-                lambda: api(companion, "/api/v1/campaigns")["campaigns"], timeout=10, message="a capture"
+                lambda: companion.api("/api/v1/campaigns")["campaigns"], timeout=10, message="a capture"
             )
         except AssertionError:
             if attempt == attempts - 1:

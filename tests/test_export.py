@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from test_complaints import post_series
+from helpers import post_series
 
 from companion.cli import cli
 

@@ -80,3 +80,18 @@ def launch_chromium(playwright, **options):
     return playwright.chromium.launch(
         executable_path=CHROMIUM, headless=True, args=["--no-sandbox", *options.pop("args", [])], **options
     )
+
+
+SERIES_START = datetime(2026, 11, 20, 14, 0, tzinfo=CST)
+SERIES_URL = "https://mobile.yangkeduo.com/bargain.html?activity_id=KJ2026112012&refer_share_id=9"
+
+
+def post_series(client, facts_list, url=SERIES_URL):
+    """POST one capture per facts dict, 11 minutes apart, through a Flask test client; the answers."""
+    answers = []
+    for i, facts in enumerate(facts_list):
+        body = capture_payload(
+            url=url, taken_at=SERIES_START + timedelta(minutes=11 * i), seed=i, facts=facts
+        )
+        answers.append(client.post("/api/v1/captures", json=body).get_json())
+    return answers

@@ -34,6 +34,12 @@ class Companion:
     def log(self) -> str:
         return "".join(self.output)
 
+    def api(self, path: str):
+        """GET an API path with the token; the decoded JSON."""
+        req = urllib.request.Request(self.url + path, headers={"Authorization": f"Bearer {self.token}"})
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return json.load(resp)
+
     def status(self) -> dict | None:
         """The status endpoint's answer, or None while the companion does not answer yet."""
         req = urllib.request.Request(
