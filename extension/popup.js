@@ -40,16 +40,32 @@ function showFigures(facts) {
   return rows.length;
 }
 
-function showFindings(findings) {
+/**
+ * The campaign's incidents after this capture (docs/detection.md, Incidents): the worst one, how
+ * many there are, and which ones this capture started or extended (their after_capture_id is this
+ * capture). One frozen period is one incident, so the popup stays short however long it lasts.
+ * An older companion that sends only findings: each finding is shown as its own incident.
+ */
+function showIncidents(result) {
+  const incidents = Array.isArray(result.incidents)
+    ? result.incidents
+    : (result.findings || []).map((f) => ({ ...f, types: [f.type] }));
   const list = $("finding-list");
   list.replaceChildren();
-  for (const f of findings || []) {
+  $("findings").hidden = incidents.length === 0;
+  if (incidents.length === 0) return;
+  $("findings-title").textContent = incidents.length > 1 ? `异常事件（共 ${incidents.length} 起）` : "发现的异常";
+  const fresh = incidents.filter((x) => x.after_capture_id && x.after_capture_id === result.capture_id);
+  const shown = [incidents[0], ...fresh.filter((x) => x !== incidents[0])].slice(0, 3);
+  for (const x of shown) {
     const li = document.createElement("li");
-    li.className = f.severity;
-    li.textContent = `【${SEVERITY_ZH[f.severity] || f.severity}】${f.summary_zh}`;
+    li.className = x.severity;
+    const isNew = fresh.includes(x) ? "（本次截图新增或延续）" : "";
+    li.textContent = `【${SEVERITY_ZH[x.severity] || x.severity}】${x.summary_zh}${isNew}`;
     list.append(li);
   }
-  $("findings").hidden = list.children.length === 0;
+  const more = incidents.length - shown.length;
+  $("findings-more").textContent = more > 0 ? `另有 ${more} 起，请在控制台查看。` : "";
 }
 
 /** Show a capture reply: {ok: true, data: capture} or {ok: false, kind, error, data?: details}. */
@@ -66,7 +82,7 @@ function render(reply) {
     const link = $("dashboard-link");
     link.href = `${result.settingsUrl}/campaigns/${encodeURIComponent(result.campaign_id)}`;
     link.hidden = false;
-    showFindings(result.findings);
+    showIncidents(result);
   } else if (result.queued) {
     showStatus("queued", `${result.error} 截图已暂存在扩展中，助手可用后会自动补传。`);
   } else {

@@ -139,6 +139,10 @@ def test_popup_shows_stall_after_a_few_clicks(browser, companion, pages):
     assert "发现的异常" in popup["text"]
     assert "新增 6 位好友助力" in popup["text"] and "99.9%" in popup["text"]
     assert "【严重】" in popup["text"]  # 6 assists with no visible progress is critical
+    # One frozen period is one incident in the popup, however many pairs of captures it spans (#9).
+    entries = browser.popup_eval("document.querySelectorAll('#finding-list li').length", page)
+    assert str(entries) == "1", popup["text"]
+    assert "本次截图新增或延续" in popup["text"]
 
     [campaign] = companion.api("/api/v1/campaigns")["campaigns"]
     findings = companion.api(f"/api/v1/campaigns/{campaign['id']}/findings")["findings"]
