@@ -59,6 +59,10 @@ def test_toolbar_click_archives_screenshot_and_figures(browser, companion, pages
     assert [h["name"] for h in reading["helpers"]] == ["小明", "阿花", "老王"]
     assert "每位好友每天可帮砍1次" in reading["rules_text"]
     assert capture["client"]["name"] == "bargain-witness-extension"
+    # The capture environment (#10): the browser's User-Agent and when this attempt was sent.
+    record = companion.api(f"/api/v1/captures/{capture['id']}")
+    assert record["browser"] and record["os"] and record["client_sent_at"]
+    assert record["client_sent_at"] >= record["taken_at"][:19]
     assert capture["page_url"].endswith("goods_id=777&refer_share_id=x1")
 
     # The original PNG is on disk under its hash, a real screenshot of the mobile viewport.

@@ -3,21 +3,12 @@
 // (a shop, a product page, an order list: docs/reader.md) is not sent until the user confirms it.
 
 import { CompanionError, postCapture } from "./companion.js";
+import { rfc3339 } from "./format.js";
 import { KINDS } from "./messages.js";
 import * as outbox from "./outbox.js";
 import { loadSettings } from "./settings.js";
 
-/** RFC 3339 in local time with its UTC offset, e.g. 2026-11-20T14:03:00.123+08:00. */
-export function rfc3339(date) {
-  const pad = (n, width = 2) => String(Math.abs(Math.trunc(n))).padStart(width, "0");
-  const offset = -date.getTimezoneOffset();
-  const sign = offset >= 0 ? "+" : "-";
-  return (
-    `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}` +
-    `T${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}.${pad(date.getMilliseconds(), 3)}` +
-    `${sign}${pad(offset / 60)}:${pad(offset % 60)}`
-  );
-}
+export { rfc3339 } from "./format.js";
 
 /** Why a page is not archived without asking (the popup and the badge title start with it). */
 export const NOT_BARGAIN_SENTENCE = "这个页面看起来不是砍价页面，还没有存证。";

@@ -1,6 +1,7 @@
 // The companion's REST API as the extension uses it, with every failure turned into a
 // Chinese sentence a shopper can act on.
 
+import { rfc3339 } from "./format.js";
 import { KINDS } from "./messages.js";
 
 const PERMANENT = new Set([400, 404, 409, 413, 415, 422]);
@@ -58,8 +59,11 @@ export function getStatus(settings) {
 }
 
 export async function postCapture(settings, message) {
+  // When this attempt is sent (first send or a resend from the offline queue): lets the companion
+  // tell a late delivery from a wrong clock (docs/evidence.md, "Time order").
+  const sent = { ...message, client: { ...message.client, sent_at: rfc3339(new Date()) } };
   try {
-    return await request(settings, "POST", "/api/v1/captures", message);
+    return await request(settings, "POST", "/api/v1/captures", sent);
   } catch (err) {
     if (err instanceof CompanionError && err.kind === KINDS.REJECTED) {
       throw new CompanionError(KINDS.REJECTED, err.message.replace("助手拒绝了请求", "助手拒收了这次截图"), err.status, err.code);

@@ -29,3 +29,15 @@ export function figureRows(facts) {
   }
   return rows;
 }
+
+/** RFC 3339 in local time with its UTC offset, e.g. 2026-11-20T14:03:00.123+08:00. */
+export function rfc3339(date) {
+  const pad = (n, width = 2) => String(Math.abs(Math.trunc(n))).padStart(width, "0");
+  const offset = -date.getTimezoneOffset();
+  const sign = offset >= 0 ? "+" : "-";
+  return (
+    `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}` +
+    `T${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}.${pad(date.getMilliseconds(), 3)}` +
+    `${sign}${pad(offset / 60)}:${pad(offset % 60)}`
+  );
+}
