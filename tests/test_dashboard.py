@@ -501,10 +501,12 @@ def test_browser_pages_chart_click_and_screenshots(chromium, companion):
     expect(page).to_have_url(f"{companion.url}/captures/{answers[8]['capture_id']}")
     page.screenshot(path=str(ARTIFACTS / "dashboard-capture-1366x768.png"), full_page=True)
 
-    # A finding's shaded span on the chart leads to its card.
+    # An incident's shaded span on the chart leads to its entry.
     page.goto(f"{companion.url}/campaigns/{campaign_id}")
     page.locator("svg.chart.wide a.finding").first.click()
-    expect(page).to_have_url(re.compile(r"#finding-0$"))
+    expect(page).to_have_url(re.compile(r"#incident-[0-9a-f]+$"))
+    target = page.url.rsplit("#", 1)[1]
+    expect(page.locator(f"article#{target}")).to_be_in_viewport()
 
     page.goto(companion.url + "/settings")
     expect(page.locator("#token")).to_have_text(companion.token)
