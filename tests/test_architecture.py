@@ -142,3 +142,10 @@ def test_the_code_cites_the_projects_own_docs():
         if BRIEF in (ROOT / name).read_text(encoding="utf-8"):
             offenders.append(name)
     assert not offenders, f"cite docs/ instead of DESIGN: {offenders}"
+
+
+def test_every_write_takes_the_lock_up_front():
+    """sqlite-utils' ``db.atomic()`` begins a DEFERRED transaction, which fails with "database is
+    locked" instead of waiting when a capture commits first; writes use ``write_transaction`` (#11)."""
+    offenders = [_rel(p) for p in MODULES if ".atomic(" in p.read_text(encoding="utf-8")]
+    assert not offenders, f"use core.db.write_transaction (BEGIN IMMEDIATE) instead of atomic(): {offenders}"

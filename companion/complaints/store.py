@@ -11,6 +11,7 @@ import sqlite_utils
 from companion.campaigns.queries import campaign_captures, campaign_readings
 from companion.complaints.case import CaseFacts, case_facts
 from companion.complaints.followup import Calendar, status
+from companion.core.db import write_transaction
 from companion.core.timeutil import format_rfc3339, now_local
 
 
@@ -43,14 +44,17 @@ def save_edits(
     fields: dict[str, str | None] | None,
     demands: list[str] | None,
 ) -> None:
-    """Merge field edits (None drops one: back to the generated text); demands replace the ticked set."""
-    current, current_demands = load_edits(db, campaign_id, channel)
-    for key, value in (fields or {}).items():
-        if value is None:
-            current.pop(key, None)
-        else:
-            current[key] = value
-    with db.atomic():
+    """Merge field edits (None drops one: back to the generated text); demands replace the ticked set.
+
+    Read and write in one IMMEDIATE transaction: two edits at once merge instead of losing one.
+    """
+    with write_transaction(db):
+        current, current_demands = load_edits(db, campaign_id, channel)
+        for key, value in (fields or {}).items():
+            if value is None:
+                current.pop(key, None)
+            else:
+                current[key] = value
         db["complaint_edits"].upsert(
             {
                 "campaign_id": campaign_id,
@@ -64,14 +68,14 @@ def save_edits(
 
 
 def discard_edits(db: sqlite_utils.Database, campaign_id: str, channel: str) -> None:
-    with db.atomic():
+    with write_transaction(db):
         db.execute(
             "DELETE FROM complaint_edits WHERE campaign_id = ? AND channel = ?", [campaign_id, channel]
         )
 
 
 def add_filing(db: sqlite_utils.Database, campaign_id: str, body: dict[str, Any]) -> int:
-    with db.atomic():
+    with write_transaction(db):
         table = db["filings"].insert(
             {
                 "campaign_id": campaign_id,
@@ -87,7 +91,7 @@ def add_filing(db: sqlite_utils.Database, campaign_id: str, body: dict[str, Any]
 
 
 def update_filing(db: sqlite_utils.Database, filing_id: int, body: dict[str, Any]) -> None:
-    with db.atomic():
+    with write_transaction(db):
         db["filings"].update(filing_id, {k: body[k] for k in ("answered_on", "ticket", "note") if k in body})
 
 
