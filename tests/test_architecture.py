@@ -15,6 +15,8 @@ PACKAGE = ROOT / "companion"
 FEATURES = ("evidence", "analysis", "campaigns", "complaints", "export", "jobs")
 ROUTE_MODULES = ("api", "views", "web", "cli")
 PURE = (
+    "core/checks.py",
+    "evidence/validate.py",
     "analysis/points.py",
     "analysis/rules.py",
     "analysis/detect.py",

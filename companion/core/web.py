@@ -10,6 +10,7 @@ from typing import Any
 from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from companion.core import checks
 from companion.core.db import get_db
 from companion.core.errors import DomainError
 from companion.core.services import services
@@ -84,9 +85,15 @@ def campaign_or_404(campaign_id: str) -> dict[str, Any]:
     return rows[0]
 
 
+def request_json() -> Any:
+    """The request body as JSON (``checks.loads``): 400 for anything but plain JSON of bounded depth,
+    422 for text SQLite can't store; a body over the size limit is the usual 413."""
+    return checks.loads(request.get_data(cache=True))
+
+
 def json_body(schema_name: str) -> dict[str, Any]:
     """The request's JSON object, valid against ``$defs/<schema_name>`` of shared/schema.json."""
-    body = request.get_json(silent=True)
+    body = request_json()
     if not isinstance(body, dict):
         raise DomainError(400, "invalid_json", "请求体必须是一个 JSON 对象。")
     problem = services().schema.first_error(schema_name, body)
