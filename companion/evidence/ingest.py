@@ -347,10 +347,11 @@ def previous_answer(
             "capture_id_conflict",
             "这个 capture_id 已用于另一次截图（时间、网址或读数不同）；每次截图请使用新的 UUID。",
         )
-    if row[1] is None:  # stored, but its answer not yet (a re-fold in progress, or a crash there)
+    body = checks.json_or_none(row[1])
+    if not isinstance(body, dict):  # no answer yet (a re-fold in progress, a crash there), or odd
+        if row[1] is not None:
+            log.warning("odd stored answer of capture %s answered again", capture_id)
         body = answer_body(capture_id, row[2], sha256, findings_or_none(analysis, db, row[2]) or [])
-    else:
-        body = json.loads(row[1])
     return IngestResult(200, {**body, "duplicate": True})
 
 
