@@ -17,7 +17,7 @@ from companion.core.services import services
 
 # Default codes and Chinese messages for statuses werkzeug raises on its own (413 from
 # MAX_CONTENT_LENGTH, 405 for a wrong method, ...), so those are JSON too.
-_DEFAULTS = {
+DEFAULT_ERRORS = {
     400: ("bad_request", "请求格式不正确。"),
     401: ("unauthorized", "缺少或错误的访问令牌（Authorization: Bearer <token>）。"),
     403: ("forbidden", "此请求被拒绝。"),
@@ -25,6 +25,7 @@ _DEFAULTS = {
     405: ("method_not_allowed", "此地址不支持该请求方法。"),
     409: ("conflict", "请求与已存数据冲突。"),
     413: ("payload_too_large", "请求内容过大，未保存任何内容。"),
+    431: ("headers_too_large", "请求头过大。"),
     415: ("unsupported_media_type", "不支持的内容类型。"),
     422: ("unprocessable", "请求内容无法处理。"),
     500: ("internal_error", "助手内部出错，已记录日志；未保存任何内容。"),
@@ -61,7 +62,7 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(err: HTTPException):
         status = err.code or 500
-        code, message = _DEFAULTS.get(status, ("http_error", err.description or "请求失败。"))
+        code, message = DEFAULT_ERRORS.get(status, ("http_error", err.description or "请求失败。"))
         if not _wants_json():
             return error_page(status, message)
         return json_error(DomainError(status, code, message))
@@ -69,7 +70,7 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def _unexpected(err: Exception):
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
-        code, message = _DEFAULTS[500]
+        code, message = DEFAULT_ERRORS[500]
         if not _wants_json():
             return error_page(500, message)
         return json_error(DomainError(500, code, message))
