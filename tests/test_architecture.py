@@ -25,6 +25,7 @@ PURE = (
     "analysis/incidents.py",
     "evidence/chain.py",
     "evidence/identity.py",
+    "evidence/image_structure.py",
     "evidence/environment.py",
     "evidence/coverage.py",
     "evidence/tsa.py",

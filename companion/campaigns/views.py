@@ -37,6 +37,7 @@ from companion.campaigns.page_queries import (
     timeline_page,
 )
 from companion.campaigns.queries import get_capture, get_reading, list_campaigns
+from companion.campaigns.thumbnails import ThumbnailBusy, ThumbnailError
 from companion.core.checks import time_or_none
 from companion.core.config import PUBLIC_TSAS, ConfigError, save_user_config, tsa_settings
 from companion.core.db import close_db, get_db
@@ -178,7 +179,13 @@ def capture_thumb(capture_id: str):
     original = _original_path(sha256, mime)
     if not original.exists():
         abort(404)
-    path = services().thumbnails.get(sha256, original)
+    try:
+        path = services().thumbnails.get(sha256, original, wait=current_app.config["THUMBNAIL_WAIT"])
+    except ThumbnailBusy:
+        abort(503, retry_after=2)
+    except ThumbnailError as exc:
+        current_app.logger.warning("no thumbnail of capture %s: %s", capture_id, exc)
+        abort(404)
     resp = send_file(path, mimetype=services().thumbnails.mime, max_age=31536000)
     resp.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return resp

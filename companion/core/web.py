@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from companion.core import checks
@@ -29,6 +29,7 @@ DEFAULT_ERRORS = {
     415: ("unsupported_media_type", "不支持的内容类型。"),
     422: ("unprocessable", "请求内容无法处理。"),
     500: ("internal_error", "助手内部出错，已记录日志；未保存任何内容。"),
+    503: ("busy", "助手正忙，请稍后再试。"),
 }
 
 
@@ -63,9 +64,15 @@ def register_error_handlers(app: Flask) -> None:
     def _http_error(err: HTTPException):
         status = err.code or 500
         code, message = DEFAULT_ERRORS.get(status, ("http_error", err.description or "请求失败。"))
-        if not _wants_json():
-            return error_page(status, message)
-        return json_error(DomainError(status, code, message))
+        resp = make_response(
+            error_page(status, message)
+            if not _wants_json()
+            else json_error(DomainError(status, code, message))
+        )
+        for key, value in err.get_headers():  # Retry-After of a 503, Allow of a 405
+            if key.lower() not in ("content-type", "content-length"):
+                resp.headers[key] = value
+        return resp
 
     @app.errorhandler(Exception)
     def _unexpected(err: Exception):
