@@ -28,6 +28,8 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
     # Largest accepted screenshot, in pixels (well under Pillow's bomb limit): 8K × 4K.
     "MAX_IMAGE_PIXELS": 7680 * 4320,
+    # Seconds a thumbnail request waits for its turn to decode (campaigns/thumbnails.py), then 503.
+    "THUMBNAIL_WAIT": 10.0,
     "ALLOWED_HOSTS": frozenset({"127.0.0.1", "localhost", "[::1]"}),
     "JSON_AS_ASCII": False,
 }

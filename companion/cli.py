@@ -41,23 +41,14 @@ def serve(
     port: int = DEFAULT_PORT, data_dir: str | None = None, threads: int = 4, open_browser: bool = False
 ) -> None:
     """启动助手（只监听 127.0.0.1）。"""
-    from waitress import create_server
-
     from companion.app import create_app
+    from companion.core.server import make_server
     from companion.jobs.worker import Worker
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         app = create_app(data_dir=data_dir)
-        server = create_server(
-            app,
-            host="127.0.0.1",
-            port=port,
-            threads=threads,
-            # Let Flask answer oversized bodies with its JSON 413 instead of waitress's plain text.
-            max_request_body_size=app.config["MAX_CONTENT_LENGTH"] + 1024 * 1024,
-            ident="bargain-witness",
-        )
+        server = make_server(app, port, threads)
     except OSError as exc:
         click.echo(f"无法启动助手：{exc}（端口 {port} 是否已被占用？可用 --port 换一个）", err=True)
         sys.exit(1)

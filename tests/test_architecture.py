@@ -15,6 +15,8 @@ PACKAGE = ROOT / "companion"
 FEATURES = ("evidence", "analysis", "campaigns", "complaints", "export", "jobs")
 ROUTE_MODULES = ("api", "views", "web", "cli")
 PURE = (
+    "core/checks.py",
+    "evidence/validate.py",
     "analysis/points.py",
     "analysis/rules.py",
     "analysis/detect.py",
@@ -23,6 +25,7 @@ PURE = (
     "analysis/incidents.py",
     "evidence/chain.py",
     "evidence/identity.py",
+    "evidence/image_structure.py",
     "evidence/environment.py",
     "evidence/coverage.py",
     "evidence/tsa.py",
@@ -33,6 +36,7 @@ PURE = (
     "complaints/channels",
     "campaigns/charts.py",
     "campaigns/formatting.py",
+    "campaigns/stored.py",
 )
 MAX_LINES = 400
 MODULES = sorted(p for p in PACKAGE.rglob("*.py") if "__pycache__" not in p.parts)
@@ -150,3 +154,10 @@ def test_tests_import_helpers_not_conftest_or_each_other():
         for module in _runtime_imports(path):
             top = module.split(".")[0]
             assert top != "conftest" and not top.startswith("test_"), f"{path.name} imports {module}"
+
+
+def test_every_write_takes_the_lock_up_front():
+    """sqlite-utils' ``db.atomic()`` begins a DEFERRED transaction, which fails with "database is
+    locked" instead of waiting when a capture commits first; writes use ``write_transaction`` (#11)."""
+    offenders = [_rel(p) for p in MODULES if ".atomic(" in p.read_text(encoding="utf-8")]
+    assert not offenders, f"use core.db.write_transaction (BEGIN IMMEDIATE) instead of atomic(): {offenders}"

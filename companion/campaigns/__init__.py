@@ -13,7 +13,7 @@ def init_app(app: Flask) -> None:
     from companion.core.services import services_of
 
     svc = services_of(app)
-    svc.thumbnails = thumbnails.Thumbnails(svc.data_dir.thumbs)
+    svc.thumbnails = thumbnails.Thumbnails(svc.data_dir.thumbs, max_pixels=app.config["MAX_IMAGE_PIXELS"])
     svc.chart_cache = ChartCache()
     thumbnail_jobs.register(app)
     app.register_blueprint(api.bp)

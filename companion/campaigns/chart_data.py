@@ -26,8 +26,8 @@ from companion.campaigns.charts import (
 )
 from companion.campaigns.formatting import figures, fmt_time
 from companion.campaigns.page_queries import chart_series, reading_rowids, readings_by_rowid
+from companion.core.checks import time_or_none
 from companion.core.services import services
-from companion.core.timeutil import parse_rfc3339_or_none
 
 
 class ChartCache:
@@ -110,7 +110,7 @@ def _chart(db, campaign_id: str, findings: list[dict[str, Any]], total: int):
     def point(i: int) -> ChartPoint | None:
         if i not in made:
             row = details[series[i][0]]
-            t = parse_rfc3339_or_none(row["taken_at"])
+            t = time_or_none(row["taken_at"])  # 2000–2100: the axis arithmetic can't overflow
             made[i] = t and ChartPoint(row["capture_id"], t, progress[i], helpers[i], _point_label(row))
         return made[i]
 

@@ -9,17 +9,39 @@ can't be trusted) are in the timeline but not in the chart or "latest".
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
 import sqlite_utils
 
+from companion.campaigns import stored
+
+
+def _number(column: str, prefix: str = "") -> str:
+    """SQL for a stored number, NULL when it is odd (not a number, or outside ``stored.NUMBERS``)."""
+    low, high, _ = stored.NUMBERS[column]
+    c = f"{prefix}{column}"
+    return f"(CASE WHEN typeof({c}) IN ('integer', 'real') AND {c} BETWEEN {low} AND {high} THEN {c} END)"
+
+
+def _helpers_seen(prefix: str = "") -> str:
+    """The stated helper count, else the length of the stored helper list when it is a JSON array
+    (nested CASEs: SQLite evaluates them in order, so malformed JSON is never parsed as an array)."""
+    h = f"{prefix}helpers_json"
+    array = f"CASE WHEN json_type({h}) = 'array' THEN json_array_length({h}) END"
+    listed = f"CASE WHEN json_valid({h}) THEN {array} END"
+    return f"COALESCE({_number('helper_count', prefix)}, {listed})"
+
+
+_FIGURES = ("cut_amount", "remaining_amount", "cut_percent", "remaining_percent", "target_price")
 # What a thumbnail card or a chart point needs: the capture's own fields plus the displayed figures.
-_CARD_COLUMNS = """
+_CARD_COLUMNS = f"""
     k.id, k.seq, k.taken_at, k.received_at, k.sha256, k.mime, k.width, k.height,
-    r.cut_amount, r.remaining_amount, r.cut_percent, r.remaining_percent, r.target_price,
-    COALESCE(r.helper_count, json_array_length(r.helpers_json)) AS helpers_seen, r.unit, r.clock_flag
+    {", ".join(f"{_number(c, 'r.')} AS {c}" for c in _FIGURES)},
+    {_helpers_seen("r.")} AS helpers_seen, r.unit, r.clock_flag
 """
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _ORDERED = "FROM readings r JOIN captures k ON k.id = r.capture_id WHERE r.campaign_id = ?"
 
 
@@ -41,10 +63,11 @@ def timeline_page(
     db: sqlite_utils.Database, campaign_id: str, *, limit: int, offset: int
 ) -> list[dict[str, Any]]:
     """One page of the timeline, newest first."""
-    return db.execute_returning_dicts(
+    rows = db.execute_returning_dicts(
         f"SELECT {_CARD_COLUMNS} {_ORDERED} ORDER BY r.taken_utc DESC, k.seq DESC LIMIT ? OFFSET ?",
         [campaign_id, limit, offset],
     )
+    return [stored.card(r) for r in rows]
 
 
 def chart_series(db: sqlite_utils.Database, campaign_id: str) -> list[tuple]:
@@ -55,8 +78,7 @@ def chart_series(db: sqlite_utils.Database, campaign_id: str) -> list[tuple]:
     Flagged readings are left out (their time can't be placed on the axis).
     """
     return db.execute(
-        "SELECT rowid, cut_amount, remaining_amount, cut_percent, remaining_percent, target_price, "
-        "COALESCE(helper_count, json_array_length(helpers_json)) "
+        f"SELECT rowid, {', '.join(_number(c) for c in _FIGURES)}, {_helpers_seen()} "
         "FROM readings WHERE campaign_id = ? AND clock_flag IS NULL ORDER BY taken_utc, rowid",
         [campaign_id],
     ).fetchall()
@@ -70,11 +92,11 @@ def readings_by_rowid(db: sqlite_utils.Database, rowids: Iterable[int]) -> dict[
         chunk = ids[start : start + 500]
         for row in db.execute_returning_dicts(
             "SELECT rowid AS rid, capture_id, taken_at, cut_amount, remaining_amount, cut_percent, "
-            "remaining_percent, target_price, COALESCE(helper_count, json_array_length(helpers_json)) "
-            f"AS helpers_seen, unit FROM readings WHERE rowid IN ({','.join('?' * len(chunk))})",
+            f"remaining_percent, target_price, {_helpers_seen()} AS helpers_seen, unit "
+            f"FROM readings WHERE rowid IN ({','.join('?' * len(chunk))})",
             chunk,
         ):
-            found[row["rid"]] = row
+            found[row["rid"]] = stored.clean(row, "readings")
     return found
 
 
@@ -102,7 +124,7 @@ def cards_by_id(db: sqlite_utils.Database, capture_ids: Iterable[str]) -> dict[s
             f"WHERE k.id IN ({marks})",
             chunk,
         ):
-            found[row["id"]] = row
+            found[row["id"]] = stored.card(row)
     return found
 
 
@@ -113,7 +135,12 @@ def capture_card(db: sqlite_utils.Database, capture_id: str) -> dict[str, Any] |
 def thumb_source(db: sqlite_utils.Database, capture_id: str) -> tuple[str, str] | None:
     """(sha256, mime) of a capture's original, or None."""
     row = db.execute("SELECT sha256, mime FROM captures WHERE id = ?", [capture_id.lower()]).fetchone()
-    return (row[0], row[1]) if row else None
+    if row is None:
+        return None
+    if not (isinstance(row[0], str) and _SHA256.match(row[0]) and row[1] in stored.MIMES):
+        stored.skip("captures", "sha256/mime", capture_id, row)
+        return None
+    return (row[0], row[1])
 
 
 def neighbours(db: sqlite_utils.Database, capture: dict[str, Any]) -> tuple[str | None, str | None]:

@@ -3,15 +3,17 @@
 Captures are in time order by the stored UTC instant ``readings.taken_utc``, never by the text of
 ``taken_at`` (whose offset may differ between clients); ties in insertion order. A reading whose
 capture time can't be trusted (``clock_flag``, docs/evidence.md "Time order") is left out of
-``campaign_readings`` (what analysis folds) and of ``latest_reading``.
+``campaign_readings`` (what analysis folds) and of ``latest_reading``. Every row goes through
+``stored.py``: a stored value that is odd is skipped with a logged warning, never an error.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import sqlite_utils
+
+from companion.campaigns import stored
 
 _CAPTURE_FIELDS = (
     "id",
@@ -107,18 +109,8 @@ def latest_reading(db: sqlite_utils.Database, campaign_id: str) -> dict[str, Any
 
 
 def _decode_capture(row: dict[str, Any]) -> dict[str, Any]:
-    row["facts"] = json.loads(row.pop("facts_json") or "{}")
-    row["client"] = {
-        "name": row.pop("client_name"),
-        "version": row.pop("client_version"),
-        "browser": row.pop("client_browser"),
-    }
-    return row
+    return stored.capture(row)
 
 
 def _decode_reading(row: dict[str, Any]) -> dict[str, Any]:
-    helpers = row.pop("helpers_json")
-    raw = row.pop("raw_json")
-    row["helpers"] = json.loads(helpers) if helpers else None
-    row["raw"] = json.loads(raw) if raw else None
-    return {k: v for k, v in row.items() if v is not None}
+    return stored.reading(row)

@@ -6,15 +6,18 @@ and an old archive has none); both paths go through ``Thumbnails.get``, which ma
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import sqlite_utils
 from flask import Flask
 
 from companion.campaigns.page_queries import thumb_source
+from companion.campaigns.thumbnails import ThumbnailError
 from companion.core.db import get_db
 from companion.core.services import services, services_of
 
+log = logging.getLogger(__name__)
 THUMBNAIL_JOB = "thumbnail"
 
 
@@ -25,8 +28,12 @@ def make_thumbnail(payload: dict[str, Any]) -> None:
     sha256, mime = source
     svc = services()
     original = svc.blobs.path_for(sha256, mime)
-    if original.exists():
-        svc.thumbnails.get(sha256, original)
+    if not original.exists():
+        return
+    try:
+        svc.thumbnails.get(sha256, original)  # waits for its turn in the pixel budget
+    except ThumbnailError as exc:  # the original can't be decoded: trying again won't help
+        log.warning("no thumbnail of capture %s: %s", payload["capture_id"], exc)
 
 
 def register(app: Flask) -> None:

@@ -37,11 +37,12 @@ from companion.campaigns.page_queries import (
     timeline_page,
 )
 from companion.campaigns.queries import get_capture, get_reading, list_campaigns
+from companion.campaigns.thumbnails import ThumbnailBusy, ThumbnailError
+from companion.core.checks import time_or_none
 from companion.core.config import PUBLIC_TSAS, ConfigError, save_user_config, tsa_settings
 from companion.core.db import close_db, get_db
 from companion.core.resources import extension_dir
 from companion.core.services import services
-from companion.core.timeutil import parse_rfc3339_or_none
 from companion.core.vocab import CAPTURE_SOURCE_ZH, FINDING_TYPE_ZH, SEVERITY_ZH
 from companion.core.web import campaign_or_404, error_page
 from companion.evidence.environment import CLOCK_FLAG_ZH
@@ -125,7 +126,8 @@ def capture(capture_id: str):
         for f in services().analysis.findings(db, found["campaign_id"])
         if found["id"] in (f.get("before_capture_id"), f.get("after_capture_id"))
     ]
-    taken, received = parse_rfc3339_or_none(found["taken_at"]), parse_rfc3339_or_none(found["received_at"])
+    # Both in 2000–2100 or no gap shown: an odd stored time must not overflow the subtraction.
+    taken, received = time_or_none(found["taken_at"]), time_or_none(found["received_at"])
     clock_gap = fmt_duration((received - taken).total_seconds()) if taken and received else None
     derived_deadline = reading.get("deadline") if "deadline" not in found["facts"] else None
     url = found["page_url"] or ""
@@ -154,13 +156,13 @@ def _original_path(sha256: str, mime: str):
 @bp.get("/captures/<capture_id>/image")
 def capture_image(capture_id: str):
     """The original bytes, unchanged; nosniff + CSP come from the security layer."""
-    found = get_capture(get_db(), capture_id)
-    if found is None:
+    source = thumb_source(get_db(), capture_id)  # None too for a row whose hash or type is odd
+    if source is None:
         abort(404)
-    path = _original_path(found["sha256"], found["mime"])
+    path = _original_path(*source)
     if not path.exists():
         abort(404)
-    resp = send_file(path, mimetype=found["mime"], max_age=31536000)
+    resp = send_file(path, mimetype=source[1], max_age=31536000)
     resp.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return resp
 
@@ -177,7 +179,13 @@ def capture_thumb(capture_id: str):
     original = _original_path(sha256, mime)
     if not original.exists():
         abort(404)
-    path = services().thumbnails.get(sha256, original)
+    try:
+        path = services().thumbnails.get(sha256, original, wait=current_app.config["THUMBNAIL_WAIT"])
+    except ThumbnailBusy:
+        abort(503, retry_after=2)
+    except ThumbnailError as exc:
+        current_app.logger.warning("no thumbnail of capture %s: %s", capture_id, exc)
+        abort(404)
     resp = send_file(path, mimetype=services().thumbnails.mime, max_age=31536000)
     resp.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return resp

@@ -7,6 +7,7 @@ from flask import Blueprint, jsonify
 from companion.complaints import store
 from companion.complaints.channels import CHANNELS
 from companion.complaints.web import build_draft, calendar, today
+from companion.core import checks
 from companion.core.db import get_db
 from companion.core.errors import DomainError
 from companion.core.web import campaign_or_404, json_body
@@ -20,6 +21,14 @@ def _channel_or_404(channel: str) -> str:
             404, "unknown_channel", f"没有这个投诉渠道：{channel}（可用：{'、'.join(CHANNELS)}）。"
         )
     return channel
+
+
+def check_days(body: dict) -> None:
+    """Real days in 2000–2100 before anything is stored (the schema only checks the digits)."""
+    if "sent_on" in body:
+        checks.require_day(body["sent_on"], "sent_on（投诉日期）")
+    if body.get("answered_on") is not None:
+        checks.require_day(body["answered_on"], "answered_on（答复日期）")
 
 
 @bp.get("/campaigns/<campaign_id>/complaints/<channel>")
@@ -60,6 +69,7 @@ def add_filing(campaign_id: str):
     body = json_body("filing")
     if "channel" not in body or "sent_on" not in body:
         raise DomainError(400, "schema_violation", "需要 channel 和 sent_on（投诉渠道和投诉日期）。")
+    check_days(body)
     filing_id = store.add_filing(get_db(), campaign_id, body)
     found = next(f for f in store.filings(get_db(), calendar(), today(), campaign_id) if f["id"] == filing_id)
     return jsonify(found), 201
@@ -71,6 +81,7 @@ def update_filing(filing_id: int):
     db = get_db()
     if not db["filings"].count_where("id = ?", [filing_id]):
         raise DomainError(404, "filing_not_found", f"找不到投诉记录 {filing_id}。")
+    check_days(body)
     store.update_filing(db, filing_id, body)
     return jsonify(next(f for f in store.filings(db, calendar(), today()) if f["id"] == filing_id))
 

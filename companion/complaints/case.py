@@ -8,6 +8,7 @@ keeps: times and figures, no emotional words, a clear and reasonable demand, the
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -64,10 +65,13 @@ class CaseFacts:
 
 
 def evidence_name(capture: dict[str, Any]) -> str:
-    """File name of a capture in complaints and bundles: time taken + short hash, sortable."""
-    taken = capture["taken_at"][:19].replace("-", "").replace(":", "").replace("T", "-")
+    """File name of a capture in complaints and bundles: time taken + short hash, sortable.
+
+    Only letters, digits and '-' from the stored values, so an odd row can't name a path elsewhere."""
+    taken = str(capture.get("taken_at") or "")[:19].replace("-", "").replace(":", "").replace("T", "-")
+    short = re.sub(r"[^0-9A-Za-z]", "", str(capture.get("sha256") or ""))[:8]
     ext = "jpg" if capture.get("mime") == "image/jpeg" else "png"
-    return f"{taken}_{capture['sha256'][:8]}.{ext}"
+    return f"{re.sub(r'[^0-9A-Za-z-]', '', taken)}_{short}.{ext}"
 
 
 def activity_id_from(url: str) -> str:

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import json
+import logging
 from datetime import date
 from typing import Any
 
 import sqlite_utils
 
 from companion.campaigns.queries import campaign_captures, campaign_readings
-from companion.complaints.case import CaseFacts, case_facts
+from companion.complaints.case import DEMANDS, CaseFacts, case_facts
+from companion.complaints.channels import CHANNELS
 from companion.complaints.followup import Calendar, status
+from companion.core import checks
+from companion.core.db import write_transaction
 from companion.core.timeutil import format_rfc3339, now_local
+
+log = logging.getLogger(__name__)
 
 
 def load_case(
@@ -26,14 +32,34 @@ def load_case(
 def load_edits(
     db: sqlite_utils.Database, campaign_id: str, channel: str
 ) -> tuple[dict[str, str], list[str] | None]:
+    """The user's field edits and ticked demands; stored values that are odd are skipped (logged)."""
     rows = db.execute_returning_dicts(
         "SELECT fields_json, demands_json FROM complaint_edits WHERE campaign_id = ? AND channel = ?",
         [campaign_id, channel],
     )
     if not rows:
         return {}, None
-    demands = json.loads(rows[0]["demands_json"]) if rows[0]["demands_json"] else None
-    return json.loads(rows[0]["fields_json"] or "{}"), demands
+    where = f"{campaign_id}/{channel}"
+    fields_text, demands_text = rows[0]["fields_json"], rows[0]["demands_json"]
+    fields = checks.json_or_none(fields_text) if fields_text else {}
+    if not isinstance(fields, dict):
+        _skip("complaint_edits.fields_json", where, fields_text)
+        fields = {}
+    edits = {k: v for k, v in fields.items() if isinstance(v, str)}
+    if len(edits) != len(fields):
+        _skip("complaint_edits.fields_json", where, {k: v for k, v in fields.items() if k not in edits})
+    demands = checks.json_or_none(demands_text) if demands_text else None
+    if demands is not None and not isinstance(demands, list):
+        _skip("complaint_edits.demands_json", where, demands_text)
+        demands = None
+    if demands is not None and not all(isinstance(d, str) and d in DEMANDS for d in demands):
+        _skip("complaint_edits.demands_json", where, demands_text)
+        demands = [d for d in demands if isinstance(d, str) and d in DEMANDS]
+    return edits, demands
+
+
+def _skip(column: str, key: object, value: object) -> None:
+    log.warning("odd stored value skipped: %s of %s = %.80r", column, key, value)
 
 
 def save_edits(
@@ -43,14 +69,17 @@ def save_edits(
     fields: dict[str, str | None] | None,
     demands: list[str] | None,
 ) -> None:
-    """Merge field edits (None drops one: back to the generated text); demands replace the ticked set."""
-    current, current_demands = load_edits(db, campaign_id, channel)
-    for key, value in (fields or {}).items():
-        if value is None:
-            current.pop(key, None)
-        else:
-            current[key] = value
-    with db.atomic():
+    """Merge field edits (None drops one: back to the generated text); demands replace the ticked set.
+
+    Read and write in one IMMEDIATE transaction: two edits at once merge instead of losing one.
+    """
+    with write_transaction(db):
+        current, current_demands = load_edits(db, campaign_id, channel)
+        for key, value in (fields or {}).items():
+            if value is None:
+                current.pop(key, None)
+            else:
+                current[key] = value
         db["complaint_edits"].upsert(
             {
                 "campaign_id": campaign_id,
@@ -64,14 +93,14 @@ def save_edits(
 
 
 def discard_edits(db: sqlite_utils.Database, campaign_id: str, channel: str) -> None:
-    with db.atomic():
+    with write_transaction(db):
         db.execute(
             "DELETE FROM complaint_edits WHERE campaign_id = ? AND channel = ?", [campaign_id, channel]
         )
 
 
 def add_filing(db: sqlite_utils.Database, campaign_id: str, body: dict[str, Any]) -> int:
-    with db.atomic():
+    with write_transaction(db):
         table = db["filings"].insert(
             {
                 "campaign_id": campaign_id,
@@ -87,19 +116,35 @@ def add_filing(db: sqlite_utils.Database, campaign_id: str, body: dict[str, Any]
 
 
 def update_filing(db: sqlite_utils.Database, filing_id: int, body: dict[str, Any]) -> None:
-    with db.atomic():
+    with write_transaction(db):
         db["filings"].update(filing_id, {k: body[k] for k in ("answered_on", "ticket", "note") if k in body})
 
 
 def filings(db: sqlite_utils.Database, calendar: Calendar, today: date, campaign_id: str | None = None):
-    """Filed complaints with their follow-up status, the most urgent first."""
+    """Filed complaints with their follow-up status, the most urgent first.
+
+    A stored filing that is odd (no such channel, no such day) is left out with a logged warning; an
+    odd ``answered_on`` counts as not answered. One bad row must not break the follow-up pages.
+    """
     sql = "SELECT f.*, c.title AS campaign_title FROM filings f JOIN campaigns c ON c.id = f.campaign_id"
     rows = db.execute_returning_dicts(
         sql + (" WHERE f.campaign_id = ?" if campaign_id else "") + " ORDER BY f.id",
         [campaign_id] if campaign_id else [],
     )
+    out = []
     for row in rows:
-        answered = date.fromisoformat(row["answered_on"]) if row["answered_on"] else None
-        row["status"] = status(row["channel"], date.fromisoformat(row["sent_on"]), answered, today, calendar)
+        sent = checks.day_or_none(row["sent_on"])
+        if row["channel"] not in CHANNELS or sent is None:
+            _skip("filings", row["id"], {k: row[k] for k in ("channel", "sent_on")})
+            continue
+        answered = checks.day_or_none(row["answered_on"])
+        if row["answered_on"] is not None and answered is None:
+            _skip("filings.answered_on", row["id"], row["answered_on"])
+            row["answered_on"] = None
+        for column in ("ticket", "note", "campaign_title"):
+            if not isinstance(row[column], str):
+                row[column] = ""
+        row["status"] = status(row["channel"], sent, answered, today, calendar)
+        out.append(row)
     order = {"overdue": 0, "due": 1, "waiting": 2, "answered": 3}
-    return sorted(rows, key=lambda r: (order[r["status"]["state"]], r["status"]["due_by"]))
+    return sorted(out, key=lambda r: (order[r["status"]["state"]], r["status"]["due_by"]))

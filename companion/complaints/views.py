@@ -13,8 +13,10 @@ from companion.complaints import store
 from companion.complaints.case import DEMANDS
 from companion.complaints.channels import CHANNEL_NAMES, CHANNELS
 from companion.complaints.web import build_draft, calendar, load_case, today
+from companion.core import checks
 from companion.core.db import get_db
-from companion.core.web import campaign_or_404
+from companion.core.errors import DomainError
+from companion.core.web import PageError, campaign_or_404
 
 bp = Blueprint("complaints_ui", __name__, template_folder="templates")
 
@@ -63,24 +65,28 @@ def save(campaign_id: str, channel: str):
 def file(campaign_id: str):
     campaign_or_404(campaign_id)
     channel = request.form.get("channel", "")
-    sent_on = request.form.get("sent_on", "")
-    try:
-        date.fromisoformat(sent_on)
-    except ValueError:
-        abort(400)
     if channel not in CHANNELS:
-        abort(400)
+        raise PageError(400, "unknown_channel", "没有这个投诉渠道，请在投诉页面上重新选择。")
+    sent_on = _day(request.form.get("sent_on", ""), "投诉日期")
     store.add_filing(
         get_db(),
         campaign_id,
         {
             "channel": channel,
-            "sent_on": sent_on,
+            "sent_on": sent_on.isoformat(),
             "ticket": request.form.get("ticket", "")[:200],
             "note": request.form.get("note", "")[:5000],
         },
     )
     return redirect(url_for("complaints_ui.drafts", campaign_id=campaign_id) + "#filings", 303)
+
+
+def _day(value: str, what: str) -> date:
+    """A real day in 2000–2100, or the error page saying what to fix (nothing is stored)."""
+    try:
+        return checks.require_day(value, what)
+    except DomainError as err:
+        raise PageError(400, err.code, err.message) from None
 
 
 @bp.get("/followups")
@@ -98,12 +104,8 @@ def answered(filing_id: int):
     db = get_db()
     if not db["filings"].count_where("id = ?", [filing_id]):
         abort(404)
-    on = request.form.get("answered_on") or today().isoformat()
-    try:
-        date.fromisoformat(on)
-    except ValueError:
-        abort(400)
-    store.update_filing(db, filing_id, {"answered_on": on})
+    on = _day(request.form.get("answered_on") or today().isoformat(), "答复日期")
+    store.update_filing(db, filing_id, {"answered_on": on.isoformat()})
     target = request.form.get("next", "")
     if not (target.startswith("/") and not target.startswith("//")):  # stay on this site
         target = url_for("complaints_ui.followups")

@@ -12,8 +12,11 @@ import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import platformdirs
+
+from companion.core.checks import url_problem
 
 APP_NAME = "bargain-witness"
 DATA_DIR_ENV = "BARGAIN_WITNESS_DATA"
@@ -130,8 +133,10 @@ def tsa_settings(config: dict, data_dir: DataDir) -> TsaSettings:
     for url in urls:
         if not url.startswith(("http://", "https://")):
             raise ConfigError(f"时间戳服务地址必须以 http:// 或 https:// 开头：{url}")
+        if url_problem(url) or not urlsplit(url).hostname:
+            raise ConfigError(f"时间戳服务地址不是有效的网址（主机名或端口有误）：{url}")
     ca = config.get("tsa_ca_file")
-    if ca is not None and not isinstance(ca, str):
+    if ca is not None and (not isinstance(ca, str) or "\0" in ca):
         raise ConfigError("配置文件中的 tsa_ca_file 应为证书文件（PEM）的路径。")
     ca_path = (data_dir.root / ca).resolve() if ca else None
     return TsaSettings(tuple(dict.fromkeys(urls))[:MAX_TSA_URLS], ca_path)

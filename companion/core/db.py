@@ -7,6 +7,7 @@ extension deletes its queued copy on our 201, so a lost commit would lose eviden
 from __future__ import annotations
 
 import contextlib
+import logging
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,10 +17,23 @@ from flask import Flask, current_app, g
 
 from companion.core.migrations import migrations
 
+log = logging.getLogger(__name__)
+
+
+def _text(data: bytes) -> str:
+    """TEXT as str; a stored value that is not UTF-8 (another tool, a damaged file) is read with
+    replacement characters and logged, where sqlite3 would fail the whole query."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        log.warning("odd stored text (not UTF-8) read with replacement characters: %.80r", data)
+        return data.decode("utf-8", "replace")
+
 
 def connect(path: Path | str) -> sqlite_utils.Database:
     """Open the database with the durability and concurrency settings every caller needs."""
     conn = sqlite3.connect(str(path), timeout=15, isolation_level=None, check_same_thread=False)
+    conn.text_factory = _text
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=FULL")
     conn.execute("PRAGMA foreign_keys=ON")

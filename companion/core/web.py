@@ -7,16 +7,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from companion.core import checks
 from companion.core.db import get_db
 from companion.core.errors import DomainError
 from companion.core.services import services
 
 # Default codes and Chinese messages for statuses werkzeug raises on its own (413 from
 # MAX_CONTENT_LENGTH, 405 for a wrong method, ...), so those are JSON too.
-_DEFAULTS = {
+DEFAULT_ERRORS = {
     400: ("bad_request", "请求格式不正确。"),
     401: ("unauthorized", "缺少或错误的访问令牌（Authorization: Bearer <token>）。"),
     403: ("forbidden", "此请求被拒绝。"),
@@ -24,9 +25,11 @@ _DEFAULTS = {
     405: ("method_not_allowed", "此地址不支持该请求方法。"),
     409: ("conflict", "请求与已存数据冲突。"),
     413: ("payload_too_large", "请求内容过大，未保存任何内容。"),
+    431: ("headers_too_large", "请求头过大。"),
     415: ("unsupported_media_type", "不支持的内容类型。"),
     422: ("unprocessable", "请求内容无法处理。"),
     500: ("internal_error", "助手内部出错，已记录日志；未保存任何内容。"),
+    503: ("busy", "助手正忙，请稍后再试。"),
 }
 
 
@@ -60,15 +63,21 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(err: HTTPException):
         status = err.code or 500
-        code, message = _DEFAULTS.get(status, ("http_error", err.description or "请求失败。"))
-        if not _wants_json():
-            return error_page(status, message)
-        return json_error(DomainError(status, code, message))
+        code, message = DEFAULT_ERRORS.get(status, ("http_error", err.description or "请求失败。"))
+        resp = make_response(
+            error_page(status, message)
+            if not _wants_json()
+            else json_error(DomainError(status, code, message))
+        )
+        for key, value in err.get_headers():  # Retry-After of a 503, Allow of a 405
+            if key.lower() not in ("content-type", "content-length"):
+                resp.headers[key] = value
+        return resp
 
     @app.errorhandler(Exception)
     def _unexpected(err: Exception):
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
-        code, message = _DEFAULTS[500]
+        code, message = DEFAULT_ERRORS[500]
         if not _wants_json():
             return error_page(500, message)
         return json_error(DomainError(500, code, message))
@@ -84,9 +93,15 @@ def campaign_or_404(campaign_id: str) -> dict[str, Any]:
     return rows[0]
 
 
+def request_json() -> Any:
+    """The request body as JSON (``checks.loads``): 400 for anything but plain JSON of bounded depth,
+    422 for text SQLite can't store; a body over the size limit is the usual 413."""
+    return checks.loads(request.get_data(cache=True))
+
+
 def json_body(schema_name: str) -> dict[str, Any]:
     """The request's JSON object, valid against ``$defs/<schema_name>`` of shared/schema.json."""
-    body = request.get_json(silent=True)
+    body = request_json()
     if not isinstance(body, dict):
         raise DomainError(400, "invalid_json", "请求体必须是一个 JSON 对象。")
     problem = services().schema.first_error(schema_name, body)

@@ -14,6 +14,7 @@ from companion.core.db import get_db
 from companion.core.errors import DomainError
 from companion.core.services import services
 from companion.core.timeutil import format_rfc3339, now_local
+from companion.core.web import request_json
 from companion.evidence.ingest import ingest_capture
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -34,9 +35,7 @@ def status():
 
 @bp.post("/captures")
 def post_capture():
-    payload = request.get_json(silent=True)
-    if payload is None:
-        raise DomainError(400, "invalid_json", "请求体不是有效的 JSON。")
+    payload = request_json()
     svc = services()
     result = ingest_capture(
         get_db(),

@@ -1,8 +1,8 @@
 """Ingest one capture: the only write path for evidence, callable without Flask.
 
 Three steps, in this order for crash safety and idempotency:
-1. validate everything (``validate_payload``, ``decode_image``, ``inspect_image``): nothing is
-   written for bad input;
+1. validate everything (``validate.py``: ``validate_payload``, ``decode_image``; then
+   ``imaging.inspect_image``): nothing is written for bad input;
 2. build the rows (``capture_row``, ``reading_row``): pure functions of the payload;
 3. store (``store_capture``): the image file (content-addressed, fsynced), then the capture, its
    reading and the answer in one IMMEDIATE transaction that also extends the hash chain.
@@ -15,10 +15,9 @@ arrival, a cold cache) runs after the commit, so the write lock is never held fo
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import json
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -27,6 +26,7 @@ import sqlite_utils
 
 from companion import __version__
 from companion.analysis.incidents import group as group_incidents
+from companion.core import checks
 from companion.core.db import write_transaction
 from companion.core.errors import DomainError
 from companion.core.schema import Schema
@@ -42,7 +42,9 @@ from companion.evidence.chain import GENESIS_HASH, facts_json, record_hash_v2
 from companion.evidence.environment import clock_flag, environment, utc_instant
 from companion.evidence.identity import campaign_id_for, page_identity
 from companion.evidence.imaging import ImageInfo, inspect_image
+from companion.evidence.validate import decode_image, same_capture, validate_payload
 
+log = logging.getLogger(__name__)
 READING_SCALARS = (
     "cut_amount",
     "remaining_amount",
@@ -97,35 +99,6 @@ class ChainPlace:
     campaign_prev_hash: str
     campaign_seq: int
     anchor: str | None
-
-
-def decode_image(data_base64: str) -> bytes:
-    text = data_base64.strip()
-    if text.startswith("data:"):
-        text = text.partition(",")[2]
-    try:
-        return base64.b64decode(text, validate=True)
-    except (binascii.Error, ValueError):
-        raise DomainError(422, "invalid_base64", "image.data_base64 不是有效的 Base64 数据。") from None
-
-
-def validate_payload(schema: Schema, payload: Any) -> None:
-    if not isinstance(payload, dict):
-        raise DomainError(400, "invalid_json", "请求体必须是一个 JSON 对象。")
-    problem = schema.first_error("capture", payload)
-    if problem:
-        status = 400 if any(k not in payload for k in ("capture_id", "taken_at", "image", "page")) else 422
-        raise DomainError(status, "schema_violation", f"请求内容不符合 shared/schema.json：{problem}")
-    try:
-        taken = parse_rfc3339(payload["taken_at"])
-    except ValueError:
-        raise DomainError(422, "invalid_time", "taken_at 必须是带时区偏移的 RFC 3339 时间。") from None
-    # No real capture is from outside this range, and the deadline arithmetic must not overflow.
-    if not 2000 <= taken.year <= 2099:
-        raise DomainError(422, "invalid_time", f"taken_at 的年份 {taken.year} 不合理，请检查电脑的日期设置。")
-    sent_at = (payload.get("client") or {}).get("sent_at")
-    if sent_at is not None and parse_rfc3339_or_none(sent_at) is None:
-        raise DomainError(422, "invalid_time", "client.sent_at 必须是带时区偏移的 RFC 3339 时间。")
 
 
 def capture_row(
@@ -204,7 +177,7 @@ def ingest_capture(
     capture_id = payload["capture_id"].lower()
     data = decode_image(payload["image"]["data_base64"])
     sha256 = hashlib.sha256(data).hexdigest()
-    replay = previous_answer(db, capture_id, sha256, analysis)
+    replay = previous_answer(db, capture_id, sha256, analysis, payload)
     if replay is not None:  # a retry: answered before the image is even decoded
         return replay
     image = inspect_image(data, payload["image"]["mime"], max_pixels)
@@ -241,24 +214,52 @@ def store_capture(
             db["campaigns"].update(campaign_id, {"updated_at": row["received_at"]})
             for hook in on_stored:
                 hook(db, row)
-            if flag is not None:  # left out of findings: the analysis re-folds without it
-                findings = None
-            else:
-                findings = analysis.append(db, campaign_id, new_reading) if analysis else []
+            # A flagged capture is left out of findings: the analysis re-folds without it.
+            findings = None if flag is not None else _append(analysis, db, campaign_id, new_reading)
             body = _answer(checked, campaign_id, findings)
             if findings is not None:
                 _save_answer(db, body)
     except sqlite_utils.db.sqlite3.IntegrityError:
         # A concurrent request with the same capture_id won the race: answer what it stored.
-        replay = previous_answer(db, checked.capture_id, checked.sha256, analysis)
+        replay = previous_answer(db, checked.capture_id, checked.sha256, analysis, checked.payload)
         if replay is None:
             raise
         return replay
     if findings is None:  # needs a re-fold: done with the write lock released
-        body = _answer(checked, campaign_id, analysis.findings(db, campaign_id))
-        with write_transaction(db):
-            _save_answer(db, body)
+        findings = findings_or_none(analysis, db, campaign_id)
+        body = _answer(checked, campaign_id, findings or [])
+        if findings is not None:  # else a retry asks the analysis again
+            with write_transaction(db):
+                _save_answer(db, body)
     return IngestResult(201, body)
+
+
+# Analysis is derived and can be redone; the capture is evidence. A failure of the analysis (a bug,
+# an odd stored reading) is logged and never refuses a capture or fails one already committed:
+# that would answer 500 and the extension would retry it forever, blocking its queue behind it.
+
+
+def _append(analysis: Analysis | None, db, campaign_id: str, reading: dict[str, Any]):
+    if analysis is None:
+        return []
+    try:
+        return analysis.append(db, campaign_id, reading)
+    except Exception:
+        log.exception("analysis step failed for campaign %s; it will be re-folded", campaign_id)
+        return None
+
+
+def findings_or_none(analysis: Analysis | None, db, campaign_id: str) -> list[dict[str, Any]] | None:
+    """The campaign's findings after the commit, or None (logged) when the analysis fails."""
+    if analysis is None:
+        return []
+    try:
+        return analysis.findings(db, campaign_id)
+    except Exception:
+        log.exception(
+            "analysis failed for campaign %s; the capture is stored, its findings are not", campaign_id
+        )
+        return None
 
 
 def _chain_place(db: sqlite_utils.Database, campaign_id: str) -> ChainPlace:
@@ -290,7 +291,7 @@ def _clock_flag(db: sqlite_utils.Database, row: dict[str, Any], received) -> str
         parse_rfc3339(row["taken_at"]),
         received,
         parse_rfc3339_or_none(row["client_sent_at"]),
-        parse_rfc3339_or_none(newest),
+        checks.time_or_none(newest),  # a stored row that is odd doesn't count
     )
 
 
@@ -317,11 +318,20 @@ def _save_answer(db: sqlite_utils.Database, body: dict[str, Any]) -> None:
 
 
 def previous_answer(
-    db: sqlite_utils.Database, capture_id: str, sha256: str, analysis: Analysis | None = None
+    db: sqlite_utils.Database,
+    capture_id: str,
+    sha256: str,
+    analysis: Analysis | None = None,
+    payload: dict[str, Any] | None = None,
 ) -> IngestResult | None:
-    """The first answer to ``capture_id``, or None when it is new; 409 when the image differs."""
+    """The first answer to ``capture_id``, or None when it is new.
+
+    A retry is the same request again: 409 when the image differs, or (given the ``payload``) the
+    time, source, page or facts do (``client`` may differ: a resend from the queue has a new
+    ``sent_at``)."""
     row = db.execute(
-        "SELECT c.sha256, a.response_json, c.campaign_id FROM captures c "
+        "SELECT c.sha256, a.response_json, c.campaign_id, c.taken_at, c.source, c.page_url, "
+        "c.page_title, c.facts_json FROM captures c "
         "LEFT JOIN capture_answers a ON a.capture_id = c.id WHERE c.id = ?",
         [capture_id],
     ).fetchone()
@@ -331,11 +341,17 @@ def previous_answer(
         raise DomainError(
             409, "capture_id_conflict", "这个 capture_id 已用于另一张截图；每次截图请使用新的 UUID。"
         )
-    if row[1] is None:  # stored, but its answer not yet (a re-fold in progress, or a crash there)
-        findings = analysis.findings(db, row[2]) if analysis else []
-        body = answer_body(capture_id, row[2], sha256, findings)
-    else:
-        body = json.loads(row[1])
+    if payload is not None and not same_capture(row, payload):
+        raise DomainError(
+            409,
+            "capture_id_conflict",
+            "这个 capture_id 已用于另一次截图（时间、网址或读数不同）；每次截图请使用新的 UUID。",
+        )
+    body = checks.json_or_none(row[1])
+    if not isinstance(body, dict):  # no answer yet (a re-fold in progress, a crash there), or odd
+        if row[1] is not None:
+            log.warning("odd stored answer of capture %s answered again", capture_id)
+        body = answer_body(capture_id, row[2], sha256, findings_or_none(analysis, db, row[2]) or [])
     return IngestResult(200, {**body, "duplicate": True})
 
 

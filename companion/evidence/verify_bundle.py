@@ -69,6 +69,7 @@ def _verify(source: BundleSource, tsa_roots, progress: Progress | None) -> Repor
     hashes = _check_files(source, manifest, manifest_bytes, report, progress)
     records = [r for r in manifest.get("captures", []) if isinstance(r, dict)]
     _check_records(records, hashes, report)
+    _check_originals(manifest, records, report)
     _check_completeness(manifest, records, report)
     _check_timestamps(source, manifest, records, hashes, tsa_roots, report)
     return report
@@ -104,6 +105,17 @@ def _check_files(source, manifest, manifest_bytes, report: Report, progress) -> 
     problems += [f"SHA256SUMS 列出的文件不在清单中：{n}" for n in sorted(set(sums) - listed)]
     report.checked = len(source.names)
     return hashes
+
+
+def _check_originals(manifest: dict[str, Any], records: list[dict[str, Any]], report: Report) -> None:
+    """Every record's original is in the bundle: an export leaves out one it can't read (#11)."""
+    listed = {str(e.get("path")) for e in manifest.get("files", []) if isinstance(e, dict)}
+    for rec in records:
+        name = rec.get("file")
+        if name and name not in listed:
+            report.problems.append(
+                f"证据包中没有这条记录的截图原件：{name}（记录 {rec.get('id')}；导出时原件已缺失或无法读取）"
+            )
 
 
 def _chained_row(rec: dict[str, Any]) -> dict[str, Any]:

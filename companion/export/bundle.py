@@ -14,6 +14,8 @@ import csv
 import hashlib
 import io
 import json
+import logging
+import re
 import zipfile
 from collections.abc import Callable
 from typing import Any, BinaryIO
@@ -23,15 +25,18 @@ from companion.analysis.incidents import group as group_incidents
 from companion.analysis.wording import fmt_span
 from companion.complaints.case import CaseFacts, evidence_name, facts_paragraph, findings_list
 from companion.complaints.drafts import draft
+from companion.core.checks import json_or_none
 from companion.core.timeutil import format_rfc3339, now_local
 from companion.core.vocab import CHANNELS, SEVERITY_ZH
 from companion.evidence import tsa
-from companion.evidence.blobs import BlobStore
+from companion.evidence.blobs import EXTENSIONS, BlobStore
 from companion.evidence.chain import GENESIS_HASH
 from companion.export.proofs import Proofs
 from companion.export.report import render_report
 from companion.export.text import csv_cell, md, plain
 
+log = logging.getLogger(__name__)
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
 FORMAT = "bargain-witness-bundle/2"
 Progress = Callable[[int, int], None]  # (files written, files in all)
 VERIFY_TEXT = """砍价存证 · 证据包校验方法
@@ -177,7 +182,9 @@ def write_bundle(
         for r in proofs.records:
             if files[r["id"]] not in written:
                 written.add(files[r["id"]])
-                add(files[r["id"]], blobs.read(r["sha256"], r["mime"]))
+                data = _original(blobs, r)
+                if data is not None:  # else the bundle's verify names the file as missing
+                    add(files[r["id"]], data)
         time_order = [{**c, "clock_flag": c.get("clock_flag")} for c in captures]
         add("timeline.csv", _timeline_csv(time_order, by_id, files).encode("utf-8"))
         add("findings.json", json.dumps(findings, ensure_ascii=False, indent=2).encode("utf-8"))
@@ -189,7 +196,7 @@ def write_bundle(
         add("report.html", html.encode("utf-8"))
         add("VERIFY.txt", VERIFY_TEXT.format(zip_name=f"{root}.zip").encode("utf-8"))
         records = [
-            {**r, "file": files[r["id"]], "facts": json.loads(r["facts_json"] or "{}")}
+            {**r, "file": files[r["id"]], "facts": json_or_none(r["facts_json"] or "{}")}
             for r in proofs.records
         ]
         manifest = {
@@ -206,13 +213,33 @@ def write_bundle(
             "timestamps": stamps,
             "files": list(listed),
         }
-        add("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8"))
+        text = json.dumps(manifest, ensure_ascii=False, indent=2, default=_odd_value)
+        add("manifest.json", text.encode("utf-8"))
         sums = "".join(f"{f['sha256']}  {f['path']}\n" for f in listed)
         zf.writestr(
             zipfile.ZipInfo(f"{root}/SHA256SUMS", date_time=stamp),
             sums.encode("utf-8"),
             compress_type=zipfile.ZIP_DEFLATED,
         )
+
+
+def _original(blobs: BlobStore, record: dict[str, Any]) -> bytes | None:
+    """The original file of a record, or None (logged) when its stored hash or type is odd or the
+    file is gone: the rest of the bundle is still written, and its verify names what is missing."""
+    sha256, mime = record.get("sha256"), record.get("mime")
+    if isinstance(sha256, str) and _SHA256.match(sha256) and mime in EXTENSIONS:
+        try:
+            return blobs.read(sha256, mime)
+        except OSError:
+            pass
+    log.warning("original of record %s not in the bundle (odd or missing): %.80r", record.get("id"), sha256)
+    return None
+
+
+def _odd_value(value: Any) -> str:
+    """A stored value JSON can't hold (a BLOB where text belongs) written as text, and logged."""
+    log.warning("odd stored value written as text in the manifest: %.80r", value)
+    return value.hex() if isinstance(value, bytes) else str(value)
 
 
 def _add_timestamps(add: Callable[[str, bytes], None], proofs: Proofs) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from typing import Any
 import sqlite_utils
 from flask import Flask
 
+from companion.core.checks import json_or_none
 from companion.core.db import connect, write_transaction
 from companion.core.timeutil import format_rfc3339, now_local
 
@@ -106,7 +107,11 @@ class JobQueue:
                 "UPDATE jobs SET state = 'running', attempts = attempts + 1, updated_at = ? WHERE id = ?",
                 [format_rfc3339(now_local()), row[0]],
             )
-        return Job(row[0], row[1], json.loads(row[2]), row[3] + 1)
+        payload = json_or_none(row[2])
+        if not isinstance(payload, dict):  # odd: the handler fails on it and the job runs out of tries
+            log.warning("odd stored job payload of job %s: %.80r", row[0], row[2])
+            payload = {}
+        return Job(row[0], row[1], payload, row[3] + 1)
 
     def finish(self, db: sqlite_utils.Database, job: Job, error: str | None = None) -> str:
         """Mark a job done, or after a failure queue it again with back-off until it runs out of tries."""
