@@ -477,8 +477,9 @@
     for (let i = 0; i < lines.length; i++) {
       if (excluded[i]) continue;
       const m = CAPTION_RE.exec(lines[i].trimmed);
-      if (DURATION_START_RE.test(nextNonEmpty(lines, i + 1))) continue;
-      if (m && (valueAt(i - 1) || valueAt(i + 1))) captions.push({ i, groups: m.groups });
+      // Only a caption looks ahead (a scan per line would be quadratic over runs of blank lines).
+      if (!m || DURATION_START_RE.test(nextNonEmpty(lines, i + 1))) continue;
+      if (valueAt(i - 1) || valueAt(i + 1)) captions.push({ i, groups: m.groups });
     }
     const pair = (offset) => {
       const found = [];
