@@ -6,55 +6,19 @@ from __future__ import annotations
 
 import json
 import shutil
-import site
 import subprocess
-import sys
-import venv
 from pathlib import Path
 
 from helpers import ROOT, capture_payload
 from helpers.local_tsa import LocalTsa
+from helpers.wheel import build_wheel, install_in_fresh_venv
 
 from companion.app import create_app
 from companion.core.services import services_of
 
 
 def _fresh_venv_with_the_wheel(tmp: Path) -> Path:
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "-q",
-            "--no-deps",
-            "--no-build-isolation",
-            "-w",
-            str(tmp),
-            str(ROOT),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
-    (wheel,) = tmp.glob("bargain_witness-*.whl")
-    env = tmp / "venv"
-    venv.EnvBuilder(with_pip=False).create(env)
-    py = env / "bin" / "python"
-    subprocess.run(
-        [sys.executable, "-m", "pip", "--python", str(py), "install", "-q", "--no-deps", str(wheel)],
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
-    purelib = subprocess.run(
-        [str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    Path(purelib, "test-deps.pth").write_text("\n".join(site.getsitepackages()) + "\n", encoding="utf-8")
-    return env
+    return install_in_fresh_venv(build_wheel(tmp), tmp / "venv")
 
 
 def test_a_bundle_verifies_in_a_fresh_install(tmp_path):

@@ -8,17 +8,15 @@ the repository, and run as a user would: ``bargain-witness serve`` archives a ca
 from __future__ import annotations
 
 import json
-import site
 import subprocess
-import sys
 import urllib.request
-import venv
 import zipfile
 from pathlib import Path
 
 import pytest
 from helpers import EXTENSION_DIR, ROOT, capture_payload
 from helpers.companion_proc import start_companion, stop_companion
+from helpers.wheel import build_wheel, install_in_fresh_venv
 
 
 def _tracked(folder: str) -> set[str]:
@@ -28,26 +26,7 @@ def _tracked(folder: str) -> set[str]:
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("wheel")
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "-q",
-            "--no-deps",
-            "--no-build-isolation",
-            "-w",
-            str(out),
-            str(ROOT),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
-    (found,) = out.glob("bargain_witness-*.whl")
-    return found
+    return build_wheel(tmp_path_factory.mktemp("wheel"))
 
 
 def test_wheel_holds_every_shipped_file(wheel):
@@ -67,30 +46,11 @@ def test_wheel_holds_every_shipped_file(wheel):
 
 @pytest.fixture(scope="module")
 def installed(wheel, tmp_path_factory) -> Path:
-    """A fresh venv with only the wheel installed; its dependencies come from this test run's
-    site-packages through a .pth path entry (not a site dir, so the checkout's editable finder
-    is not loaded and nothing of the repository is importable)."""
-    env = tmp_path_factory.mktemp("venv")
-    venv.EnvBuilder(with_pip=False).create(env)
-    py = env / ("Scripts/python.exe" if sys.platform == "win32" else "bin/python")
-    subprocess.run(
-        [sys.executable, "-m", "pip", "--python", str(py), "install", "-q", "--no-deps", str(wheel)],
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
-    purelib = subprocess.run(
-        [str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    Path(purelib, "test-deps.pth").write_text("\n".join(site.getsitepackages()) + "\n", encoding="utf-8")
-    return env
+    return install_in_fresh_venv(wheel, tmp_path_factory.mktemp("venv"))
 
 
 def test_installed_wheel_serves_and_archives(installed, tmp_path):
-    script = installed / ("Scripts/bargain-witness.exe" if sys.platform == "win32" else "bin/bargain-witness")
+    script = installed / "bin" / "bargain-witness"
     where = subprocess.run(
         [str(installed / "bin/python"), "-c", "import companion; print(companion.__file__)"],
         capture_output=True,

@@ -14,37 +14,10 @@ from typing import Any
 import sqlite_utils
 
 from companion.campaigns import stored
+from companion.evidence.chain import CHAINED_FIELDS_V2
 
-_CAPTURE_FIELDS = (
-    "id",
-    "campaign_id",
-    "taken_at",
-    "received_at",
-    "source",
-    "page_url",
-    "page_title",
-    "sha256",
-    "mime",
-    "width",
-    "height",
-    "bytes",
-    "client_name",
-    "client_version",
-    "client_browser",
-    "facts_json",
-    "seq",
-    "prev_hash",
-    "record_hash",
-    "record_format",
-    "campaign_seq",
-    "campaign_prev_hash",
-    "anchor",
-    "user_agent",
-    "browser",
-    "os",
-    "companion_version",
-    "client_sent_at",
-)
+# Every stored field of a capture: what its record hash covers (evidence/chain.py), plus the chain.
+_CAPTURE_FIELDS = (*CHAINED_FIELDS_V2, "prev_hash", "record_hash", "record_format")
 CAPTURE_COLUMNS = ", ".join(_CAPTURE_FIELDS)
 # The same, from ``captures k`` joined to its reading ``r``: plus the ordering instant and the flag.
 _JOINED = ", ".join(f"k.{c}" for c in _CAPTURE_FIELDS) + ", r.taken_utc, r.clock_flag"
