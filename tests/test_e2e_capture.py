@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from helpers import wait_for
-from helpers.browser import ExtensionBrowser, static_server
+from helpers.browser import mobile_extension_browser, static_server
 from helpers.companion_proc import start_companion, stop_companion
 from PIL import Image
 
@@ -18,14 +18,7 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def browser(playwright, tmp_path):
-    b = ExtensionBrowser(
-        playwright,
-        tmp_path / "profile",
-        viewport={"width": 390, "height": 844},
-        device_scale_factor=1,
-        is_mobile=True,
-        has_touch=True,
-    )
+    b = mobile_extension_browser(playwright, tmp_path / "profile")
     yield b
     b.close()
 

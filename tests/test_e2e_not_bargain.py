@@ -9,12 +9,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 from helpers import wait_for
-from helpers.browser import ExtensionBrowser, static_server
+from helpers.browser import ExtensionBrowser, mobile_extension_browser, static_server
+from helpers.xdisplay import press_shortcut_until, xvfb_display
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
 E2E = Path(__file__).parent / "fixtures" / "e2e"
@@ -58,14 +58,7 @@ def tab_badge(browser, page) -> dict:
 
 @pytest.fixture
 def browser(playwright, tmp_path):
-    b = ExtensionBrowser(
-        playwright,
-        tmp_path / "profile",
-        viewport={"width": 390, "height": 844},
-        device_scale_factor=1,
-        is_mobile=True,
-        has_touch=True,
-    )
+    b = mobile_extension_browser(playwright, tmp_path / "profile")
     yield b
     b.close()
 
@@ -152,46 +145,10 @@ def test_a_bargain_page_is_never_asked_about(browser, companion, pages):
 
 
 @pytest.fixture
-def display(tmp_path):
-    """A private Xvfb display; -displayfd tells us its number once it is ready (no guessing)."""
+def display():
     if not (shutil.which("Xvfb") and shutil.which("xdotool")):
         pytest.skip("needs Xvfb and xdotool")
-    read_fd, write_fd = os.pipe()
-    proc = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-        pass_fds=[write_fd],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    os.close(write_fd)
-    with os.fdopen(read_fd) as fh:
-        number = fh.readline().strip()
-    yield f":{number}"
-    proc.terminate()
-    proc.wait(10)
-
-
-def xdo(display: str, *args: str) -> str:
-    env = {**os.environ, "DISPLAY": display}
-    return subprocess.run(
-        ["xdotool", *args], check=True, env=env, capture_output=True, text=True, timeout=30
-    ).stdout
-
-
-def press_shortcut_until(display: str, title: str, done, attempts: int = 3):
-    """Focus Chromium's window and press Alt+Shift+Y until ``done()`` is truthy (a press can be lost
-    while the window is still being mapped under load: only a press that provably did nothing is
-    repeated)."""
-    window = xdo(display, "search", "--sync", "--onlyvisible", "--name", title).split()[0]
-    for attempt in range(attempts):
-        xdo(display, "windowfocus", "--sync", window)
-        xdo(display, "key", "--clearmodifiers", "alt+shift+y")
-        try:
-            return wait_for(done, timeout=10, message="the shortcut's outcome")
-        except AssertionError:
-            if attempt == attempts - 1:
-                raise
-    return None
+    yield from xvfb_display()
 
 
 def test_shortcut_leaves_a_page_that_is_not_a_bargain_unarchived_and_says_why(

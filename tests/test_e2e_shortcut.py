@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
-from helpers import wait_for
 from helpers.browser import ExtensionBrowser, static_server
+from helpers.xdisplay import press_shortcut_until, xvfb_display
 
 FIXTURES = Path(__file__).parent / "fixtures"
 pytestmark = [
@@ -22,48 +21,8 @@ pytestmark = [
 
 
 @pytest.fixture
-def display(tmp_path):
-    """A private Xvfb display; -displayfd tells us its number once it is ready (no guessing)."""
-    read_fd, write_fd = os.pipe()
-    proc = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-        pass_fds=[write_fd],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    os.close(write_fd)
-    with os.fdopen(read_fd) as fh:
-        number = fh.readline().strip()
-    yield f":{number}"
-    proc.terminate()
-    proc.wait(10)
-
-
-def xdo(display: str, *args: str) -> str:
-    env = {**os.environ, "DISPLAY": display}
-    return subprocess.run(
-        ["xdotool", *args], check=True, env=env, capture_output=True, text=True, timeout=30
-    ).stdout
-
-
-def press_shortcut_until_captured(display: str, title: str, companion, attempts: int = 3):
-    """Focus Chromium's window (there is no window manager to do it) and press Alt+Shift+Y.
-
-    X delivers keys to the focused window only; under load the window may not be mapped yet when
-    the first key goes out, so a press that provably produced nothing is repeated.
-    """
-    window = xdo(display, "search", "--sync", "--onlyvisible", "--name", title).split()[0]
-    for attempt in range(attempts):
-        xdo(display, "windowfocus", "--sync", window)
-        xdo(display, "key", "--clearmodifiers", "alt+shift+y")
-        try:
-            return wait_for(
-                lambda: companion.api("/api/v1/campaigns")["campaigns"], timeout=10, message="a capture"
-            )
-        except AssertionError:
-            if attempt == attempts - 1:
-                raise
-    return []
+def display():
+    yield from xvfb_display()
 
 
 def test_shortcut_captures_without_popup(playwright, companion, display, tmp_path):
@@ -80,7 +39,9 @@ def test_shortcut_captures_without_popup(playwright, companion, display, tmp_pat
             page = browser.ctx.new_page()
             page.goto(f"{base}/bargain.html?goods_id=42")
             page.bring_to_front()
-            campaigns = press_shortcut_until_captured(display, page.title(), companion)
+            campaigns = press_shortcut_until(
+                display, page.title(), lambda: companion.api("/api/v1/campaigns")["campaigns"]
+            )
         assert campaigns[0]["identity"].endswith("bargain.html?goods_id=42")
         assert campaigns[0]["capture_count"] >= 1
         assert not any(t["url"].endswith("/popup.html") for t in browser.targets())

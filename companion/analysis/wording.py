@@ -37,17 +37,23 @@ def fmt_percent(value: float, step: float | None) -> str:
     return f"{value:.{decimals}f}%"
 
 
-def describe_display(p: Any) -> str:
-    """'砍价进度为 99.9%（还差 0.1%）' / '已砍 ¥98.76、还差 ¥0.52' from whatever the page showed."""
+def _display_parts(p: Any, label_cut_percent: bool) -> list[str]:
+    """The figures the page showed, percent first, each worded as displayed (amounts in the stage's unit)."""
     parts = []
     if p.cut_percent is not None:
-        parts.append(f"已砍 {fmt_percent(p.cut_percent, p.percent_step)}")
+        parts.append(("已砍 " if label_cut_percent else "") + fmt_percent(p.cut_percent, p.percent_step))
     if p.remaining_percent is not None:
         parts.append(f"还差 {fmt_percent(p.remaining_percent, p.percent_step)}")
     if p.cut_amount is not None:
         parts.append(f"已砍 {fmt_money(p.cut_amount, p.stage)}")
     if p.remaining_amount is not None:
         parts.append(f"还差 {fmt_money(p.remaining_amount, p.stage)}")
+    return parts
+
+
+def describe_display(p: Any) -> str:
+    """'砍价进度为 99.9%（还差 0.1%）' / '已砍 ¥98.76、还差 ¥0.52' from whatever the page showed."""
+    parts = _display_parts(p, label_cut_percent=True)
     if not parts:
         return "砍价进度（页面未显示数字）"
     return "砍价进度（" + "、".join(parts) + "）"
@@ -55,15 +61,7 @@ def describe_display(p: Any) -> str:
 
 def display_value(p: Any) -> str | None:
     """'99.9%（还差 ¥0.10）': the figures the page showed, the first one outside the brackets."""
-    parts = []
-    if p.cut_percent is not None:
-        parts.append(fmt_percent(p.cut_percent, p.percent_step))
-    if p.remaining_percent is not None:
-        parts.append(f"还差 {fmt_percent(p.remaining_percent, p.percent_step)}")
-    if p.cut_amount is not None:
-        parts.append(f"已砍 {fmt_money(p.cut_amount, p.stage)}")
-    if p.remaining_amount is not None:
-        parts.append(f"还差 {fmt_money(p.remaining_amount, p.stage)}")
+    parts = _display_parts(p, label_cut_percent=False)
     if not parts:
         return None
     return parts[0] + (f"（{'、'.join(parts[1:])}）" if parts[1:] else "")

@@ -161,3 +161,15 @@ class ExtensionBrowser:
 
     def storage(self, key: str):
         return self.sw.evaluate("k => chrome.storage.local.get(k).then(r => r[k])", key)
+
+
+def mobile_extension_browser(playwright, user_data_dir: Path) -> ExtensionBrowser:
+    """The extension in Chromium at a phone's size (390x844, touch): how the e2e tests see pages."""
+    return ExtensionBrowser(
+        playwright,
+        user_data_dir,
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=1,
+        is_mobile=True,
+        has_touch=True,
+    )
