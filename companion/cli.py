@@ -4,24 +4,29 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
+import signal
 import sys
 import webbrowser
 
 import click
 
 from companion import __version__
+from companion.core import cli_zh  # Chinese help and errors: imported before any decorator runs
 from companion.core.cli_options import DATA_DIR_OPTION
 from companion.core.config import read_or_create_token, resolve_data_dir
+from companion.core.console import configure_logging
 from companion.core.resources import extension_dir
+from companion.core.runtime import COMMAND_ENV, find_data_dir, forget_running, record_running, user_command
 
 DEFAULT_PORT = 8765
 
 
 @click.group(invoke_without_command=True)
-@click.version_option(__version__, prog_name="bargain-witness")
+@click.version_option(__version__, prog_name="bargain-witness", message="砍价存证助手 %(version)s")
 @click.pass_context
 def cli(ctx: click.Context) -> None:
-    """砍价存证 (Bargain Witness) 本地助手。"""
+    """砍价存证 (Bargain Witness) 本地助手。不带命令时启动助手（同 serve）。"""
     if ctx.invoked_subcommand is None:
         ctx.invoke(serve)
 
@@ -35,7 +40,9 @@ def cli(ctx: click.Context) -> None:
     help="监听端口（0 = 自动选择空闲端口）。只监听 127.0.0.1。",
 )
 @DATA_DIR_OPTION
-@click.option("--threads", type=click.IntRange(1, 64), default=4, show_default=True)
+@click.option(
+    "--threads", type=click.IntRange(1, 64), default=4, show_default=True, help="处理请求的线程数。"
+)
 @click.option("--open-browser/--no-open-browser", default=False, help="启动后打开控制台。")
 def serve(
     port: int = DEFAULT_PORT, data_dir: str | None = None, threads: int = 4, open_browser: bool = False
@@ -45,7 +52,6 @@ def serve(
     from companion.core.server import make_server
     from companion.jobs.worker import Worker
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         app = create_app(data_dir=data_dir)
         server = make_server(app, port, threads)
@@ -55,6 +61,8 @@ def serve(
     except ValueError as exc:  # ConfigError and bad thresholds: say what to fix, no traceback
         click.echo(f"无法启动助手：{exc}", err=True)
         sys.exit(2)
+    log_path = configure_logging(resolve_data_dir(app.config["DATA_DIR"]))
+    logging.getLogger(__name__).info("serving on 127.0.0.1:%s", server.effective_port)
     url = f"http://127.0.0.1:{server.effective_port}/"
     click.echo(f"砍价存证助手 {__version__} 已启动：{url}")
     click.echo(f"  控制台 Dashboard: {url}")
@@ -62,32 +70,47 @@ def serve(
     click.echo(f"  访问令牌 Token:   {app.config['API_TOKEN']}")
     click.echo(f"  数据目录 Data:    {app.config['DATA_DIR']}")
     click.echo(f"  扩展目录 Extension (加载已解压的扩展程序): {extension_dir()}")
+    click.echo(f"  日志 Log:         {log_path}")
     click.echo("  按 Ctrl+C 停止。", nl=True)
     sys.stdout.flush()
     if open_browser:
         webbrowser.open(url)
     worker = Worker(app).start()
+    record = record_running(resolve_data_dir(app.config["DATA_DIR"]), server.effective_port)
+    stop_on_terminate()
     try:
         server.run()
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, SystemExit):
         click.echo("已停止。")
     finally:
+        forget_running(record)
         worker.stop()
+
+
+def stop_on_terminate() -> None:
+    """SIGTERM (a service manager, a test) stops like Ctrl+C, so the runtime record is removed.
+    Windows has no SIGTERM to catch: a record left by a killed process is dropped as stale."""
+    if hasattr(signal, "SIGTERM") and os.name != "nt":
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 
 
 @cli.command()
 @DATA_DIR_OPTION
 def token(data_dir: str | None = None) -> None:
     """打印扩展配对用的访问令牌。"""
-    click.echo(read_or_create_token(resolve_data_dir(data_dir).ensure()))
+    found = find_data_dir(data_dir)
+    click.echo(found.sentence, err=True)  # stdout stays the token alone, for scripts
+    click.echo(read_or_create_token(found.layout.ensure()))
 
 
 @cli.command()
-@click.option("--port", type=click.IntRange(1, 65535), default=DEFAULT_PORT, show_default=True)
+@click.option(
+    "--port", type=click.IntRange(1, 65535), default=DEFAULT_PORT, show_default=True, help="助手监听的端口。"
+)
 def demo(port: int) -> None:
     """在浏览器中打开演示砍价页面（助手需已启动）。"""
     url = f"http://127.0.0.1:{port}/demo/"
-    click.echo(f"演示页面：{url}\n先运行 bargain-witness serve，再在该页面点击扩展按钮试试。")
+    click.echo(f"演示页面：{url}\n先运行 {user_command()} 启动助手，再在该页面点击扩展按钮试试。")
     webbrowser.open(url)
 
 
@@ -95,9 +118,10 @@ def demo(port: int) -> None:
 @DATA_DIR_OPTION
 def info(data_dir: str | None = None) -> None:
     """显示数据目录、扩展目录和版本。"""
-    root = resolve_data_dir(data_dir).root
+    found = find_data_dir(data_dir)
     click.echo(
-        f"版本 Version:   {__version__}\n数据目录 Data:  {root}\n扩展目录 Extension: {extension_dir()}"
+        f"版本 Version:   {__version__}\n数据目录 Data:  {found.layout.root}\n  （{found.why}）\n"
+        f"扩展目录 Extension: {extension_dir()}\n日志 Log:       {found.layout.log}"
     )
 
 
@@ -112,7 +136,9 @@ def _add_feature_commands() -> None:
 
 
 _add_feature_commands()
+cli_zh.localize(cli)
 
 
 def main() -> None:
-    cli()
+    # Started through scripts/start: usage lines and hints name that, not a command not on PATH.
+    cli(prog_name=os.environ.get(COMMAND_ENV, "").strip() or None)

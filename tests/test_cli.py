@@ -24,7 +24,7 @@ def test_token_is_created_private_and_stable(tmp_path):
 def test_data_dir_from_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("BARGAIN_WITNESS_DATA", str(tmp_path / "env-dir"))
     result = CliRunner().invoke(cli, ["token"], catch_exceptions=False)
-    assert (tmp_path / "env-dir" / "token").read_text().strip() == result.output.strip()
+    assert (tmp_path / "env-dir" / "token").read_text().strip() == result.stdout.strip()
 
 
 def test_info_names_the_extension_folder(tmp_path):

@@ -42,6 +42,7 @@ from companion.core.checks import time_or_none
 from companion.core.config import PUBLIC_TSAS, ConfigError, save_user_config, tsa_settings
 from companion.core.db import close_db, get_db
 from companion.core.resources import extension_dir
+from companion.core.runtime import user_command
 from companion.core.services import services
 from companion.core.vocab import CAPTURE_SOURCE_ZH, FINDING_TYPE_ZH, SEVERITY_ZH
 from companion.core.web import campaign_or_404, error_page
@@ -197,6 +198,7 @@ def settings():
     return render_template(
         "settings.html",
         token=current_app.config["API_TOKEN"],
+        token_command=user_command("token"),
         data_dir=current_app.config["DATA_DIR"],
         version=__version__,
         extension_dir=str(extension_dir()),

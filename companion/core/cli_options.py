@@ -11,5 +11,8 @@ DATA_DIR_OPTION = click.option(
     type=click.Path(file_okay=False),
     envvar=DATA_DIR_ENV,
     default=None,
-    help="数据目录（默认：系统的用户数据目录；也可用环境变量 BARGAIN_WITNESS_DATA）。",
+    help=(
+        "数据目录（默认：正在运行的助手所用的目录，否则系统的用户数据目录；"
+        "也可用环境变量 BARGAIN_WITNESS_DATA）。"
+    ),
 )

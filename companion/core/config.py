@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 import platformdirs
 
+from companion.core import portable
 from companion.core.checks import url_problem
 
 APP_NAME = "bargain-witness"
@@ -50,6 +51,11 @@ class DataDir:
     def config(self) -> Path:
         return self.root / "config.json"
 
+    @property
+    def log(self) -> Path:
+        """What the companion logs (libraries' English lines included); never shown on the console."""
+        return self.root / "companion.log"
+
     def ensure(self) -> DataDir:
         """Create the directory (private to the user) with its blob store."""
         self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -74,8 +80,7 @@ def read_or_create_token(data_dir: DataDir) -> str:
     except FileExistsError:
         token = path.read_text(encoding="ascii").strip()
         if token:
-            if path.stat().st_mode & 0o077:
-                path.chmod(0o600)
+            portable.restrict_to_owner(path)
             return token
         path.unlink()
         return read_or_create_token(data_dir)
@@ -157,5 +162,5 @@ def save_user_config(data_dir: DataDir, updates: dict) -> dict:
         fh.write("\n")
         fh.flush()
         os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    portable.replace(tmp, path)
     return config

@@ -18,6 +18,7 @@ from flask import Flask, current_app, request
 from flask_cors import CORS
 
 from companion.core.errors import DomainError
+from companion.core.runtime import user_command
 
 LOCAL_HOSTNAMES = frozenset({"127.0.0.1", "localhost", "[::1]"})
 EXTENSION_ORIGIN = re.compile(r"^(chrome-extension|moz-extension|safari-web-extension)://[a-zA-Z0-9_-]+$")
@@ -50,11 +51,13 @@ def check_token() -> None:
         raise DomainError(
             401,
             "missing_token",
-            "缺少访问令牌：请在扩展的设置页填写助手的令牌（bargain-witness token 可查看）。",
+            f"缺少访问令牌：请在扩展的设置页填写助手的令牌（运行 {user_command('token')} 可查看）。",
         )
     if not hmac.compare_digest(presented.strip().encode(), expected.encode()):
         raise DomainError(
-            401, "invalid_token", "访问令牌不正确：请在扩展的设置页重新填写（bargain-witness token 可查看）。"
+            401,
+            "invalid_token",
+            f"访问令牌不正确：请在扩展的设置页重新填写（运行 {user_command('token')} 可查看）。",
         )
 
 

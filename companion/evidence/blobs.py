@@ -14,6 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
+from companion.core import portable
+
 EXTENSIONS = {"image/png": ".png", "image/jpeg": ".jpg"}
 
 
@@ -49,16 +51,8 @@ def atomic_write(path: Path, write: Callable[[BinaryIO], object], mode: int | No
             os.fsync(fh.fileno())
         if mode is not None:
             os.chmod(tmp, mode)
-        os.replace(tmp, path)
+        portable.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    _fsync_dir(path.parent)
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    portable.fsync_dir(path.parent)  # a no-op on Windows (docs/windows.md)

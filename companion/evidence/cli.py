@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from companion.core.cli_options import DATA_DIR_OPTION
-from companion.core.config import resolve_data_dir
+from companion.core.runtime import find_data_dir
 from companion.evidence import tsa
 from companion.evidence.verify import verify_archive, verify_bundle
 
@@ -27,7 +27,9 @@ def progress_printer(label: str):
 
 
 @click.command()
-@click.argument("bundle", required=False, type=click.Path(exists=True, file_okay=True, dir_okay=True))
+@click.argument(
+    "bundle", required=False, metavar="[证据包]", type=click.Path(exists=True, file_okay=True, dir_okay=True)
+)
 @click.option(
     "--tsa-ca", type=click.Path(exists=True, dir_okay=False), help="你信任的时间戳机构根证书（PEM）。"
 )
@@ -42,7 +44,9 @@ def verify(bundle: str | None = None, tsa_ca: str | None = None, data_dir: str |
         report = verify_bundle(Path(bundle), tsa_roots=roots, progress=progress_printer("正在校验文件"))
         what = f"证据包 {bundle}：检查了 {report.checked} 个文件"
     else:
-        layout = resolve_data_dir(data_dir)
+        found = find_data_dir(data_dir)
+        layout = found.layout
+        click.echo(found.sentence, err=True)
         report = verify_archive(layout, tsa_roots=roots, progress=progress_printer("正在校验记录"))
         what = f"数据目录 {layout.root}：检查了 {report.checked} 条存证记录及其截图原件"
     if report.problems:
