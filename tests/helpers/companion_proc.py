@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -53,10 +54,15 @@ class Companion:
 
 
 def start_companion(
-    data_dir: Path, port: int = 0, timeout: float = 30.0, serve_bin: list[str] | None = None, cwd: Path = ROOT
+    data_dir: Path,
+    port: int = 0,
+    timeout: float = 30.0,
+    serve_bin: list[str] | None = None,
+    cwd: Path = ROOT,
+    env: dict[str, str] | None = None,
 ) -> Companion:
     """Start the companion the way the README does; ready when its whole start-up banner is printed
-    and its status endpoint answers (polled with a deadline)."""
+    and its status endpoint answers (polled with a deadline). ``env`` adds environment variables."""
     proc = subprocess.Popen(
         [*(serve_bin or SERVE_BIN), "serve", "--port", str(port), "--data-dir", str(data_dir)],
         stdout=subprocess.PIPE,
@@ -64,6 +70,7 @@ def start_companion(
         text=True,
         encoding="utf-8",
         cwd=cwd,
+        env={**os.environ, **env} if env else None,
     )
     comp = Companion(proc=proc, data_dir=data_dir)
     banner_done = threading.Event()
