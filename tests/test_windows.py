@@ -274,8 +274,9 @@ def test_companion_in_a_folder_with_spaces_and_chinese_archives_and_pairs(tmp_pa
         with urllib.request.urlopen(req, timeout=30) as resp:
             assert resp.status == 201
         cmd_env = {k: v for k, v in os.environ.items() if k != "BARGAIN_WITNESS_DATA"} | env
-        def run(*args):
-            return subprocess.run([*SERVE_BIN, *args], capture_output=True, text=True, env=cmd_env, timeout=60)
+
+        def run(*args: str):
+            return subprocess.run([*SERVE_BIN, *args], capture_output=True, text=True, env=cmd_env, timeout=9)
 
         token = run("token")
         assert token.stdout.strip() == comp.token and str(data) in token.stderr
