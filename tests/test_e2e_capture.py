@@ -91,7 +91,7 @@ def test_companion_down_then_up_delivers_queue_exactly_once(browser, tmp_path, p
     for _ in range(2):
         popup = browser.click_toolbar_button(page)
         assert popup["state"] == "queued"
-        assert "无法连接砍价存证助手" in popup["text"] and "bargain-witness serve" in popup["text"]
+        assert "无法连接砍价存证助手" in popup["text"] and "scripts/start" in popup["text"]
 
     comp = start_companion(tmp_path / "data", port=port)
     try:

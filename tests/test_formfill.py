@@ -263,7 +263,7 @@ def test_unpaired_wrong_token_and_companion_down_are_explained(browser, tmp_path
 
     page.get_by_role("button", name="用砍价存证填写").click()
     expect(error).to_contain_text("无法连接砍价存证助手")
-    expect(error).to_contain_text("bargain-witness serve")
+    expect(error).to_contain_text("启动.bat")
     assert all(v in ("", [], False) for v in vue_form(page).values())
     assert not submitted(page)
 

@@ -4,6 +4,9 @@
 import { rfc3339 } from "./format.js";
 import { KINDS } from "./messages.js";
 
+// What the user has (README, docs/windows.md): the start scripts, not a bare command on PATH.
+export const START_HINT = "Windows：双击砍价存证文件夹里的「启动.bat」；macOS / Linux：运行 scripts/start";
+export const TOKEN_HINT = "令牌显示在助手窗口里和控制台的「设置与配对」页";
 const PERMANENT = new Set([400, 404, 409, 413, 415, 422]);
 
 export class CompanionError extends Error {
@@ -22,7 +25,7 @@ export class CompanionError extends Error {
 /** One call to the companion's API with the stored token; failures become CompanionError. */
 export async function request(settings, method, path, body) {
   if (!settings.token) {
-    throw new CompanionError(KINDS.UNPAIRED, "尚未配对：请在扩展的「设置」中填写助手地址和访问令牌（运行 bargain-witness token 查看）。");
+    throw new CompanionError(KINDS.UNPAIRED, `尚未配对：请在扩展的「设置」中填写助手地址和访问令牌（${TOKEN_HINT}）。`);
   }
   let response;
   try {
@@ -34,7 +37,7 @@ export async function request(settings, method, path, body) {
       credentials: "omit",
     });
   } catch {
-    throw new CompanionError(KINDS.OFFLINE, `无法连接砍价存证助手（${settings.url}）：请先在电脑上运行 bargain-witness serve。`);
+    throw new CompanionError(KINDS.OFFLINE, `无法连接砍价存证助手（${settings.url}）：请先在电脑上启动助手（${START_HINT}）。`);
   }
   let data = null;
   try {
@@ -46,7 +49,7 @@ export async function request(settings, method, path, body) {
   const serverMessage = data && data.message ? data.message : `HTTP ${response.status}`;
   const code = data && data.error ? data.error : "";
   if (response.status === 401 || response.status === 403) {
-    throw new CompanionError(KINDS.AUTH, `访问令牌不正确，助手拒绝了请求：请在扩展「设置」中重新填写令牌（运行 bargain-witness token 查看）。`, response.status, code);
+    throw new CompanionError(KINDS.AUTH, `访问令牌不正确，助手拒绝了请求：请在扩展「设置」中重新填写令牌（${TOKEN_HINT}）。`, response.status, code);
   }
   if (PERMANENT.has(response.status)) {
     throw new CompanionError(KINDS.REJECTED, `助手拒绝了请求：${serverMessage}`, response.status, code);
