@@ -8,7 +8,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from companion.campaigns import api, thumbnail_jobs, thumbnails, views
+    from companion.campaigns import api, manage, thumbnail_jobs, thumbnails, views
     from companion.campaigns.chart_data import ChartCache
     from companion.core.services import services_of
 
@@ -18,3 +18,4 @@ def init_app(app: Flask) -> None:
     thumbnail_jobs.register(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(views.bp)
+    app.register_blueprint(manage.bp)

@@ -24,21 +24,27 @@ _JOINED = ", ".join(f"k.{c}" for c in _CAPTURE_FIELDS) + ", r.taken_utc, r.clock
 _FROM = "FROM captures k LEFT JOIN readings r ON r.capture_id = k.id"
 
 
-def list_campaigns(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+def list_campaigns(db: sqlite_utils.Database, archived: bool = False) -> list[dict[str, Any]]:
+    """The campaigns in use, or (``archived``) only the archived ones (docs/api.md, "Campaign names")."""
+    where = "WHERE c.archived_at IS NOT NULL" if archived else "WHERE c.archived_at IS NULL"
     rows = db.execute_returning_dicts(
-        """
+        f"""
         SELECT c.*, COUNT(k.seq) AS capture_count,
           (SELECT taken_at FROM readings WHERE campaign_id = c.id AND clock_flag IS NULL
            ORDER BY taken_utc LIMIT 1) AS first_taken_at,
           (SELECT taken_at FROM readings WHERE campaign_id = c.id AND clock_flag IS NULL
            ORDER BY taken_utc DESC LIMIT 1) AS last_taken_at
-        FROM campaigns c LEFT JOIN captures k ON k.campaign_id = c.id
+        FROM campaigns c LEFT JOIN captures k ON k.campaign_id = c.id {where}
         GROUP BY c.id ORDER BY c.updated_at DESC
         """
     )
     for row in rows:
         row["latest_reading"] = latest_reading(db, row["id"])
     return rows
+
+
+def archived_count(db: sqlite_utils.Database) -> int:
+    return db["campaigns"].count_where("archived_at IS NOT NULL")
 
 
 def get_campaign(db: sqlite_utils.Database, campaign_id: str) -> dict[str, Any] | None:

@@ -70,11 +70,12 @@ def _helpers() -> dict[str, Any]:
 @bp.get("/")
 def index():
     db = get_db()
-    campaigns = list_campaigns(db)
+    show_archived = request.args.get("archived") == "1"  # archived campaigns: hidden unless asked
+    campaigns = list_campaigns(db, archived=show_archived)
     for c in campaigns:
         c["worst"] = worst(group_incidents(services().analysis.findings(db, c["id"])))
         c["progress"] = progress_of(c.get("latest_reading"))
-    return render_template("index.html", campaigns=campaigns)
+    return render_template("index.html", campaigns=campaigns, show_archived=show_archived)
 
 
 @bp.get("/campaigns/<campaign_id>")

@@ -239,3 +239,37 @@ def m004_evidence_that_holds_up(db: Database) -> None:
         not_null={"checkpoint_id", "tsa_url", "response", "gen_time"},
     )
     db["timestamp_tokens"].create_index(["checkpoint_id", "tsa_url"], unique=True)
+
+
+@migrations()
+def m008_campaign_names(db: Database) -> None:
+    """Campaigns named by the product (``name_source``: page, product or user), archived or not, and
+    the append-only, hash-chained log of the user's renames and archivings (docs/evidence.md)."""
+    db["campaigns"].add_column("name_source", str)
+    db["campaigns"].add_column("archived_at", str)
+    db.execute("UPDATE campaigns SET name_source = 'page' WHERE name_source IS NULL")
+    db["campaign_events"].create(
+        {
+            "seq": int,
+            "campaign_id": str,
+            "event_seq": int,  # 1, 2, ... within the campaign
+            "kind": str,  # rename | archive | unarchive
+            "name": str,  # the campaign's name after the event
+            "at": str,
+            "capture_head": str,  # the campaign's newest capture record hash at that moment
+            "prev_hash": str,
+            "record_hash": str,
+        },
+        pk="seq",
+        foreign_keys=[("campaign_id", "campaigns", "id")],
+        not_null={"campaign_id", "event_seq", "kind", "at", "prev_hash", "record_hash"},
+    )
+    db["campaign_events"].create_index(["campaign_id", "event_seq"], unique=True)
+    db.execute(
+        "CREATE TRIGGER campaign_events_no_update BEFORE UPDATE ON campaign_events "
+        "BEGIN SELECT RAISE(ABORT, 'campaign events are append-only'); END"
+    )
+    db.execute(
+        "CREATE TRIGGER campaign_events_no_delete BEFORE DELETE ON campaign_events "
+        "BEGIN SELECT RAISE(ABORT, 'campaign events are append-only'); END"
+    )

@@ -10,6 +10,9 @@ campaign's own chain
 (``campaign_seq``, ``campaign_prev_hash``: so a campaign's bundle shows none of its records was left
 out), the newest time-stamped checkpoint when it was made (``anchor``) and the capture environment.
 
+Campaign events (issue #12: the user renamed or archived a campaign) form one more chain per
+campaign (``event_hash``); each names the campaign's newest capture record at that moment.
+
 Checkpoints (what a time-stamping authority signs) commit to every campaign's records at one moment
 through one leaf per campaign. docs/evidence.md gives the rules with a worked example.
 """
@@ -24,6 +27,9 @@ from typing import Any
 GENESIS_HASH = "0" * 64
 RECORD_V2 = "bargain-witness-record/2"
 LEAF_FORMAT = "bargain-witness-leaf/1"
+EVENT_FORMAT = "bargain-witness-campaign-event/1"
+# Fields of a campaign event (a rename or an archiving by the user) covered by its hash, in order.
+EVENT_FIELDS = ("campaign_id", "event_seq", "kind", "name", "at", "capture_head")
 CHECKPOINT_FORMAT = "bargain-witness-checkpoint/1"
 # Fields of a capture row covered by its record hash, in a fixed order (format 1).
 CHAINED_FIELDS = (
@@ -81,6 +87,12 @@ def record_hash_v2(row: dict[str, Any], prev_hash: str) -> str:
 def chain_hash(row: dict[str, Any], prev_hash: str) -> str:
     """The rule of the row's own format (``record_format`` 2, else 1)."""
     return record_hash_v2(row, prev_hash) if row.get("record_format") == 2 else record_hash(row, prev_hash)
+
+
+def event_hash(row: dict[str, Any], prev_hash: str) -> str:
+    """A campaign event: SHA-256 over the format's name, the campaign's previous event hash (or the
+    genesis hash) and the fields; ``capture_head`` pins it after the campaign's records so far."""
+    return sha256_hex(canonical([EVENT_FORMAT, prev_hash, *(row.get(k) for k in EVENT_FIELDS)]))
 
 
 def facts_json(facts: dict[str, Any]) -> str:

@@ -38,6 +38,7 @@ from companion.core.timeutil import (
     parse_rfc3339_or_none,
 )
 from companion.evidence.blobs import BlobStore
+from companion.evidence.campaign_events import initial_name, name_from_capture
 from companion.evidence.chain import GENESIS_HASH, facts_json, record_hash_v2
 from companion.evidence.environment import clock_flag, environment, utc_instant
 from companion.evidence.identity import campaign_id_for, page_identity
@@ -356,14 +357,18 @@ def previous_answer(
 
 
 def _campaign_for(db: sqlite_utils.Database, payload: dict[str, Any]) -> str:
+    facts = payload.get("facts") or {}
     explicit = payload.get("campaign_id")
-    if explicit:
-        return explicit
     page = payload["page"]
     identity = page_identity(page["url"])
-    found = db.execute("SELECT id FROM campaigns WHERE identity = ?", [identity]).fetchone()
+    key, value = ("id", explicit) if explicit else ("identity", identity)
+    found = db.execute(f"SELECT id, name_source FROM campaigns WHERE {key} = ?", [value]).fetchone()
     if found:
+        name_from_capture(db, {"id": found[0], "name_source": found[1]}, facts)
         return found[0]
+    if explicit:
+        return explicit
+    name, name_source = initial_name(page.get("title", ""), facts)
     campaign_id = campaign_id_for(identity)
     host, _, rest = identity.partition("/")
     now = format_rfc3339(now_local())
@@ -373,7 +378,8 @@ def _campaign_for(db: sqlite_utils.Database, payload: dict[str, Any]) -> str:
             "identity": identity,
             "host": host,
             "path": "/" + rest.split("?")[0],
-            "title": page.get("title", ""),
+            "title": name,
+            "name_source": name_source,
             "first_url": page["url"],
             "created_at": now,
             "updated_at": now,

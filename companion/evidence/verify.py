@@ -18,11 +18,15 @@ from cryptography import x509
 from companion.core.config import DataDir, load_user_config, tsa_settings
 from companion.evidence import tsa
 from companion.evidence.blobs import EXTENSIONS, BlobStore
+from companion.evidence.campaign_events import check_events
 from companion.evidence.chain import GENESIS_HASH, chain_hash, leaf_hash, parse_checkpoint
 from companion.evidence.coverage import check_stamp
 from companion.evidence.verify_bundle import NO_TSA_ZH, Progress, Report, verify_bundle
 
 __all__ = ["Report", "verify_archive", "verify_bundle"]
+
+
+EVENTS_QUERY = "SELECT * FROM campaign_events ORDER BY campaign_id, event_seq"
 
 
 def verify_archive(
@@ -39,7 +43,9 @@ def verify_archive(
     try:
         rows = [dict(r) for r in conn.execute("SELECT * FROM captures ORDER BY seq")]
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        checkpoints = tokens = []
+        checkpoints = tokens = events = []
+        if "campaign_events" in tables:
+            events = [dict(r) for r in conn.execute(EVENTS_QUERY)]
         if "checkpoints" in tables:
             checkpoints = [dict(r) for r in conn.execute("SELECT * FROM checkpoints ORDER BY id")]
             tokens = [dict(r) for r in conn.execute("SELECT * FROM timestamp_tokens ORDER BY id")]
@@ -48,6 +54,7 @@ def verify_archive(
     report = Report(checked=len(rows))
     _walk_chain(rows, report, BlobStore(data_dir.blobs), progress)
     _orphans(data_dir, rows, report)
+    report.problems.extend(check_events(events, rows))  # renames and archivings (#12)
     if tsa_roots is None:
         try:
             tsa_roots = tsa.certificates_from_file(tsa_settings(load_user_config(data_dir), data_dir).ca_file)
