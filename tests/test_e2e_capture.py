@@ -175,6 +175,8 @@ def test_demo_page_capture_matches_what_the_page_shows(browser, companion):
 
     [campaign] = companion.api("/api/v1/campaigns")["campaigns"]
     assert "activity_id=demo" in campaign["identity"]
+    # Named by the product on the page, not by the generic title (#12).
+    assert campaign["title"] == page.inner_text(".product-name") and campaign["name_source"] == "product"
     [reading] = companion.api(f"/api/v1/campaigns/{campaign['id']}")["readings"]
     assert f"{reading['cut_amount']:.2f}" in shown["cut"]
     assert f"{reading['remaining_amount']:.2f}" in shown["left"]

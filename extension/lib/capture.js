@@ -14,15 +14,20 @@ export { rfc3339 } from "./format.js";
 export const NOT_BARGAIN_SENTENCE = "这个页面看起来不是砍价页面，还没有存证。";
 
 /**
- * Inject the page-text reader and read the page: {facts, bargain, reasons}, `reasons` being the
+ * Inject the page-text reader (and the product-name reader) and read the page: {facts, bargain, reasons}, `reasons` being the
  * reader's Chinese sentences saying why a page is not a bargain page (docs/reader.md). Pages we may
  * not script (chrome://, store) throw.
  */
 export async function readPage(tabId) {
-  await chrome.scripting.executeScript({ target: { tabId }, files: ["content/reader.js"] });
+  await chrome.scripting.executeScript({ target: { tabId }, files: ["content/reader.js", "content/product.js"] });
   const [first] = await chrome.scripting.executeScript({
     target: { tabId },
-    func: () => globalThis.BargainWitnessReader.readPage(document),
+    func: () => {
+      const reading = globalThis.BargainWitnessReader.readPage(document);
+      // The product names the campaign (docs/reader.md, "The product name"); a bargain page only.
+      const product = reading && reading.bargain !== false && globalThis.BargainWitnessProduct.productName(document);
+      return product ? { ...reading, facts: { ...reading.facts, product_name: product } } : reading;
+    },
   });
   const reading = first && first.result;
   if (!reading || typeof reading !== "object") return { facts: {}, bargain: true };
