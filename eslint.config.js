@@ -20,6 +20,10 @@ export default [
     },
   },
   {
+    files: ["scripts/**/*.mjs"],
+    languageOptions: { ecmaVersion: 2022, sourceType: "module", globals: { ...globals.node } },
+  },
+  {
     files: ["extension/content/**/*.js", "companion/static/**/*.js", "tests/fixtures/**/*.js"],
     languageOptions: { sourceType: "script", globals: { ...globals.browser } },
   },
