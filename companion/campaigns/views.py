@@ -200,6 +200,7 @@ def settings():
         "settings.html",
         token=current_app.config["API_TOKEN"],
         token_command=user_command("token"),
+        verify_command=user_command("verify"),
         data_dir=current_app.config["DATA_DIR"],
         version=__version__,
         extension_dir=str(extension_dir()),

@@ -47,8 +47,9 @@ VERIFY_TEXT = """砍价存证 · 证据包校验方法
    Windows PowerShell 可逐个运行：Get-FileHash images\\<文件名> -Algorithm SHA256
    每个文件都应显示 OK / 与 SHA256SUMS 中的值一致。这只说明文件与清单一致。
 
-2. 安装了砍价存证助手时，一条命令校验全部内容（压缩包或解压后的文件夹均可）：
-       bargain-witness verify {zip_name}
+2. 安装了砍价存证助手时，在它的文件夹中用一条命令校验全部内容（压缩包或解压后的文件夹均可）：
+       scripts/start verify {zip_name}                （macOS / Linux）
+       scripts\\start.bat verify {zip_name}           （Windows）
    它还会重算每条存证记录的链式哈希、检查本活动的记录没有缺漏或调换顺序、离线核对
    timestamps/ 中的可信时间戳（RFC 3161），并逐条列出每张截图最早被哪个可信时间覆盖。
 
