@@ -76,14 +76,19 @@ def serve(
     if open_browser:
         webbrowser.open(url)
     worker = Worker(app).start()
-    record = record_running(resolve_data_dir(app.config["DATA_DIR"]), server.effective_port)
+    try:
+        record = record_running(resolve_data_dir(app.config["DATA_DIR"]), server.effective_port)
+    except OSError:  # only `token` without --data-dir needs it: serve anyway
+        logging.getLogger(__name__).exception("could not write the runtime record")
+        record = None
     stop_on_terminate()
     try:
         server.run()
     except (KeyboardInterrupt, SystemExit):
         click.echo("已停止。")
     finally:
-        forget_running(record)
+        if record is not None:
+            forget_running(record)
         worker.stop()
 
 

@@ -32,8 +32,14 @@ class Companion:
     output: list[str] = field(default_factory=list)
     reader: threading.Thread | None = None
 
-    def log(self) -> str:
+    def console(self) -> str:
+        """What the user's terminal showed."""
         return "".join(self.output)
+
+    def log(self) -> str:
+        """The terminal and the companion's log file (``companion.log`` in the data dir, #12)."""
+        path = self.data_dir / "companion.log"
+        return self.console() + (path.read_text(encoding="utf-8", errors="replace") if path.exists() else "")
 
     def api(self, path: str):
         """GET an API path with the token; the decoded JSON."""
