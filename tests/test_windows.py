@@ -290,3 +290,23 @@ def test_companion_in_a_folder_with_spaces_and_chinese_archives_and_pairs(tmp_pa
     finally:
         stop_companion(comp)
     assert not list((tmp_path / "run").glob("*.json")), "the record is removed when the companion stops"
+
+
+WINDOWS_FORBIDDEN = re.compile(r'[<>:"|?*\\\x00-\x1f]|[. ]$|^(con|prn|aux|nul|com\d|lpt\d)(\.|$)', re.I)
+
+
+def test_every_name_in_a_bundle_is_legal_on_windows(client):
+    """Windows refuses ':' and a few more in file names: a bundle must unzip there."""
+    import zipfile
+
+    cid = client.post("/api/v1/captures", json=capture_payload()).get_json()["campaign_id"]
+    with client.get(f"/api/v1/campaigns/{cid}/export") as resp:
+        assert resp.status_code == 200
+        data, disposition = resp.data, resp.headers["Content-Disposition"]
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        names = z.namelist()
+    assert any(n.endswith(".png") for n in names)
+    for name in names:
+        for part in name.rstrip("/").split("/"):
+            assert not WINDOWS_FORBIDDEN.search(part), name
+    assert not WINDOWS_FORBIDDEN.search(disposition.split("filename=")[1].strip('"'))
