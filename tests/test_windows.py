@@ -75,6 +75,27 @@ def test_ps1_is_utf8_with_bom_crlf_and_its_blocks_balance():
     assert "ValueFromRemainingArguments" in code and "exit $LASTEXITCODE" in code
 
 
+def test_ps1_parses_with_a_powershell_grammar():
+    """tree-sitter's PowerShell grammar: no syntax error anywhere (and it does see a broken one)."""
+    import tree_sitter_powershell
+    from tree_sitter import Language, Parser
+
+    parser = Parser(Language(tree_sitter_powershell.language()))
+
+    def errors(source: bytes) -> list:
+        found, todo = [], [parser.parse(source).root_node]
+        while todo:
+            node = todo.pop()
+            if node.is_error or node.is_missing:
+                found.append((node.start_point, source[node.start_byte : node.end_byte][:60]))
+            todo.extend(node.children)
+        return found
+
+    source = PS1.read_bytes()[3:]
+    assert errors(source) == []
+    assert errors(source.replace(b"exit $LASTEXITCODE", b"exit $LASTEXITCODE }", 1))
+
+
 def test_ps1_does_what_docs_windows_md_says():
     text = PS1.read_text(encoding="utf-8-sig")
     for needle in (
