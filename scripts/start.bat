@@ -5,6 +5,6 @@ rem This file stays ASCII: cmd.exe reads a .bat in the console's code page, not 
 setlocal
 powershell.exe -NoProfile -ExecutionPolicy Bypass -File "%~dp0start.ps1" %*
 set "CODE=%ERRORLEVEL%"
-rem Opened by a double-click: keep the window so the message can be read.
-echo %CMDCMDLINE% | find /i "%~nx0" >nul && if not "%CODE%"=="0" pause
+rem A window opened by a double-click closes at once: keep it so the message can be read.
+if not "%CODE%"=="0" pause
 exit /b %CODE%

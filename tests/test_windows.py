@@ -127,7 +127,13 @@ def test_bat_is_ascii_crlf_and_runs_the_ps1_bypassing_the_policy(bat):
     assert b"\n" not in raw.replace(b"\r\n", b"")
     text = raw.decode("ascii")
     assert "start.ps1" in text or "scripts\\start.bat" in text
-    assert "exit /b %CODE%" in text and "pause" in text
+    assert "exit /b %" in text
+
+
+def test_a_failure_pauses_once():
+    """A double-clicked window closes at once: start.bat pauses on failure; 启动.bat does not again."""
+    assert 'if not "%CODE%"=="0" pause' in BATS[0].read_text(encoding="ascii")
+    assert "pause" not in BATS[1].read_text(encoding="ascii")
 
 
 def test_start_bat_uses_execution_policy_bypass():
