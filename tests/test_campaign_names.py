@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
+import json
 import sqlite3
+import zipfile
 from pathlib import Path
 
 from helpers import capture_payload
 
 from companion.core.config import DataDir
 from companion.evidence.verify import verify_archive
+from companion.evidence.verify_bundle import verify_bundle
 
 URL = "https://mobile.yangkeduo.com/bargain.html?goods_id=777&refer_share_id=a"
 SAME_SITE = {"Sec-Fetch-Site": "same-origin"}
@@ -136,3 +141,40 @@ def test_events_are_append_only(app, client):
                 raise AssertionError(f"{sql} was allowed")
     finally:
         db.close()
+
+
+def _bundle(client, cid) -> dict[str, bytes]:
+    with client.get(f"/api/v1/campaigns/{cid}/export") as resp:
+        assert resp.status_code == 200
+        data = resp.data
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        return {n.split("/", 1)[1]: z.read(n) for n in z.namelist() if not n.endswith("/")}
+
+
+def _write(path: Path, files: dict[str, bytes]) -> Path:
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in files.items():
+            z.writestr(f"bundle/{name}", data)
+    return path
+
+
+def test_the_bundle_carries_the_events_and_its_verify_checks_them(client, tmp_path):
+    cid = _post(client)
+    client.put(f"/api/v1/campaigns/{cid}/name", json={"name": "真名"})
+    files = _bundle(client, cid)
+    manifest = json.loads(files["manifest.json"])
+    assert [e["name"] for e in manifest["campaign_events"]] == ["真名"]
+    assert manifest["campaign"]["title"] == "真名"
+    assert verify_bundle(_write(tmp_path / "ok.zip", files), tsa_roots=[]).problems == []
+    # A forger renames in the manifest and recomputes every file hash: the event chain says so.
+    manifest["campaign_events"][0]["name"] = "假名"
+    files["manifest.json"] = json.dumps(manifest, ensure_ascii=False).encode("utf-8")
+    files["SHA256SUMS"] = "".join(
+        f"{hashlib.sha256(d).hexdigest()}  {n}\n" for n, d in files.items() if n != "SHA256SUMS"
+    ).encode("utf-8")
+    problems = verify_bundle(_write(tmp_path / "forged.zip", files), tsa_roots=[]).problems
+    assert any("更名/归档记录" in p and "被改动" in p for p in problems), problems
+    manifest["campaign_events"] = ["x"]
+    files["manifest.json"] = json.dumps(manifest).encode("utf-8")
+    problems = verify_bundle(_write(tmp_path / "odd.zip", files), tsa_roots=[]).problems
+    assert any("格式不正确" in p for p in problems), problems

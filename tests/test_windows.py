@@ -309,6 +309,8 @@ def test_companion_in_a_folder_with_spaces_and_chinese_archives_and_pairs(tmp_pa
 
         token = run("token")
         assert token.stdout.strip() == comp.token and str(data) in token.stderr
+        info = run("info")
+        assert str(data) in info.stdout and "正在运行的助手" in info.stdout
         verify = run("verify")
         assert verify.returncode == 0 and "✓" in verify.stdout and "1 条存证记录" in verify.stdout
         log = comp.console()

@@ -73,24 +73,30 @@ def events(db: sqlite_utils.Database, campaign_id: str) -> list[dict[str, Any]]:
     )
 
 
-def check_events(rows: list[dict[str, Any]], captures: list[dict[str, Any]]) -> list[str]:
-    """Every campaign's event chain re-computed (``rows`` in campaign, event order): a changed,
-    inserted or removed event is named, and so is one pinned to a capture record that is not there."""
+def check_events(rows: list[Any], captures: list[dict[str, Any]]) -> list[str]:
+    """Every campaign's event chain re-computed (``rows`` in campaign, event order; from the database
+    or a bundle's manifest, so any shape): a changed, inserted or removed event is named, and so is
+    one pinned to a capture record that is not there."""
     problems = []
-    heads = {GENESIS_HASH} | {(c["campaign_id"], c["record_hash"]) for c in captures}
-    prev: dict[str, tuple[int, str]] = {}
+    heads = {(c.get("campaign_id"), c.get("record_hash")) for c in captures if isinstance(c, dict)}
+    prev: dict[Any, tuple[Any, Any]] = {}
     for row in rows:
-        count, prev_hash = prev.get(row["campaign_id"], (0, GENESIS_HASH))
-        where = f"活动 {row['campaign_id']} 的第 {row['event_seq']} 条更名/归档记录"
-        if row["event_seq"] != count + 1:
+        if not isinstance(row, dict):
+            problems.append("一条更名/归档记录的格式不正确（已被改动）。")
+            continue
+        campaign = row.get("campaign_id")
+        count, prev_hash = prev.get(campaign, (0, GENESIS_HASH))
+        where = f"活动 {campaign} 的第 {row.get('event_seq')} 条更名/归档记录"
+        if row.get("event_seq") != count + 1:
             problems.append(f"{where}：序号应为 {count + 1}，前面的记录缺失或被调换。")
-        if row["prev_hash"] != prev_hash:
+        if row.get("prev_hash") != prev_hash:
             problems.append(f"{where}：与上一条记录的链接不符（前一条被改动或删除）。")
-        if event_hash(row, row["prev_hash"]) != row["record_hash"]:
+        if event_hash(row, str(row.get("prev_hash"))) != row.get("record_hash"):
             problems.append(f"{where}：内容与哈希不符，记录被改动过。")
-        if row["capture_head"] not in heads and (row["campaign_id"], row["capture_head"]) not in heads:
+        head = row.get("capture_head")
+        if head != GENESIS_HASH and (campaign, head) not in heads:
             problems.append(f"{where}：它所指向的截图记录不在存档中。")
-        prev[row["campaign_id"]] = (row["event_seq"], row["record_hash"])
+        prev[campaign] = (row.get("event_seq"), row.get("record_hash"))
     return problems
 
 

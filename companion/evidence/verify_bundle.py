@@ -22,6 +22,7 @@ from cryptography import x509
 
 from companion.evidence import tsa
 from companion.evidence.bundle_source import BundleError, BundleSource
+from companion.evidence.campaign_events import check_events
 from companion.evidence.chain import GENESIS_HASH, chain_hash, facts_json
 from companion.evidence.coverage import Stamp, check_stamp, cover, roots_and_intermediates
 
@@ -71,6 +72,8 @@ def _verify(source: BundleSource, tsa_roots, progress: Progress | None) -> Repor
     _check_records(records, hashes, report)
     _check_originals(manifest, records, report)
     _check_completeness(manifest, records, report)
+    events = manifest.get("campaign_events") or []
+    report.problems.extend(check_events(events if isinstance(events, list) else [None], records))
     _check_timestamps(source, manifest, records, hashes, tsa_roots, report)
     return report
 

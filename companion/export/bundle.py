@@ -211,6 +211,7 @@ def write_bundle(
                 "rules": "docs/evidence.md: record_hash (format 1 and 2), leaf_hash, checkpoint",
             },
             "captures": records,
+            "campaign_events": proofs.events,  # renames and archivings (docs/evidence.md)
             "timestamps": stamps,
             "files": list(listed),
         }
