@@ -27,6 +27,16 @@ def pytest_collection_modifyitems(config, items):
         )
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_runtime_records(tmp_path_factory):
+    """Companions started by tests record themselves here, not in the user's state dir (#12:
+    ``token`` without --data-dir would otherwise find a test's companion)."""
+    import os
+
+    os.environ["BARGAIN_WITNESS_RUNTIME"] = str(tmp_path_factory.mktemp("running"))
+    yield
+
+
 @pytest.fixture
 def app(tmp_path):
     return create_app({"TESTING": True, "DATA_DIR": str(tmp_path / "data")})
