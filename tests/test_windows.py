@@ -197,6 +197,26 @@ def test_replace_overwrites_a_read_only_file_on_windows(tmp_path, monkeypatch):
     assert target.read_bytes() == b"new"
 
 
+def test_remove_deletes_a_read_only_file_on_windows(tmp_path, monkeypatch):
+    real_unlink = os.unlink
+
+    def windows_unlink(path, *a, **kw):  # Windows: a read-only file cannot be deleted
+        if not os.stat(path).st_mode & 0o200:
+            raise PermissionError(13, "Access is denied")
+        real_unlink(path, *a, **kw)
+
+    target = tmp_path / ".tmp-x.png"
+    target.write_bytes(b"x")
+    target.chmod(0o400)
+    monkeypatch.setattr(os, "unlink", windows_unlink)
+    with pytest.raises(PermissionError):
+        portable.remove(target)
+    monkeypatch.setattr(portable, "is_windows", lambda: True)
+    portable.remove(target)
+    portable.remove(target)  # already gone: fine
+    assert not target.exists()
+
+
 def test_replace_waits_out_a_briefly_open_file_and_gives_up_on_one_held_open(tmp_path, monkeypatch):
     monkeypatch.setattr(portable, "is_windows", lambda: True)
     monkeypatch.setattr(portable, "REPLACE_RETRY_SECONDS", 0.3)

@@ -11,6 +11,7 @@ Windows 10/11 is a first-class platform (docs/windows.md). What differs, and why
   bounded time.
 - ``restrict_to_owner``: POSIX modes keep other local users out of the token; on Windows ``chmod``
   only toggles read-only and the user profile's ACL already keeps other users out.
+- ``remove``: Windows refuses to delete a read-only file; its read-only bit is cleared first.
 - ``pid_alive``: ``os.kill(pid, 0)`` probes a process on POSIX, but on Windows signal 0 is
   CTRL_C_EVENT and would interrupt the process; there the process is opened and its exit code read.
 
@@ -73,6 +74,19 @@ def replace(src: str | os.PathLike, dst: str | os.PathLike) -> None:
                 raise
             time.sleep(pause)  # another program holds the file: wait for it, bounded by the deadline
             pause = min(pause * 2, 0.2)
+
+
+def remove(path: str | os.PathLike) -> None:
+    """Delete ``path`` if it is there; on Windows a read-only file (an original's temp copy) too."""
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        return
+    except PermissionError:
+        if not is_windows() or not _read_only(path):
+            raise
+        os.chmod(path, stat.S_IWRITE | stat.S_IREAD)
+        os.unlink(path)
 
 
 def _read_only(path: str | os.PathLike) -> bool:

@@ -53,6 +53,6 @@ def atomic_write(path: Path, write: Callable[[BinaryIO], object], mode: int | No
             os.chmod(tmp, mode)
         portable.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        portable.remove(tmp)
         raise
     portable.fsync_dir(path.parent)  # a no-op on Windows (docs/windows.md)
