@@ -87,6 +87,8 @@ def test_archived_campaigns_leave_the_lists_and_keep_their_evidence(client):
     assert f"/campaigns/{cid}" not in index and "查看已归档的活动（1 个）" in index
     assert f"/campaigns/{cid}" in client.get("/?archived=1").get_data(as_text=True)
     assert "已归档" in client.get(f"/campaigns/{cid}").get_data(as_text=True)
+    client.put(f"/api/v1/campaigns/{other.get_json()['campaign_id']}/archived", json={"archived": True})
+    assert "所有活动都已归档" in client.get("/").get_data(as_text=True)
     # the form brings it back
     resp = client.post(f"/campaigns/{cid}/archive", data={"archived": "0"}, headers=SAME_SITE)
     assert resp.status_code == 303
