@@ -8,6 +8,7 @@
 // axis by the companion (dashed markers say how long they were). Hovering shows the capture's
 // thumbnail and figures; a click opens the capture; dragging selects a range (double-click or
 // 「全部」 resets). Without JavaScript the server-drawn SVG below stays in place.
+/* global uPlot */
 (function () {
   "use strict";
 
@@ -82,7 +83,11 @@
     const mainEl = document.getElementById("chart-main");
     const remEl = document.getElementById("chart-remaining");
     const tip = document.getElementById("chart-tip");
-    const tipImg = tip.querySelector("img");
+    // The thumbnail is made on the first hover (an <img> without a source would never load).
+    const tipImg = document.createElement("img");
+    tipImg.alt = "截图缩略图";
+    tipImg.width = 80;
+    tipImg.height = 150;
     const tipText = tip.querySelector(".tip-text");
     const first = d.x[0];
     const lastX = d.x[d.x.length - 1];
@@ -165,6 +170,7 @@
         return;
       }
       if (tipImg.getAttribute("src") !== d.thumb[idx]) tipImg.src = d.thumb[idx];
+      if (!tipImg.isConnected) tip.prepend(tipImg);
       const here = d.x[idx];
       const inSpans = d.spans.filter((s) => here >= s.x0 && here <= s.x1).map((s) => s.label);
       tipText.replaceChildren();
@@ -260,13 +266,22 @@
     charts.push(new uPlot(main, [d.x, d.progress, d.helpers], mainEl));
     charts.push(new uPlot(rem, [d.x, d.remaining], remEl));
 
-    // Finding spans as real links along the top of the progress panel (keyboard and touch too).
-    const spanLinks = d.spans.map((s) => {
+    // Finding spans as real links along the top of the progress panel (keyboard and touch too);
+    // overlapping spans go in lanes one below the other, so each stays clickable.
+    const laneEnds = [];
+    const lanes = d.spans.map((s) => {
+      let lane = laneEnds.findIndex((end) => end < s.x0);
+      if (lane < 0) lane = laneEnds.length;
+      laneEnds[lane] = s.x1;
+      return lane;
+    });
+    const spanLinks = d.spans.map((s, k) => {
       const a = document.createElement("a");
       a.className = `span-link sev-${s.severity}`;
       a.href = s.href;
       a.title = s.label;
       a.setAttribute("aria-label", s.label);
+      a.style.top = `${lanes[k] * 11}px`;
       charts[0].over.append(a);
       return a;
     });
