@@ -48,10 +48,8 @@ def seed_many_incidents(comp, url: str) -> None:
     start = datetime.now(CST) - timedelta(days=1)
     cut = 90.0
     for i in range(40):
-        if i % 4 == 3:
-            cut = round(cut - 0.3, 1)  # goes backwards: one regression incident each time
-        else:
-            cut = round(min(99.8, cut + 0.4), 1)
+        # Every fourth capture goes backwards: one regression incident each time.
+        cut = round(cut - 0.3, 1) if i % 4 == 3 else round(min(99.8, cut + 0.4), 1)
         facts = {"cut_percent": cut, "helper_count": i, "raw": {"cut_percent": f"已砍{cut:.1f}%"}}
         post_capture(
             comp, capture_payload(url=url, taken_at=start + timedelta(minutes=30 * i), seed=i, facts=facts)
@@ -60,8 +58,10 @@ def seed_many_incidents(comp, url: str) -> None:
 
 def popup_box(browser, page) -> dict:
     expr = """JSON.stringify({
-      height: Math.max(document.documentElement.scrollHeight, Math.ceil(document.body.getBoundingClientRect().bottom)),
-      order: [...document.body.children].filter(e => !e.hidden && e.offsetHeight > 0).map(e => e.id || e.tagName.toLowerCase()),
+      height: Math.max(document.documentElement.scrollHeight,
+                       Math.ceil(document.body.getBoundingClientRect().bottom)),
+      order: [...document.body.children].filter(e => !e.hidden && e.offsetHeight > 0)
+        .map(e => e.id || e.tagName.toLowerCase()),
       items: document.querySelectorAll('#finding-list li').length,
       inner: [innerWidth, innerHeight], body: document.body.scrollWidth,
     })"""

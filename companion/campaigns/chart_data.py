@@ -132,12 +132,11 @@ def _chart(db, campaign_id: str, findings: list[dict[str, Any]], total: int):
             finding_href=lambda i: f"#incident-{findings[i].get('incident_id', i)}",
         )
 
-    thumb_base = url_for("dashboard.capture_thumb", capture_id="CAPTURE_ID")
     payload = chart_payload(
         [p for p in map(point, wide) if p is not None],
         findings,
-        href=href,
-        thumb_href=lambda cid: thumb_base.replace("CAPTURE_ID", cid),
+        capture_url=base,
+        thumb_url=url_for("dashboard.capture_thumb", capture_id="CAPTURE_ID"),
         finding_href=lambda i: f"#incident-{findings[i].get('incident_id', i)}",
         total=total,
     )

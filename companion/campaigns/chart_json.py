@@ -92,12 +92,13 @@ def chart_payload(
     points: Sequence[ChartPoint],
     findings: Sequence[dict[str, Any]],
     *,
-    href: Callable[[str], str],
-    thumb_href: Callable[[str], str],
+    capture_url: str,
+    thumb_url: str,
     finding_href: Callable[[int], str],
     total: int,
 ) -> dict[str, Any]:
-    """What ``chart.js`` draws, as JSON-ready lists (one entry per drawn point, in page order)."""
+    """What ``chart.js`` draws, as JSON-ready lists (one entry per drawn point, in page order); a
+    point's capture page and thumbnail are the URL templates with ``CAPTURE_ID`` replaced."""
     times = [p.t.timestamp() for p in points]
     cap = gap_cap(times)
     xs, gap_at = compress(times, cap)
@@ -125,8 +126,9 @@ def chart_payload(
         "remaining": [_remaining(p.progress) for p in points],
         "helpers": [p.helpers for p in points],
         "label": [p.label for p in points],
-        "href": [href(p.capture_id) for p in points],
-        "thumb": [thumb_href(p.capture_id) for p in points],
+        "id": [p.capture_id for p in points],
+        "capture_url": capture_url,  # "CAPTURE_ID" in these two is replaced by a point's id
+        "thumb_url": thumb_url,
         "gaps": [{"x": xs[i - 1] + cap / 2, "text": fmt_gap(times[i] - times[i - 1])} for i in gap_at],
         "spans": spans,
         "offset_minutes": int(offset.total_seconds() // 60) if offset is not None else 0,

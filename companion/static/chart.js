@@ -169,7 +169,8 @@
         tip.hidden = true;
         return;
       }
-      if (tipImg.getAttribute("src") !== d.thumb[idx]) tipImg.src = d.thumb[idx];
+      const thumb = d.thumb_url.replace("CAPTURE_ID", d.id[idx]);
+      if (tipImg.getAttribute("src") !== thumb) tipImg.src = thumb;
       if (!tipImg.isConnected) tip.prepend(tipImg);
       const here = d.x[idx];
       const inSpans = d.spans.filter((s) => here >= s.x0 && here <= s.x1).map((s) => s.label);
@@ -316,7 +317,7 @@
         if (e.target.closest && e.target.closest("a")) return;
         const moved = downAt === null ? 0 : Math.abs(e.clientX - downAt);
         const idx = u.cursor.idx;
-        if (moved < 4 && idx !== null && idx !== undefined) window.location.href = d.href[idx];
+        if (moved < 4 && idx !== null && idx !== undefined) window.location.href = d.capture_url.replace("CAPTURE_ID", d.id[idx]);
       });
     }
 

@@ -143,7 +143,8 @@ class ExtensionBrowser:
         size = json.loads(
             self._evaluate(
                 self.popup_session,
-                "JSON.stringify([document.documentElement.scrollWidth, document.documentElement.scrollHeight])",
+                "JSON.stringify([document.documentElement.scrollWidth, "
+                "document.documentElement.scrollHeight])",
                 page,
             )
         )
