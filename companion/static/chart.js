@@ -106,7 +106,9 @@
         values: (u, splits) => {
           if (!withLabels) return splits.map(() => "");
           const span = realTime(d, u.scales.x.max) - realTime(d, u.scales.x.min);
-          return splits.map((x) => clock(d, realTime(d, x), span > 20 * 3600));
+          // A time inside a collapsed pause would be made up: no label there.
+          const inPause = (x) => d.gaps.some((g) => x > g.x0 && x < g.x1);
+          return splits.map((x) => (inPause(x) ? "" : clock(d, realTime(d, x), span > 20 * 3600)));
         },
         grid: { stroke: "#eaeef2" },
         ticks: { stroke: "#d0d7de" },
@@ -237,7 +239,7 @@
     ];
     main.axes.push(
       { scale: "y", values: (u, s) => s.map((v) => (v === null ? "" : `${v}%`)), size: 54, grid: { stroke: "#eaeef2" } },
-      { scale: "h", side: 1, size: 36, grid: { show: false }, values: (u, s) => s.map((v) => (v === null ? "" : `${v}人`)) },
+      { scale: "h", side: 1, size: 44, grid: { show: false }, values: (u, s) => s.map((v) => (v === null ? "" : `${v}人`)) },
     );
 
     const rem = common(narrow ? 150 : 180, true);
@@ -262,7 +264,7 @@
       grid: { stroke: "#eaeef2", filter: decades },
       ticks: { filter: decades },
     });
-    rem.axes.push({ scale: "r", side: 1, size: 36, grid: { show: false }, values: (u, s) => s.map(() => "") });
+    rem.axes.push({ scale: "r", side: 1, size: 44, grid: { show: false }, ticks: { show: false }, values: (u, s) => s.map(() => "") });
 
     charts.push(new uPlot(main, [d.x, d.progress, d.helpers], mainEl));
     charts.push(new uPlot(rem, [d.x, d.remaining], remEl));
