@@ -91,6 +91,11 @@ def seed(comp) -> dict:
             page={"url": AMOUNT_URL, "title": "砍价免费拿 豆浆机"},
         )
         api_post(comp, "/api/v1/captures", body)
+    single = api_post(
+        comp,
+        "/api/v1/captures",
+        capture_payload(url="https://mobile.yangkeduo.com/bargain.html?goods_id=1", taken_at=START, seed=99),
+    )
     campaign_id = stall[0]["campaign_id"]
     form_post(
         comp,
@@ -100,7 +105,12 @@ def seed(comp) -> dict:
     form_post(
         comp, f"/campaigns/{campaign_id}/filings", {"channel": "12315", "sent_on": "2026-11-25", "ticket": ""}
     )
-    return {"campaign_id": campaign_id, "capture_id": stall[2]["capture_id"], "answers": stall}
+    return {
+        "campaign_id": campaign_id,
+        "capture_id": stall[2]["capture_id"],
+        "answers": stall,
+        "single_campaign_id": single["campaign_id"],
+    }
 
 
 @pytest.fixture(scope="module")
@@ -274,4 +284,16 @@ def test_figures_keep_the_page_decimals_everywhere(site, chromium):
     assert "已砍 0.0%" in text and "已砍 52.0%" in text and "已砍 52%" not in text
     page.goto(comp.url + "/")
     assert "已砍 99.9%" in page.inner_text("main")
+    ctx.close()
+
+
+@pytest.mark.browser
+def test_chart_of_a_single_capture_draws_without_errors(site, chromium):
+    comp, seeded = site
+    ctx, page, problems = open_page(chromium, comp, f"/campaigns/{seeded['single_campaign_id']}", 390, 844)
+    page.wait_for_selector("#chart-app[data-ready='1']")
+    page.screenshot(path=str(SHOTS / "chart-single-capture-390x844.png"))
+    assert page.inner_text(".chart-range") == "11-20 08:30 至 11-20 09:30"
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= 390
+    assert problems == [], problems
     ctx.close()

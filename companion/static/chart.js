@@ -91,6 +91,9 @@
     const tipText = tip.querySelector(".tip-text");
     const first = d.x[0];
     const lastX = d.x[d.x.length - 1];
+    // One capture (or all at one instant): an hour around it, not uPlot's default span.
+    const allMin = lastX > first ? first : first - 1800;
+    const allMax = lastX > first ? lastX : lastX + 1800;
     const showPoints = d.x.length <= 300;
     const positives = d.remaining.filter((v) => v !== null && v > 0);
     const minRem = positives.length ? Math.min(...positives) : 0.1;
@@ -300,6 +303,7 @@
         spanLinks[k].style.width = `${Math.max(0, x1 - x0)}px`;
       });
     }
+    if (lastX === first) charts[0].setScale("x", { min: allMin, max: allMax });
     placeSpans();
     showRange(charts[0]);
 
@@ -325,11 +329,11 @@
 
     function setRange(value) {
       if (value === "all") {
-        charts[0].setScale("x", { min: first, max: lastX });
+        charts[0].setScale("x", { min: allMin, max: allMax });
         return;
       }
       const lastT = d.t[d.t.length - 1];
-      charts[0].setScale("x", { min: Math.max(first, toX(d, lastT - Number(value))), max: lastX });
+      charts[0].setScale("x", { min: Math.max(allMin, toX(d, lastT - Number(value))), max: allMax });
     }
     app.querySelectorAll("[data-range]").forEach((b) => {
       b.addEventListener("click", () => setRange(b.dataset.range));
