@@ -297,3 +297,25 @@ def test_chart_of_a_single_capture_draws_without_errors(site, chromium):
     assert page.evaluate("document.scrollingElement.scrollWidth") <= 390
     assert problems == [], problems
     ctx.close()
+
+
+@pytest.mark.browser
+def test_chart_on_a_phone_first_tap_shows_the_tip_second_opens(site, playwright):
+    comp, seeded = site
+    browser = launch_chromium(playwright)
+    ctx = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = ctx.new_page()
+    page.goto(f"{comp.url}/campaigns/{seeded['campaign_id']}")
+    page.wait_for_selector("#chart-app[data-ready='1']")
+    data = json.loads(page.inner_text("#chart-data"))
+    box = page.locator("#chart-main .u-over").bounding_box()
+    x = box["x"] + box["width"] * (data["x"][2] - data["x"][0]) / (data["x"][-1] - data["x"][0])
+    page.touchscreen.tap(x, box["y"] + box["height"] / 2)
+    page.locator("#chart-tip").wait_for(state="visible")
+    assert "已砍 52.0%" in page.inner_text("#chart-tip")
+    page.screenshot(path=str(SHOTS / "chart-tap-390x844.png"))
+    assert page.url.endswith(f"/campaigns/{seeded['campaign_id']}")
+    page.touchscreen.tap(x, box["y"] + box["height"] / 2)
+    page.wait_for_url(f"**/captures/{seeded['capture_id']}")
+    ctx.close()
+    browser.close()

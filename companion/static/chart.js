@@ -307,8 +307,12 @@
     placeSpans();
     showRange(charts[0]);
 
+    // Mouse: hover shows the tip, a click opens the capture. Touch (no hover): the first tap on a
+    // point shows its tip, a second tap on the same point opens it.
+    let tapped = null;
     for (const u of charts) {
       let downAt = null;
+      let pointer = "mouse";
       u.over.addEventListener("mouseenter", () => {
         active = u;
       });
@@ -316,14 +320,26 @@
         active = null;
         tip.hidden = true;
       });
-      u.over.addEventListener("mousedown", (e) => {
+      u.over.addEventListener("pointerdown", (e) => {
         downAt = e.clientX;
+        pointer = e.pointerType;
+        active = u;
+        if (pointer !== "mouse") {
+          const r = u.over.getBoundingClientRect();
+          u.setCursor({ left: e.clientX - r.left, top: e.clientY - r.top });
+        }
       });
       u.over.addEventListener("click", (e) => {
         if (e.target.closest && e.target.closest("a")) return;
         const moved = downAt === null ? 0 : Math.abs(e.clientX - downAt);
         const idx = u.cursor.idx;
-        if (moved < 4 && idx !== null && idx !== undefined) window.location.href = d.capture_url.replace("CAPTURE_ID", d.id[idx]);
+        if (moved >= 4 || idx === null || idx === undefined) return;
+        if (pointer !== "mouse" && tapped !== idx) {
+          tapped = idx;
+          showTip(u);
+          return;
+        }
+        window.location.href = d.capture_url.replace("CAPTURE_ID", d.id[idx]);
       });
     }
 
