@@ -35,6 +35,7 @@ setup(
     package_dir=MAPPED_PACKAGES,
     package_data={
         **{name: ["*"] for name in MAPPED_PACKAGES},
-        "companion": ["**/*.html", "**/*.css", "**/*.js", "**/*.svg"],
+        # vendored libraries ship with their LICENSE (static/vendor/uplot: MIT)
+        "companion": ["**/*.html", "**/*.css", "**/*.js", "**/*.svg", "static/vendor/**/LICENSE"],
     },
 )

@@ -3,6 +3,7 @@
 // (docs/reader.md) is not archived until the user answers 「仍然存证」; 「取消」 archives nothing.
 // ?tabId=N lets tests and power users aim at a specific tab when the popup is opened as a page.
 
+import { explainCaptureError, forbiddenPage } from "./lib/forbidden.js";
 import { figureRows } from "./lib/format.js";
 import { KINDS, MSG, send } from "./lib/messages.js";
 
@@ -165,7 +166,16 @@ async function main() {
     render({ ok: false, error: "找不到要截图的标签页。" });
     return;
   }
+  // A page the browser forbids (about:blank, chrome://, the web store…): say so in Chinese (#12).
+  const fileAccess = await chrome.extension.isAllowedFileSchemeAccess().catch(() => false);
+  const blocked = forbiddenPage(tab.url || tab.pendingUrl, { fileAccess });
+  if (blocked) {
+    showStatus("forbidden", blocked);
+    document.body.dataset.state = "forbidden";
+    return;
+  }
   const reply = await send(MSG.CAPTURE, { tabId: tab.id });
+  if (!reply.ok && reply.kind === KINDS.CAPTURE) reply.error = explainCaptureError(reply.error, tab.url, { fileAccess });
   if (!reply.ok && reply.kind === KINDS.NOT_BARGAIN) {
     ask(tab.id, reply);
     return;
@@ -175,4 +185,4 @@ async function main() {
   if (reply.ok) await showWatch(tab.id);
 }
 
-main().catch((err) => render({ ok: false, error: `截图失败：${err.message}` }));
+main().catch((err) => render({ ok: false, error: explainCaptureError(`截图失败：${err.message}`) }));

@@ -17,6 +17,7 @@ from functools import lru_cache
 from itertools import pairwise
 from typing import Any
 
+from companion.analysis.wording import percent_step
 from companion.core.timeutil import parse_rfc3339_or_none
 
 FEN = 0.01
@@ -112,18 +113,6 @@ def num(value: Any) -> float | None:
     return float(value) if math.isfinite(value) else None
 
 
-def _percent_step(raw: Any, value: float) -> float:
-    """Display resolution of a percent figure: from the page text when known, else the number."""
-    text = raw if isinstance(raw, str) else ""
-    m = re.search(r"(\d+)(?:[.．](\d+))?\s*[%％]", text)
-    if m:
-        decimals = len(m.group(2) or "")
-    else:
-        s = repr(float(value))
-        decimals = 0 if s.endswith(".0") else len(s.split(".")[1]) if "." in s and "e" not in s else 4
-    return 10.0**-decimals
-
-
 @lru_cache(maxsize=256)
 def _text_resolution(text: str) -> int:
     text = unicodedata.normalize("NFKC", text)
@@ -184,9 +173,9 @@ def to_point(reading: dict[str, Any]) -> Point | None:
     p.cut_percent = num(reading.get("cut_percent"))
     p.remaining_percent = num(reading.get("remaining_percent"))
     if p.cut_percent is not None:
-        p.percent_step = _percent_step(raw.get("cut_percent"), p.cut_percent)
+        p.percent_step = percent_step(raw.get("cut_percent"), p.cut_percent)
     elif p.remaining_percent is not None:
-        p.percent_step = _percent_step(raw.get("remaining_percent"), p.remaining_percent)
+        p.percent_step = percent_step(raw.get("remaining_percent"), p.remaining_percent)
     p.total = total_of(p.cut_amount, p.remaining_amount, num(reading.get("target_price")))
     count = reading.get("helper_count")
     p.helper_count = count if isinstance(count, int) and not isinstance(count, bool) and count >= 0 else None

@@ -7,6 +7,7 @@ cannot prove the true figure (docs/reader.md, "What the display can prove").
 from __future__ import annotations
 
 import math
+import re
 from datetime import datetime
 from typing import Any
 
@@ -35,6 +36,24 @@ def fmt_money(value: float, unit: str = "") -> str:
 def fmt_percent(value: float, step: float | None) -> str:
     decimals = 0 if not step or step >= 1 else max(0, min(6, round(-math.log10(step))))
     return f"{value:.{decimals}f}%"
+
+
+def percent_step(raw: Any, value: float) -> float:
+    """Display resolution of a percent figure: from the page text when known ("52.0%" -> 0.1), else
+    the number (52.0 -> 1)."""
+    text = raw if isinstance(raw, str) else ""
+    m = re.search(r"(\d+)(?:[.．](\d+))?\s*[%％]", text)
+    if m:
+        decimals = len(m.group(2) or "")
+    else:
+        s = repr(float(value))
+        decimals = 0 if s.endswith(".0") else len(s.split(".")[1]) if "." in s and "e" not in s else 4
+    return 10.0**-decimals
+
+
+def shown_percent(value: float, raw: Any) -> str:
+    """A percent as the page showed it: the page's own decimals ("0.0%", "52.0%" stay so, issue #12)."""
+    return fmt_percent(value, percent_step(raw, value))
 
 
 def _display_parts(p: Any, label_cut_percent: bool) -> list[str]:

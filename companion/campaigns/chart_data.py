@@ -14,6 +14,7 @@ from typing import Any
 from flask import request, url_for
 from markupsafe import Markup
 
+from companion.campaigns.chart_json import chart_payload
 from companion.campaigns.charts import (
     MAX_POINTS,
     MAX_POINTS_NARROW,
@@ -90,7 +91,8 @@ def cached_chart(db, campaign_id: str, findings: list[dict[str, Any]], total: in
 
 
 def _chart(db, campaign_id: str, findings: list[dict[str, Any]], total: int):
-    """The chart (two drawings, one shown by CSS) and the latest reading (for the page header).
+    """The chart: the interactive chart's data (``chart_json``), its no-script fallback (two SVG
+    drawings, one shown by CSS) and the latest reading (for the page header).
 
     Only the numbers of every reading are loaded; times, figures and tooltips only for the points
     drawn (at most about MAX_POINTS).
@@ -130,8 +132,16 @@ def _chart(db, campaign_id: str, findings: list[dict[str, Any]], total: int):
             finding_href=lambda i: f"#incident-{findings[i].get('incident_id', i)}",
         )
 
+    payload = chart_payload(
+        [p for p in map(point, wide) if p is not None],
+        findings,
+        capture_url=base,
+        thumb_url=url_for("dashboard.capture_thumb", capture_id="CAPTURE_ID"),
+        finding_href=lambda i: f"#incident-{findings[i].get('incident_id', i)}",
+        total=total,
+    )
     latest = details[series[-1][0]] if series else None
-    return draw(wide, WIDE) + draw(narrow, NARROW), latest
+    return draw(wide, WIDE) + draw(narrow, NARROW), payload, latest
 
 
 def _point_label(row: dict[str, Any]) -> str:

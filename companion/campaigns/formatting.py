@@ -8,9 +8,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from companion.analysis.wording import fmt_money
+from companion.analysis.wording import fmt_money, shown_percent
 from companion.campaigns.charts import progress_percent
 from companion.campaigns.thumbnails import Thumbnails
+from companion.core.checks import time_or_none
 from companion.core.vocab import FINDING_TYPE_ZH, SEVERITY_RANK, SEVERITY_ZH, severity_rank
 
 
@@ -19,8 +20,30 @@ def fmt_time(value: str | None) -> str:
     return (value or "")[:19].replace("T", " ")
 
 
-def fmt_pct(value: float) -> str:
-    return f"{value:g}%"
+def fmt_local(value: str | None) -> str:
+    """'2026-11-20 14:03:05（北京时间）': a stored RFC 3339 time for a person, in the clock that recorded
+    it, with that clock's zone named (UTC+8 is 北京时间); odd text is shown as stored."""
+    t = time_or_none(value)
+    if t is None or t.utcoffset() is None:
+        return value or "—"
+    minutes = int(t.utcoffset().total_seconds() // 60)
+    zone = {480: "北京时间", 0: "UTC"}.get(minutes)
+    if zone is None:
+        sign = "+" if minutes >= 0 else "−"
+        zone = f"UTC{sign}{abs(minutes) // 60}" + (f":{abs(minutes) % 60:02d}" if minutes % 60 else "")
+    return f"{t.strftime('%Y-%m-%d %H:%M:%S')}（{zone}）"
+
+
+def fmt_pct(value: float, raw: Any = None) -> str:
+    """A percent with the decimals the page showed (``raw`` is its text, e.g. "已砍52.0%")."""
+    return shown_percent(value, raw)
+
+
+def raw_text(row: dict[str, Any], field: str) -> str | None:
+    """The page's own text of a figure: a full reading's ``raw`` object, or a card's ``raw_<field>``."""
+    raw = row.get("raw")
+    text = raw.get(field) if isinstance(raw, dict) else row.get(f"raw_{field}")
+    return text if isinstance(text, str) else None
 
 
 def figures(row: dict[str, Any] | None, helpers_key: str = "helpers_seen") -> list[str]:
@@ -30,9 +53,9 @@ def figures(row: dict[str, Any] | None, helpers_key: str = "helpers_seen") -> li
     unit = row.get("unit") or ""
     out = []
     if row.get("cut_percent") is not None:
-        out.append(f"已砍 {fmt_pct(row['cut_percent'])}")
+        out.append(f"已砍 {fmt_pct(row['cut_percent'], raw_text(row, 'cut_percent'))}")
     elif row.get("remaining_percent") is not None:
-        out.append(f"还差 {fmt_pct(row['remaining_percent'])}")
+        out.append(f"还差 {fmt_pct(row['remaining_percent'], raw_text(row, 'remaining_percent'))}")
     if row.get("cut_amount") is not None:
         out.append(f"已砍 {fmt_money(row['cut_amount'], unit)}")
     if row.get("remaining_amount") is not None:

@@ -34,12 +34,17 @@ def _helpers_seen(prefix: str = "") -> str:
     return f"COALESCE({_number('helper_count', prefix)}, {listed})"
 
 
+# The page's text of the percent figures ("已砍52.0%"), so a page quotes them with their decimals.
+_RAW_PERCENTS = ", ".join(
+    f"CASE WHEN json_valid({{p}}raw_json) THEN json_extract({{p}}raw_json, '$.{f}') END AS raw_{f}"
+    for f in ("cut_percent", "remaining_percent")
+)
 _FIGURES = ("cut_amount", "remaining_amount", "cut_percent", "remaining_percent", "target_price")
 # What a thumbnail card or a chart point needs: the capture's own fields plus the displayed figures.
 _CARD_COLUMNS = f"""
     k.id, k.seq, k.taken_at, k.received_at, k.sha256, k.mime, k.width, k.height,
     {", ".join(f"{_number(c, 'r.')} AS {c}" for c in _FIGURES)},
-    {_helpers_seen("r.")} AS helpers_seen, r.unit, r.clock_flag
+    {_helpers_seen("r.")} AS helpers_seen, r.unit, r.clock_flag, {_RAW_PERCENTS.format(p="r.")}
 """
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _ORDERED = "FROM readings r JOIN captures k ON k.id = r.capture_id WHERE r.campaign_id = ?"
@@ -92,7 +97,8 @@ def readings_by_rowid(db: sqlite_utils.Database, rowids: Iterable[int]) -> dict[
         chunk = ids[start : start + 500]
         for row in db.execute_returning_dicts(
             "SELECT rowid AS rid, capture_id, taken_at, cut_amount, remaining_amount, cut_percent, "
-            f"remaining_percent, target_price, {_helpers_seen()} AS helpers_seen, unit "
+            f"remaining_percent, target_price, {_helpers_seen()} AS helpers_seen, unit, "
+            f"{_RAW_PERCENTS.format(p='')} "
             f"FROM readings WHERE rowid IN ({','.join('?' * len(chunk))})",
             chunk,
         ):

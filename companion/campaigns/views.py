@@ -22,6 +22,7 @@ from companion.campaigns.formatting import (
     data_items,
     figures,
     fmt_duration,
+    fmt_local,
     fmt_time,
     progress_of,
     thumb_size,
@@ -57,6 +58,7 @@ PER_PAGE = 100
 def _helpers() -> dict[str, Any]:
     return {
         "fmt_time": fmt_time,
+        "fmt_local": fmt_local,
         "figures": figures,
         "thumb_size": thumb_size,
         "data_items": data_items,
@@ -93,7 +95,7 @@ def campaign(campaign_id: str):
     evidence = cards_by_id(
         db, [i for x in incidents for i in (x.get("before_capture_id"), x.get("after_capture_id"))]
     )
-    chart, latest = cached_chart(db, campaign_id, incidents, total)
+    chart, chart_json, latest = cached_chart(db, campaign_id, incidents, total)
     return render_template(
         "campaign.html",
         campaign=found,
@@ -105,6 +107,7 @@ def campaign(campaign_id: str):
         summary=worst(incidents),
         evidence=evidence,
         chart=chart,
+        chart_json=chart_json,
         cards=cards,
         page=page,
         pages=pages,

@@ -23,6 +23,7 @@ from typing import Any, BinaryIO
 from companion import __version__
 from companion.analysis.incidents import group as group_incidents
 from companion.analysis.wording import fmt_span
+from companion.campaigns.formatting import figures
 from companion.complaints.case import CaseFacts, evidence_name, facts_paragraph, findings_list
 from companion.complaints.drafts import draft
 from companion.core.checks import json_or_none
@@ -76,11 +77,13 @@ def top_folder(campaign_id: str) -> str:
 def _timeline_csv(captures: list[dict[str, Any]], readings: dict[str, dict[str, Any]], files: dict) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["taken_at", "received_at", "file", "sha256", *FIGURE_COLUMNS, "clock_flag"])
+    # "displayed": the figures as the page showed them ("已砍 52.0%"), beside the parsed numbers.
+    writer.writerow(["taken_at", "received_at", "file", "sha256", *FIGURE_COLUMNS, "clock_flag", "displayed"])
     for c in captures:
         r = readings.get(c["id"], {})
         row = [c["taken_at"], c["received_at"], files[c["id"]], c["sha256"]]
         row += [r.get(k, "") for k in FIGURE_COLUMNS] + [c.get("clock_flag") or ""]
+        row.append(" · ".join(figures(r, "helper_count")))
         writer.writerow([csv_cell(v) for v in row])
     return "\ufeff" + out.getvalue()  # BOM: Excel opens the Chinese columns correctly
 

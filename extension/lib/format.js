@@ -3,11 +3,21 @@
 const LABELS = [
   ["cut_amount", "已砍", (v, f) => money(v, f.unit)],
   ["remaining_amount", "还差", (v, f) => money(v, f.unit)],
-  ["cut_percent", "已砍进度", (v) => `${v}%`],
-  ["remaining_percent", "还差进度", (v) => `${v}%`],
+  ["cut_percent", "已砍进度", (v, f) => shownPercent(v, f.raw && f.raw.cut_percent)],
+  ["remaining_percent", "还差进度", (v, f) => shownPercent(v, f.raw && f.raw.remaining_percent)],
   ["countdown_seconds", "剩余时间", (v) => duration(v)],
   ["helper_count", "助力好友", (v) => `${v} 位`],
 ];
+
+/**
+ * A percent as the page showed it (issue #12): the decimals of the page's own text, so "52.0%"
+ * and "0.0%" stay so (a JavaScript number forgets them: 52.0 prints as "52").
+ */
+export function shownPercent(value, rawText) {
+  const m = typeof rawText === "string" ? /(\d+)(?:[.．](\d+))?\s*[%％]/.exec(rawText) : null;
+  const decimals = m ? (m[2] || "").length : (String(value).split(".")[1] || "").length;
+  return `${Number(value).toFixed(Math.min(6, decimals))}%`;
+}
 
 export function money(value, unit) {
   return unit ? `${value} ${unit}` : `¥${Number(value).toFixed(2)}`;

@@ -135,29 +135,46 @@ class ExtensionBrowser:
         """Evaluate in the popup opened by the last toolbar click (a string result)."""
         return self._evaluate(self.popup_session, expression, page)
 
+    def popup_screenshot(self, path: Path, page) -> None:
+        """Save the whole popup opened by the last toolbar click (PNG), beyond a headless popup's
+        small window."""
+        import base64
+
+        size = json.loads(
+            self._evaluate(
+                self.popup_session,
+                "JSON.stringify([document.documentElement.scrollWidth, "
+                "document.documentElement.scrollHeight])",
+                page,
+            )
+        )
+        clip = {"x": 0, "y": 0, "width": size[0], "height": size[1], "scale": 1}
+        params = {"format": "png", "captureBeyondViewport": True, "clip": clip}
+        reply = self._call(self.popup_session, "Page.captureScreenshot", params, page)
+        Path(path).write_bytes(base64.b64decode(reply.get("data", "")))
+
     def _evaluate(self, session_id: str, expression: str, page) -> str:
+        reply = self._call(
+            session_id, "Runtime.evaluate", {"expression": expression, "returnByValue": True}, page
+        )
+        return reply.get("result", {}).get("value") or ""
+
+    def _call(self, session_id: str, method: str, params: dict, page) -> dict:
         self._next_id += 1
         msg_id = self._next_id
         self.cdp.send(
             "Target.sendMessageToTarget",
             {
                 "sessionId": session_id,
-                "message": json.dumps(
-                    {
-                        "id": msg_id,
-                        "method": "Runtime.evaluate",
-                        "params": {"expression": expression, "returnByValue": True},
-                    }
-                ),
+                "message": json.dumps({"id": msg_id, "method": method, "params": params}),
             },
         )
         # Pump Playwright's event loop (it delivers CDP events) until the reply arrives.
-        for _ in range(40):
+        for _ in range(80):
             if msg_id in self._replies:
                 break
             page.wait_for_timeout(25)
-        reply = self._replies.pop(msg_id, {})
-        return reply.get("result", {}).get("result", {}).get("value") or ""
+        return self._replies.pop(msg_id, {}).get("result", {})
 
     def storage(self, key: str):
         return self.sw.evaluate("k => chrome.storage.local.get(k).then(r => r[k])", key)
