@@ -363,12 +363,13 @@ def test_pages_have_no_inline_scripts_or_styles(client):
         assert "script-src 'self'" in resp.headers["Content-Security-Policy"]
 
 
-def test_settings_page_shows_token_data_dir_version_and_pairing(app, client):
+def test_settings_page_shows_data_dir_version_and_pairing_but_never_the_token(app, client):
     from companion import __version__
 
     page = html(client.get("/settings"))
-    assert app.config["API_TOKEN"] in page and app.config["DATA_DIR"] in page
-    assert __version__ in page and "加载已解压的扩展程序" in page and "保存并测试连接" in page
+    assert app.config["API_TOKEN"] not in page and app.config["DATA_DIR"] in page
+    assert __version__ in page and "加载已解压的扩展程序" in page and "与助手配对" in page
+    assert "配对的浏览器" in page
     assert "http://localhost/" in page
 
 

@@ -196,7 +196,7 @@ def settings():
     svc = services()
     return render_template(
         "settings.html",
-        token=current_app.config["API_TOKEN"],
+        sections=svc.settings_sections,
         data_dir=current_app.config["DATA_DIR"],
         version=__version__,
         extension_dir=str(extension_dir()),

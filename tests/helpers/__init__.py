@@ -86,6 +86,15 @@ SERIES_START = datetime(2026, 11, 20, 14, 0, tzinfo=CST)
 SERIES_URL = "https://mobile.yangkeduo.com/bargain.html?activity_id=KJ2026112012&refer_share_id=9"
 
 
+def login_test_client(client, next_path: str = "/") -> None:
+    """Give a Flask test client a real dashboard session (a one-time link, then its cookie), and drop
+    its token header so pages are reached by the session alone."""
+    link = client.post("/api/v1/session-link", json={"next": next_path}).get_json()["url"]
+    client.environ_base.pop("HTTP_AUTHORIZATION", None)
+    resp = client.get("/" + link.split("/", 3)[3])  # the path of http://host:port/login/<secret>
+    assert resp.status_code == 200, resp.status_code
+
+
 def post_series(client, facts_list, url=SERIES_URL):
     """POST one capture per facts dict, 11 minutes apart, through a Flask test client; the answers."""
     answers = []
