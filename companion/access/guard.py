@@ -75,8 +75,8 @@ class AccessGuard:
             return rows[0]["id"]
         now = now_text()
         db.execute(
-            "INSERT OR IGNORE INTO paired_browsers (origin, token_hash, via, label, created_at, last_seen_at) "
-            "VALUES (?, ?, 'legacy', ?, ?, ?)",
+            "INSERT OR IGNORE INTO paired_browsers "
+            "(origin, token_hash, via, label, created_at, last_seen_at) VALUES (?, ?, 'legacy', ?, ?, ?)",
             [origin, hashed, label_of(user_agent), now, now],
         )
         return db.execute(
@@ -90,18 +90,16 @@ class AccessGuard:
 
     @staticmethod
     def cors_allowed(db: sqlite_utils.Database, origin: str | None, pairing_path: bool) -> bool:
-        """Whether an answer (or a preflight) may be read by ``origin``: only extension origins, and
-        for anything but pairing only those not revoked. Web pages never."""
+        """Whether an answer (or a preflight) may be read by ``origin``: any extension origin for
+        pairing, otherwise only a paired one not revoked. Web pages never."""
         if not is_extension_origin(origin):
             return False
         if pairing_path:
             return True
-        revoked = db.execute(
-            "SELECT 1 FROM paired_browsers WHERE origin = ? AND revoked_at IS NOT NULL "
-            "AND NOT EXISTS (SELECT 1 FROM paired_browsers p WHERE p.origin = ? AND p.revoked_at IS NULL)",
-            [origin, origin],
+        row = db.execute(
+            "SELECT 1 FROM paired_browsers WHERE origin = ? AND revoked_at IS NULL LIMIT 1", [origin]
         ).fetchone()
-        return revoked is None
+        return row is not None
 
     def page_allowed(self, db: sqlite_utils.Database, cookie: str | None, presented: str) -> bool:
         """A dashboard page or evidence file: the session cookie, or a token a local tool presents."""

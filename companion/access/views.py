@@ -17,6 +17,7 @@ from companion.core.db import get_db
 from companion.core.security import SESSION_COOKIE
 from companion.core.web import PageError
 
+DECIDED = "这个配对请求已过期或已处理：请在扩展的设置页重新点「与助手配对」。"
 bp = Blueprint("access", __name__, template_folder="templates")
 USED_OR_EXPIRED = (
     "这个控制台链接已经用过或已过期（每个链接只能打开一次）。请在浏览器扩展的弹窗里点「在控制台查看证据」，"
