@@ -451,9 +451,11 @@ def chromium(playwright):
     browser.close()
 
 
-def _open(chromium, **viewport):
+def _open(chromium, companion, **viewport):
+    """A browser context with a dashboard session (``Companion.login``) and a page that records
+    console errors, page errors and failed responses."""
     ctx = chromium.new_context(viewport=viewport or {"width": 1366, "height": 768}, locale="zh-CN")
-    page = ctx.new_page()
+    page = companion.login(ctx)
     problems: list[str] = []
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: problems.append(str(e)))
@@ -476,7 +478,7 @@ def test_browser_pages_chart_click_and_screenshots(chromium, companion):
     campaign_id = answers[0]["campaign_id"]
     ARTIFACTS.mkdir(exist_ok=True)
 
-    ctx, page, problems = _open(chromium, width=1366, height=768)
+    ctx, page, problems = _open(chromium, companion, width=1366, height=768)
     page.goto(companion.url + "/")
     expect(page.locator("h1")).to_have_text("我的砍价")
     expect(page.locator("table.campaigns tbody tr")).to_have_count(2)
@@ -510,7 +512,8 @@ def test_browser_pages_chart_click_and_screenshots(chromium, companion):
     expect(page.locator(f"article#{target}")).to_be_in_viewport()
 
     page.goto(companion.url + "/settings")
-    expect(page.locator("#token")).to_have_text(companion.token)
+    expect(page.locator("h2#browsers")).to_have_text("配对的浏览器")
+    assert companion.token not in page.content()  # never shown once pairing exists (#11)
     page.screenshot(path=str(ARTIFACTS / "dashboard-settings-1366x768.png"))
     page.goto(companion.url + "/")
     page.screenshot(path=str(ARTIFACTS / "dashboard-list-1366x768.png"))
@@ -518,7 +521,7 @@ def test_browser_pages_chart_click_and_screenshots(chromium, companion):
     ctx.close()
 
     # A narrow window: nothing wider than the screen except the chart's own scroll box.
-    ctx, page, problems = _open(chromium, width=390, height=844)
+    ctx, page, problems = _open(chromium, companion, width=390, height=844)
     page.goto(f"{companion.url}/campaigns/{campaign_id}")
     expect(page.locator("svg.chart.narrow")).to_be_visible()
     expect(page.locator("svg.chart.wide")).to_be_hidden()
@@ -547,7 +550,7 @@ def test_browser_pages_work_without_javascript(chromium, companion):
 
     answers = [api_post(companion, b) for b in stalled_series()]
     ctx = chromium.new_context(java_script_enabled=False, viewport={"width": 1366, "height": 768})
-    page = ctx.new_page()
+    page = companion.login(ctx)  # the one-time link's page moves on without JavaScript too
     page.goto(f"{companion.url}/campaigns/{answers[0]['campaign_id']}")
     page.locator(f'svg.chart.wide a[href="/captures/{answers[2]["capture_id"]}"] circle.pt-h').click()
     expect(page).to_have_url(f"{companion.url}/captures/{answers[2]['capture_id']}")
