@@ -119,7 +119,9 @@ def _pair(client, origin: str) -> str:
     assert body["code"] in page
     id_hash = _id_hash(client, body["request_id"])
     assert client.post(f"/settings/pairing/{id_hash}/confirm", headers=SAME_ORIGIN_FORM).status_code == 303
-    answer = client.get(f"/api/v1/pairing/{body['request_id']}", headers={"Origin": origin}).get_json()
+    answer = client.post(
+        f"/api/v1/pairing/{body['request_id']}", json={}, headers={"Origin": origin}
+    ).get_json()
     assert answer["status"] == "confirmed"
     return answer["token"]
 
@@ -224,13 +226,13 @@ def test_a_confirmed_token_is_handed_over_once_and_only_to_its_origin(client):
         "/api/v1/pairing", json={"browser": "Chrome 156"}, headers={"Origin": EXT}
     ).get_json()
     poll = f"/api/v1/pairing/{started['request_id']}"
-    assert client.get(poll, headers={"Origin": EXT}).get_json()["status"] == "pending"
+    assert client.post(poll, json={}, headers={"Origin": EXT}).get_json()["status"] == "pending"
     client.post(
         f"/settings/pairing/{_id_hash(client, started['request_id'])}/confirm", headers=SAME_ORIGIN_FORM
     )
-    assert client.get(poll, headers={"Origin": OTHER_EXT}).status_code == 404
-    assert "token" in client.get(poll, headers={"Origin": EXT}).get_json()
-    assert client.get(poll, headers={"Origin": EXT}).status_code == 404
+    assert client.post(poll, json={}, headers={"Origin": OTHER_EXT}).status_code == 404
+    assert "token" in client.post(poll, json={}, headers={"Origin": EXT}).get_json()
+    assert client.post(poll, json={}, headers={"Origin": EXT}).status_code == 404
 
 
 @pytest.mark.parametrize("origin", [None, "https://evil.example", "null", "file://", "http://127.0.0.1:8765"])
@@ -249,10 +251,16 @@ def test_pairing_requests_are_capped_expire_and_can_be_denied(app, client):
     assert len(codes) == 5
     first, second = (r.get_json()["request_id"] for r in started[:2])
     client.post(f"/settings/pairing/{_id_hash(client, first)}/deny", headers=SAME_ORIGIN_FORM)
-    assert client.get(f"/api/v1/pairing/{first}", headers={"Origin": EXT}).get_json()["status"] == "denied"
+    assert (
+        client.post(f"/api/v1/pairing/{first}", json={}, headers={"Origin": EXT}).get_json()["status"]
+        == "denied"
+    )
     with sqlite3.connect(app.config["DATABASE"]) as conn:
         conn.execute("UPDATE pairing_requests SET expires_at = '2000-01-01T00:00:00Z'")
-    assert client.get(f"/api/v1/pairing/{second}", headers={"Origin": EXT}).get_json()["status"] == "expired"
+    assert (
+        client.post(f"/api/v1/pairing/{second}", json={}, headers={"Origin": EXT}).get_json()["status"]
+        == "expired"
+    )
     late = client.post(f"/settings/pairing/{_id_hash(client, second)}/confirm", headers=SAME_ORIGIN_FORM)
     assert late.status_code == 404 and "已过期" in late.get_data(as_text=True)
 
@@ -263,7 +271,9 @@ def test_pairing_confirm_and_revoke_need_the_dashboards_own_session(app, client)
     assert client.post(path, headers={"Sec-Fetch-Site": "cross-site"}).status_code == 403
     assert app.test_client().post(path, headers=SAME_ORIGIN_FORM).status_code == 401
     assert (
-        client.get(f"/api/v1/pairing/{started['request_id']}", headers={"Origin": EXT}).get_json()["status"]
+        client.post(f"/api/v1/pairing/{started['request_id']}", json={}, headers={"Origin": EXT}).get_json()[
+            "status"
+        ]
         == "pending"
     )
 

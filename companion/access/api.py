@@ -1,5 +1,6 @@
-"""``POST /api/v1/pairing`` and ``GET /api/v1/pairing/<request_id>`` (an unpaired extension asks, then
-collects its token once the user confirmed), ``POST /api/v1/session-link`` (a paired caller asks for
+"""``POST /api/v1/pairing`` and ``POST /api/v1/pairing/<request_id>`` (an unpaired extension asks, then
+collects its token once the user confirmed; a POST because browsers send Origin with every POST but
+not with an extension's GET, and the handle is only good for the origin that asked), ``POST /api/v1/session-link`` (a paired caller asks for
 a one-time dashboard link: the popup's 「在控制台查看证据」). Contract: docs/api.md.
 """
 
@@ -24,7 +25,7 @@ def start_pairing():
     return jsonify(started), 201
 
 
-@bp.get("/pairing/<request_id>")
+@bp.post("/pairing/<request_id>")
 def poll_pairing(request_id: str):
     if len(request_id) > 100:
         raise DomainError(404, "pairing_not_found", pairing.GONE)

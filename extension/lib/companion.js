@@ -55,7 +55,8 @@ async function call(settings, method, path, body, auth) {
     throw new CompanionError(KINDS.AUTH, REVOKED_TEXT, response.status, code);
   }
   if (response.status === 401 || response.status === 403) {
-    throw new CompanionError(KINDS.AUTH, `访问令牌不正确，助手拒绝了请求：请在扩展「设置」中重新填写令牌（运行 bargain-witness token 查看）。`, response.status, code);
+    const why = data && data.message ? data.message : "访问令牌不正确。";
+    throw new CompanionError(KINDS.AUTH, `助手拒绝了请求：${why}`, response.status, code);
   }
   if (PERMANENT.has(response.status)) {
     throw new CompanionError(KINDS.REJECTED, `助手拒绝了请求：${serverMessage}`, response.status, code);
@@ -92,7 +93,8 @@ export async function startPairing(url, browser) {
 }
 
 export async function pollPairing(url, requestId) {
-  const { data } = await call({ url }, "GET", `/api/v1/pairing/${encodeURIComponent(requestId)}`, undefined, {});
+  // A POST: browsers send Origin with it (not with an extension's GET), and the handle is bound to it.
+  const { data } = await call({ url }, "POST", `/api/v1/pairing/${encodeURIComponent(requestId)}`, {}, {});
   return data; // {status: pending|expired|denied|confirmed[, token]}
 }
 
