@@ -1,7 +1,11 @@
-"""``POST /api/v1/pairing`` and ``POST /api/v1/pairing/<request_id>`` (an unpaired extension asks, then
-collects its token once the user confirmed; a POST because browsers send Origin with every POST but
-not with an extension's GET, and the handle is only good for the origin that asked), ``POST /api/v1/session-link`` (a paired caller asks for
-a one-time dashboard link: the popup's 「在控制台查看证据」). Contract: docs/api.md.
+"""The access API (docs/api.md):
+
+- ``POST /api/v1/pairing``: an unpaired extension asks to pair; no token, extension origins only.
+- ``POST /api/v1/pairing/<request_id>``: it collects its token once the user confirmed. A POST
+  because browsers send Origin with every POST but not with an extension's GET, and the handle is
+  only good for the origin that asked.
+- ``POST /api/v1/session-link``: a paired caller asks for a one-time dashboard link (the popup's
+  「在控制台查看证据」).
 """
 
 from __future__ import annotations
