@@ -97,7 +97,7 @@ def test_a_page_without_session_explains_how_to_open_the_dashboard(playwright, c
         page.goto(companion.url + "/")
         assert "请从你的链接打开控制台" in page.inner_text("h1")
         _shot(page, "session-needed")
-        used = companion.session_link()
+        used = companion.dashboard_link  # the one `serve` printed
         page.goto(used)
         page.wait_for_url(companion.url + "/")
         assert page.inner_text("h1") == "我的砍价"

@@ -2,7 +2,12 @@
 
 This module: paths, the one way to find Chromium, polling with a deadline, capture payloads and real
 images. ``helpers.companion_proc`` runs the companion as a user does; ``helpers.browser`` drives
-Chromium with the extension; ``helpers.scenarios`` are the detector's campaign scenarios.
+Chromium with the extension; ``helpers.firefox`` drives Firefox over WebDriver BiDi;
+``helpers.scenarios`` are the detector's campaign scenarios.
+
+Dashboard pages need a session since #11. Open one with ``Companion.login(context)`` (Playwright),
+``Companion.session_opener()`` (urllib) or ``login_test_client(client)`` (Flask test client; the
+``client`` fixture's token header also opens pages). See ``helpers.companion_proc``.
 """
 
 from __future__ import annotations
