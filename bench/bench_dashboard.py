@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 
-from helpers import CHROMIUM, capture_payload  # noqa: E402
+from helpers import CHROMIUM, capture_payload, session_client  # noqa: E402
 from helpers.companion_proc import start_companion, stop_companion  # noqa: E402
 
 from companion.app import create_app  # noqa: E402
@@ -169,7 +169,7 @@ def timed(client, path: str) -> tuple[float, int, int]:
 
 def bench_server(data_dir: Path, campaign_id: str, n: int, repeat: int = 9) -> None:
     app = create_app({"DATA_DIR": str(data_dir)})
-    client = app.test_client()
+    client = session_client(app)  # pages need a dashboard session (docs/security.md)
     page = f"/campaigns/{campaign_id}"
     cold, size, _ = timed(client, page)
     warm = [timed(client, page)[0] for _ in range(repeat)]

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from helpers import login_test_client, post_series
+from helpers import post_series, session_client
 
 from companion.cli import cli
 
@@ -172,9 +172,7 @@ def test_dashboard_download_needs_a_session_and_api_needs_token(app, client):
     plain = app.test_client()
     refused = plain.get(f"/campaigns/{cid}/export")
     assert refused.status_code == 401 and not zipfile.is_zipfile(io.BytesIO(refused.data))
-    with_session = app.test_client()
-    with_session.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {app.config['API_TOKEN']}"
-    login_test_client(with_session)
+    with_session = session_client(app)
     with with_session.get(f"/campaigns/{cid}/export") as resp:
         assert resp.status_code == 200 and zipfile.is_zipfile(io.BytesIO(resp.data))
     assert plain.get(f"/api/v1/campaigns/{cid}/export").status_code == 401

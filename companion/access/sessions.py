@@ -13,7 +13,6 @@ import sqlite_utils
 from companion.access.tokens import digest, new_secret, now_text
 from companion.core.db import write_transaction
 
-COOKIE = "bw_session"
 LINK_TTL = 120  # seconds: the popup opens its link at once
 SERVE_LINK_TTL = 3600  # seconds: the terminal's link may be clicked a while after `serve` starts
 SESSION_TTL = 7 * 24 * 3600

@@ -6,8 +6,8 @@ Chromium with the extension; ``helpers.firefox`` drives Firefox over WebDriver B
 ``helpers.scenarios`` are the detector's campaign scenarios.
 
 Dashboard pages need a session since #11. Open one with ``Companion.login(context)`` (Playwright),
-``Companion.session_opener()`` (urllib) or ``login_test_client(client)`` (Flask test client; the
-``client`` fixture's token header also opens pages). See ``helpers.companion_proc``.
+``Companion.session_opener()`` (urllib), ``session_client(app)`` or ``login_test_client(client)``
+(Flask test client; the ``client`` fixture's token header also opens pages). See ``helpers.companion_proc``.
 """
 
 from __future__ import annotations
@@ -98,6 +98,14 @@ def login_test_client(client, next_path: str = "/") -> None:
     client.environ_base.pop("HTTP_AUTHORIZATION", None)
     resp = client.get("/" + link.split("/", 3)[3])  # the path of http://host:port/login/<secret>
     assert resp.status_code == 200, resp.status_code
+
+
+def session_client(app):
+    """A new Flask test client of ``app`` that reaches dashboard pages by a real session only (no token)."""
+    c = app.test_client()
+    c.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {app.config['API_TOKEN']}"
+    login_test_client(c)
+    return c
 
 
 def post_series(client, facts_list, url=SERIES_URL):
