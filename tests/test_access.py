@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from helpers import capture_payload, login_test_client
+from helpers import SCHEMA_PATH, capture_payload, login_test_client
 
 from companion.app import create_app
 from companion.cli import cli
@@ -219,6 +219,23 @@ def test_pairing_end_to_end_through_the_api_and_the_dashboard(app, client):
     refused = plain.post("/api/v1/captures", json=capture_payload(), headers=auth)
     assert refused.status_code == 401 and refused.get_json()["error"] == "pairing_revoked"
     assert "配对已撤销" in refused.get_json()["message"]
+
+
+def _valid(name: str, body: dict) -> None:
+    import jsonschema
+
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    jsonschema.validate(body, {**schema, "$ref": f"#/$defs/{name}"})
+
+
+def test_access_messages_follow_the_schema(client):
+    started = client.post("/api/v1/pairing", json={"browser": "Firefox 153"}, headers={"Origin": EXT})
+    _valid("pairing_started", started.get_json())
+    poll = f"/api/v1/pairing/{started.get_json()['request_id']}"
+    _valid("pairing_status", client.post(poll, json={}, headers={"Origin": EXT}).get_json())
+    _valid("session_link", client.post("/api/v1/session-link", json={"next": "/"}).get_json())
+    bad = client.post("/api/v1/pairing", json={"browser": "x" * 81, "extra": 1}, headers={"Origin": EXT})
+    assert bad.status_code == 422 and bad.get_json()["error"] == "schema_violation"
 
 
 def test_a_confirmed_token_is_handed_over_once_and_only_to_its_origin(client):
