@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 
-from helpers import CHROMIUM, capture_payload  # noqa: E402
+from helpers import CHROMIUM, capture_payload, session_client  # noqa: E402
 from helpers.companion_proc import start_companion, stop_companion  # noqa: E402
 
 from companion.app import create_app  # noqa: E402
@@ -169,7 +169,7 @@ def timed(client, path: str) -> tuple[float, int, int]:
 
 def bench_server(data_dir: Path, campaign_id: str, n: int, repeat: int = 9) -> None:
     app = create_app({"DATA_DIR": str(data_dir)})
-    client = app.test_client()
+    client = session_client(app)  # pages need a dashboard session (docs/security.md)
     page = f"/campaigns/{campaign_id}"
     cold, size, _ = timed(client, page)
     warm = [timed(client, page)[0] for _ in range(repeat)]
@@ -229,9 +229,11 @@ PAINTED = (
 )
 
 
-def visit(browser, url: str) -> dict:
-    """One navigation in a fresh context (empty cache): its timings, in ms from navigation start."""
+def visit(browser, comp, url: str) -> dict:
+    """One navigation in a fresh context (empty cache): its timings, in ms from navigation start.
+    The context first opens a dashboard session (``Companion.login``), outside the timing."""
     ctx = browser.new_context(viewport={"width": 1366, "height": 768})
+    comp.login(ctx).close()
     page = ctx.new_page()
     page.goto(url, wait_until="load")
     page.wait_for_function(PAINTED)
@@ -247,13 +249,13 @@ def bench_browser(data_dir: Path, campaign_id: str, repeat: int = 5) -> None:
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
-            base = [visit(browser, f"{comp.url}/settings") for _ in range(repeat)]
-            first = visit(browser, f"{comp.url}/campaigns/{campaign_id}")
-            runs = [visit(browser, f"{comp.url}/campaigns/{campaign_id}") for _ in range(repeat)]
+            base = [visit(browser, comp, f"{comp.url}/settings") for _ in range(repeat)]
+            first = visit(browser, comp, f"{comp.url}/campaigns/{campaign_id}")
+            runs = [visit(browser, comp, f"{comp.url}/campaigns/{campaign_id}") for _ in range(repeat)]
             (ROOT / "test-artifacts").mkdir(exist_ok=True)
             for width, height in ((1366, 768), (390, 844)):
                 ctx = browser.new_context(viewport={"width": width, "height": height})
-                page = ctx.new_page()
+                page = comp.login(ctx)
                 page.goto(f"{comp.url}/campaigns/{campaign_id}", wait_until="load")
                 shot = ROOT / "test-artifacts" / f"bench-campaign-10k-{width}x{height}.png"
                 page.screenshot(path=str(shot))

@@ -64,17 +64,21 @@ def serve(
     log_path = configure_logging(resolve_data_dir(app.config["DATA_DIR"]))
     logging.getLogger(__name__).info("serving on 127.0.0.1:%s", server.effective_port)
     url = f"http://127.0.0.1:{server.effective_port}/"
+    login = f"{url}login/{_serve_login_secret(app)}"
     click.echo(f"砍价存证助手 {__version__} 已启动：{url}")
-    click.echo(f"  控制台 Dashboard: {url}")
+    click.echo(f"  控制台 Dashboard: {login}")
+    click.echo("    （一次性链接，1 小时内有效，只能打开一次；之后请在扩展弹窗里点「在控制台查看证据」）")
     click.echo(f"  演示页面 Demo:    {url}demo/")
-    click.echo(f"  访问令牌 Token:   {app.config['API_TOKEN']}")
+    click.echo(
+        "  配对 Pairing:     在扩展「设置」中点「与助手配对」，再在控制台「设置与配对」页确认相同的配对码"
+    )
     click.echo(f"  数据目录 Data:    {app.config['DATA_DIR']}")
     click.echo(f"  扩展目录 Extension (加载已解压的扩展程序): {extension_dir()}")
     click.echo(f"  日志 Log:         {log_path}")
     click.echo("  按 Ctrl+C 停止。", nl=True)
     sys.stdout.flush()
     if open_browser:
-        webbrowser.open(url)
+        webbrowser.open(login)
     worker = Worker(app).start()
     try:
         record = record_running(resolve_data_dir(app.config["DATA_DIR"]), server.effective_port)
@@ -99,13 +103,44 @@ def stop_on_terminate() -> None:
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 
 
+def _serve_login_secret(app) -> str:
+    """The one-time link `serve` prints (never the token: docs/security.md)."""
+    from companion.access.sessions import SERVE_LINK_TTL, new_login_link
+    from companion.core.db import get_db
+
+    with app.app_context():
+        return new_login_link(get_db(), "/", SERVE_LINK_TTL)
+
+
 @cli.command()
 @DATA_DIR_OPTION
 def token(data_dir: str | None = None) -> None:
-    """打印扩展配对用的访问令牌。"""
+    """打印手动填写用的访问令牌（仅在还没有任何浏览器配对之前）。
+
+    Once a browser is paired (by code, or by this token's first use), the token is never printed
+    again (#11): pairing by code needs no token, and a printed token is one more copy to leak.
+    """
+    from companion.access.pairing import any_paired
+    from companion.core.db import connect, init_db
+
     found = find_data_dir(data_dir)
     click.echo(found.sentence, err=True)  # stdout stays the token alone, for scripts
-    click.echo(read_or_create_token(found.layout.ensure()))
+    layout = found.layout.ensure()
+    secret = read_or_create_token(layout)
+    init_db(layout.database)
+    db = connect(layout.database)
+    try:
+        paired = any_paired(db)
+    finally:
+        db.close()
+    if paired:
+        click.echo(
+            "已有浏览器与助手配对，令牌不再显示。要添加浏览器，请在它的扩展「设置」中点「与助手配对」，"
+            "然后在控制台「设置与配对」页确认相同的配对码。",
+            err=True,
+        )
+        sys.exit(3)
+    click.echo(secret)
 
 
 @cli.command()

@@ -4,8 +4,10 @@
 // ?tabId=N lets tests and power users aim at a specific tab when the popup is opened as a page.
 
 import { explainCaptureError, forbiddenPage } from "./lib/forbidden.js";
+import { sessionLink } from "./lib/companion.js";
 import { figureRows } from "./lib/format.js";
 import { KINDS, MSG, send } from "./lib/messages.js";
+import { loadSettings } from "./lib/settings.js";
 
 const $ = (id) => document.getElementById(id);
 const SEVERITY_ZH = { critical: "严重", warning: "警告", info: "提示" };
@@ -69,6 +71,20 @@ function showIncidents(result) {
   $("findings-more").textContent = more > 0 ? `另有 ${more} 起，请在控制台查看。` : "";
 }
 
+/**
+ * The dashboard needs a session (docs/security.md): ask the companion, with this browser's token,
+ * for a one-time link to the page and open that instead of the bare address.
+ */
+async function openDashboard(event, path) {
+  event.preventDefault();
+  try {
+    const url = await sessionLink(await loadSettings(), path);
+    await chrome.tabs.create({ url });
+  } catch (err) {
+    $("details").textContent = `无法打开控制台：${err.message}`;
+  }
+}
+
 /** Show a capture reply: {ok: true, data: capture} or {ok: false, kind, error, data?: details}. */
 function render(reply) {
   const result = { ...(reply.data || {}), ok: reply.ok, error: reply.error };
@@ -81,7 +97,9 @@ function render(reply) {
     showStatus("ok", `已存证 ✓ ${when}${note}`);
     $("details").textContent = `SHA-256 ${result.sha256.slice(0, 16)}…${result.duplicate ? "（重复提交，未重复保存）" : ""}`;
     const link = $("dashboard-link");
-    link.href = `${result.settingsUrl}/campaigns/${encodeURIComponent(result.campaign_id)}`;
+    const path = `/campaigns/${encodeURIComponent(result.campaign_id)}`;
+    link.href = `${result.settingsUrl}${path}`;
+    link.addEventListener("click", (event) => openDashboard(event, path));
     link.hidden = false;
     showIncidents(result);
   } else if (result.queued) {

@@ -287,7 +287,15 @@ def test_405_is_json(client):
     assert_error(client.delete("/api/v1/captures"), 405)
 
 
-def test_cors_only_for_extension_origins(client):
+def test_cors_only_for_paired_extension_origins(client):
+    preflight = {
+        "Origin": "chrome-extension://abcdefghijklmnopabcdefghijklmnop",
+        "Access-Control-Request-Method": "POST",
+    }
+    unpaired = client.options("/api/v1/captures", headers=preflight)
+    assert "Access-Control-Allow-Origin" not in unpaired.headers
+    # The legacy token's first use from this extension pairs it (docs/security.md).
+    client.get("/api/v1/status", headers={"Origin": preflight["Origin"]})
     ok = client.options(
         "/api/v1/captures",
         headers={

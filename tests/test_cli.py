@@ -36,10 +36,12 @@ def test_serve_prints_what_a_user_needs_and_listens_on_loopback_only(tmp_path):
     comp = start_companion(tmp_path / "d")
     try:
         log = comp.log()
-        for needle in ("控制台 Dashboard", "/demo/", "访问令牌 Token", "数据目录 Data", str(EXTENSION_DIR)):
+        for needle in ("控制台 Dashboard", "/demo/", "与助手配对", "数据目录 Data", str(EXTENSION_DIR)):
             assert needle in log
         port = int(comp.url.rsplit(":", 1)[1])
-        assert comp.token == (tmp_path / "d" / "token").read_text().strip()
+        # The token is never printed (#11): the dashboard line is a one-time login link instead.
+        assert comp.token and comp.token in (tmp_path / "d" / "token").read_text() and comp.token not in log
+        assert comp.dashboard_link.startswith(comp.url + "/login/")
         with socket.create_connection(("127.0.0.1", port), timeout=5):
             pass
         # Not reachable on another local address: the server is bound to 127.0.0.1 only.

@@ -381,12 +381,13 @@ def test_pages_have_no_inline_scripts_or_styles(client):
         assert "script-src 'self'" in resp.headers["Content-Security-Policy"]
 
 
-def test_settings_page_shows_token_data_dir_version_and_pairing(app, client):
+def test_settings_page_shows_data_dir_version_and_pairing_but_never_the_token(app, client):
     from companion import __version__
 
     page = html(client.get("/settings"))
-    assert app.config["API_TOKEN"] in page and app.config["DATA_DIR"] in page
-    assert __version__ in page and "加载已解压的扩展程序" in page and "保存并测试连接" in page
+    assert app.config["API_TOKEN"] not in page and app.config["DATA_DIR"] in page
+    assert __version__ in page and "加载已解压的扩展程序" in page and "与助手配对" in page
+    assert "配对的浏览器" in page
     assert "http://localhost/" in page
 
 
@@ -468,9 +469,11 @@ def chromium(playwright):
     browser.close()
 
 
-def _open(chromium, **viewport):
+def _open(chromium, companion, **viewport):
+    """A browser context with a dashboard session (``Companion.login``) and a page that records
+    console errors, page errors and failed responses."""
     ctx = chromium.new_context(viewport=viewport or {"width": 1366, "height": 768}, locale="zh-CN")
-    page = ctx.new_page()
+    page = companion.login(ctx)
     problems: list[str] = []
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: problems.append(str(e)))
@@ -493,7 +496,7 @@ def test_browser_pages_chart_click_and_screenshots(chromium, companion):
     campaign_id = answers[0]["campaign_id"]
     ARTIFACTS.mkdir(exist_ok=True)
 
-    ctx, page, problems = _open(chromium, width=1366, height=768)
+    ctx, page, problems = _open(chromium, companion, width=1366, height=768)
     page.goto(companion.url + "/")
     expect(page.locator("h1")).to_have_text("我的砍价")
     expect(page.locator("table.campaigns tbody tr")).to_have_count(2)
@@ -527,7 +530,8 @@ def test_browser_pages_chart_click_and_screenshots(chromium, companion):
     expect(page.locator(f"article#{target}")).to_be_in_viewport()
 
     page.goto(companion.url + "/settings")
-    expect(page.locator("#token")).to_have_text(companion.token)
+    expect(page.locator("h2#browsers")).to_have_text("配对的浏览器")
+    assert companion.token not in page.content()  # never shown once pairing exists (#11)
     page.screenshot(path=str(ARTIFACTS / "dashboard-settings-1366x768.png"))
     page.goto(companion.url + "/")
     page.screenshot(path=str(ARTIFACTS / "dashboard-list-1366x768.png"))
@@ -535,7 +539,7 @@ def test_browser_pages_chart_click_and_screenshots(chromium, companion):
     ctx.close()
 
     # A narrow window: nothing wider than the screen except the chart's own scroll box.
-    ctx, page, problems = _open(chromium, width=390, height=844)
+    ctx, page, problems = _open(chromium, companion, width=390, height=844)
     page.goto(f"{companion.url}/campaigns/{campaign_id}")
     expect(page.locator("#chart-app[data-ready='1']")).to_be_visible()
     _all_images_loaded(page)
@@ -561,7 +565,7 @@ def test_browser_pages_work_without_javascript(chromium, companion):
 
     answers = [api_post(companion, b) for b in stalled_series()]
     ctx = chromium.new_context(java_script_enabled=False, viewport={"width": 1366, "height": 768})
-    page = ctx.new_page()
+    page = companion.login(ctx)  # the one-time link's page moves on without JavaScript too
     page.goto(f"{companion.url}/campaigns/{answers[0]['campaign_id']}")
     page.locator(f'svg.chart.wide a[href="/captures/{answers[2]["capture_id"]}"] circle.pt-h').click()
     expect(page).to_have_url(f"{companion.url}/captures/{answers[2]['capture_id']}")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from helpers import CST, capture_payload, wait_for
+from helpers import CST, capture_payload, session_client, wait_for
 from helpers.local_tsa import LocalTsa
 
 from companion.app import create_app
@@ -340,7 +340,7 @@ def test_a_capture_with_a_clock_far_ahead_is_flagged_and_left_out(tmp_path):
     body = client.get(f"/api/v1/campaigns/{campaign_id}").get_json()
     assert bad["capture_id"] not in [r["capture_id"] for r in body["readings"]]
     assert client.get(f"/api/v1/captures/{bad['capture_id']}").get_json()["clock_flag"] == "clock_ahead"
-    page = app.test_client().get(f"/captures/{bad['capture_id']}").get_data(as_text=True)
+    page = session_client(app).get(f"/captures/{bad['capture_id']}").get_data(as_text=True)
     assert "时间不可信" in page
     late = client.post(  # taken well before what the campaign already has, delivered after it
         "/api/v1/captures",
@@ -363,7 +363,7 @@ def test_captures_are_ordered_by_the_instant_not_the_text(tmp_path):
 
 def test_settings_page_saves_the_tsa_choice(tmp_path):
     app, _client = make_app(tmp_path / "data", None)
-    page = app.test_client()
+    page = session_client(app)
     resp = page.post(
         "/settings/tsa",
         data={"tsa": ["https://freetsa.org/tsr"], "tsa_extra": "http://127.0.0.1:9/tsr\n"},

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from helpers import post_series
+from helpers import post_series, session_client
 
 from companion.cli import cli
 
@@ -167,10 +167,13 @@ def test_verify_archive_names_altered_file_and_rows(app, client):
     assert "哈希链断开" in result.output  # the deleted first record
 
 
-def test_dashboard_download_and_api_needs_token(app, client):
+def test_dashboard_download_needs_a_session_and_api_needs_token(app, client):
     cid = post_series(client, STALL[:1])[0]["campaign_id"]
     plain = app.test_client()
-    with plain.get(f"/campaigns/{cid}/export") as resp:
+    refused = plain.get(f"/campaigns/{cid}/export")
+    assert refused.status_code == 401 and not zipfile.is_zipfile(io.BytesIO(refused.data))
+    with_session = session_client(app)
+    with with_session.get(f"/campaigns/{cid}/export") as resp:
         assert resp.status_code == 200 and zipfile.is_zipfile(io.BytesIO(resp.data))
     assert plain.get(f"/api/v1/campaigns/{cid}/export").status_code == 401
     assert client.get("/api/v1/campaigns/nope/export").get_json()["error"] == "campaign_not_found"

@@ -8,17 +8,14 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import re
-import shutil
-import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from helpers import EXTENSION_DIR, wait_for
+from helpers import EXTENSION_DIR
 from helpers.browser import static_server
+from helpers.firefox import FIREFOX, Bidi, firefox_session
 
-FIREFOX = shutil.which("firefox-esr") or shutil.which("firefox")
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(
@@ -30,54 +27,8 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 @pytest.fixture
 def firefox(tmp_path):
-    """Headless Firefox on a free port; yields the BiDi WebSocket URL it announces in its log.
-
-    Its stderr goes to a file (polled with a deadline): Firefox's child processes inherit the
-    descriptor, so a pipe could outlive the parent and a reader thread would race the teardown.
-    """
-    log_path = tmp_path / "firefox.log"
-    profile = tmp_path / "profile"
-    profile.mkdir()
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen(
-            [FIREFOX, "--headless", "--no-remote", "--profile", str(profile), "--remote-debugging-port=0"],
-            stdout=subprocess.DEVNULL,
-            stderr=log,
-        )
-
-    def announced():
-        m = re.search(r"WebDriver BiDi listening on (ws://\S+)", log_path.read_text(errors="replace"))
-        return m.group(1) if m else (proc.poll() is not None and "exited")
-
-    try:
-        url = wait_for(announced, timeout=60, interval=0.1, message="Firefox's WebDriver BiDi address")
-        if url == "exited":
-            pytest.fail(f"Firefox exited early:\n{log_path.read_text(errors='replace')[-2000:]}")
-        yield url.rstrip("/") + "/session"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(10)
-
-
-class Bidi:
-    def __init__(self, ws):
-        self.ws = ws
-        self.next_id = 0
-
-    async def send(self, method: str, params: dict) -> dict:
-        self.next_id += 1
-        msg_id = self.next_id
-        await self.ws.send(json.dumps({"id": msg_id, "method": method, "params": params}))
-        while True:
-            reply = json.loads(await asyncio.wait_for(self.ws.recv(), 30))
-            if reply.get("id") == msg_id:
-                if reply.get("type") == "error":
-                    raise AssertionError(f"{method}: {reply.get('error')}: {reply.get('message')}")
-                return reply["result"]
+    with firefox_session(tmp_path) as url:
+        yield url
 
 
 async def _run(url: str, page_url: str) -> tuple[dict, dict]:
@@ -118,3 +69,98 @@ def test_firefox_installs_extension_and_reads_the_page(firefox):
     assert facts["cut_amount"] == 98.76 and facts["remaining_amount"] == 0.52
     assert facts["cut_percent"] == 99.4 and facts["helper_count"] == 3
     assert [h["name"] for h in facts["helpers"]] == ["小明", "阿花", "老王"]
+
+
+async def _pair(url: str, companion) -> dict:
+    """Firefox's options page asks to pair, the dashboard (in another Firefox tab, through a one-time
+    link) confirms the same code, then the extension's own client posts a capture; revoke; again."""
+    import websockets
+    from helpers import capture_payload
+    from helpers.firefox import EXTENSION_UUID
+
+    base = f"moz-extension://{EXTENSION_UUID}"
+    async with websockets.connect(url, max_size=None) as ws:
+        bidi = Bidi(ws)
+        await bidi.send("session.new", {"capabilities": {}})
+        await bidi.send(
+            "webExtension.install", {"extensionData": {"type": "path", "path": str(EXTENSION_DIR)}}
+        )
+        options = (await bidi.send("browsingContext.getTree", {}))["contexts"][0]["context"]
+        await bidi.navigate(options, f"{base}/options.html")
+        await bidi.wait_until(options, "!document.getElementById('settings-fields').disabled")
+        await bidi.evaluate(
+            options,
+            f"document.getElementById('url').value = {json.dumps(companion.url)}; "
+            "document.getElementById('pair').click(); 'asked'",
+        )
+        code = await bidi.wait_until(options, "document.body.dataset.pairCode || ''")
+
+        dashboard = await bidi.new_tab(companion.session_link("/settings"))
+        await bidi.wait_until(
+            dashboard, "location.pathname === '/settings' && document.readyState === 'complete'"
+        )
+        shown = await bidi.evaluate(
+            dashboard, f"document.querySelector('li.pairing-request[data-code=\"{code}\"]')?.innerText || ''"
+        )
+        await bidi.evaluate(
+            dashboard,
+            f"document.querySelector('li.pairing-request[data-code=\"{code}\"] .confirm-pairing').click()",
+        )
+        paired = await bidi.wait_until(
+            options, "document.body.dataset.result && document.getElementById('result').textContent"
+        )
+
+        post = (
+            "(async () => { const m = await import('" + base + "/lib/companion.js');"
+            " const s = await import('" + base + "/lib/settings.js');"
+            " try { const r = await m.postCapture(await s.loadSettings(), PAYLOAD);"
+            " return JSON.stringify({ok: true, status: r.status}); }"
+            " catch (e) { return JSON.stringify({ok: false, message: e.message}); } })()"
+        )
+        first = await bidi.evaluate(
+            options, post.replace("PAYLOAD", json.dumps(capture_payload(seed=1))), True
+        )
+        await bidi.navigate(dashboard, f"{companion.url}/settings")
+        listed = await bidi.evaluate(
+            dashboard,
+            f"document.querySelector('tr.paired-browser[data-origin=\"{base}\"] .last-capture')?.innerText",
+        )
+        await bidi.evaluate(
+            dashboard,
+            f"document.querySelector('tr.paired-browser[data-origin=\"{base}\"] button.revoke').click()",
+        )
+        await bidi.wait_until(
+            dashboard, "location.hash === '#browsers' && document.readyState === 'complete'"
+        )
+        second = await bidi.evaluate(
+            options, post.replace("PAYLOAD", json.dumps(capture_payload(seed=2))), True
+        )
+        await bidi.send("session.end", {})
+        return {
+            "code": code,
+            "shown": shown,
+            "paired": paired,
+            "first": json.loads(first),
+            "listed": listed,
+            "second": json.loads(second),
+        }
+
+
+def test_firefox_pairs_by_code_captures_and_is_told_when_revoked(firefox, companion):
+    from helpers.firefox import EXTENSION_UUID
+
+    with ThreadPoolExecutor(1) as pool:
+        seen = pool.submit(asyncio.run, _pair(firefox, companion)).result()
+    assert seen["code"] in seen["shown"] and "Firefox" in seen["shown"]
+    assert "配对成功" in seen["paired"] and "连接成功" in seen["paired"], seen
+    assert seen["first"] == {"ok": True, "status": 201}, seen
+    assert seen["listed"] and seen["listed"] != "从未", seen
+    assert not seen["second"]["ok"] and "配对已撤销" in seen["second"]["message"], seen
+    # The pairing was bound to this install's own moz-extension origin.
+    [row] = companion.api("/api/v1/campaigns")["campaigns"]
+    assert row["capture_count"] == 1
+    import sqlite3
+
+    with sqlite3.connect(companion.data_dir / "bargain-witness.sqlite3") as conn:
+        origins = conn.execute("SELECT origin, via, revoked_at IS NOT NULL FROM paired_browsers").fetchall()
+    assert origins == [(f"moz-extension://{EXTENSION_UUID}", "code", 1)]

@@ -201,8 +201,7 @@ def settings():
     svc = services()
     return render_template(
         "settings.html",
-        token=current_app.config["API_TOKEN"],
-        token_command=user_command("token"),
+        sections=svc.settings_sections,
         verify_command=user_command("verify"),
         data_dir=current_app.config["DATA_DIR"],
         version=__version__,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -41,13 +42,36 @@ def connect(path: Path | str) -> sqlite_utils.Database:
     return sqlite_utils.Database(conn)
 
 
+PRIVATE_SUFFIXES = ("", "-wal", "-shm", "-journal")
+
+
+def make_private(path: Path | str) -> None:
+    """The database and its WAL files readable by this user only (0600), whatever the umask or the
+    folder's mode: they hold the evidence and the hashes of access secrets. SQLite creates -wal and
+    -shm with the database file's own mode, so a private database file keeps them private too.
+    On Windows chmod can't express this (files inherit the folder's ACL): skipped, docs/security.md."""
+    if os.name == "nt":
+        return
+    for suffix in PRIVATE_SUFFIXES:
+        try:
+            file = Path(f"{path}{suffix}")
+            if file.exists() and file.stat().st_mode & 0o077:
+                file.chmod(0o600)
+        except OSError as exc:  # a read-only or foreign-owned file: say so, never fail start-up
+            log.warning("could not make %s%s private: %s", path, suffix, exc)
+
+
 def init_db(path: Path | str) -> None:
     """Create or upgrade the schema; called once at app creation, not per request."""
+    if os.name != "nt" and not Path(path).exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))  # born private, before SQLite opens it
+    make_private(path)
     db = connect(path)
     try:
         migrations.apply(db)
     finally:
         db.close()
+    make_private(path)
 
 
 def get_db() -> sqlite_utils.Database:

@@ -242,6 +242,52 @@ def m004_evidence_that_holds_up(db: Database) -> None:
 
 
 @migrations()
+def m005_access(db: Database) -> None:
+    """Paired browsers (token hashes bound to an extension origin), pending pairing requests,
+    dashboard sessions and their one-time login links (docs/security.md, "Pairing and sessions").
+    Only hashes of secrets are stored: a copy of the database opens nothing."""
+    db["paired_browsers"].create(
+        {
+            "id": int,
+            "origin": str,  # chrome-extension://<id> or moz-extension://<per-install uuid>
+            "token_hash": str,  # SHA-256 hex of the token
+            "via": str,  # "code" (confirmed on the dashboard) or "legacy" (the pasted token file)
+            "label": str,  # the browser as it named itself, e.g. "Chrome 156"
+            "created_at": str,
+            "last_seen_at": str,
+            "last_capture_at": str,
+            "revoked_at": str,
+        },
+        pk="id",
+        not_null={"origin", "token_hash", "via", "created_at"},
+    )
+    db["paired_browsers"].create_index(["token_hash", "origin"], unique=True)
+    db["pairing_requests"].create(
+        {
+            "id_hash": str,  # SHA-256 of the request's secret handle, which only the extension holds
+            "origin": str,
+            "code": str,
+            "label": str,
+            "created_at": str,
+            "expires_at": str,
+            "status": str,  # pending, confirmed, denied
+        },
+        pk="id_hash",
+        not_null={"origin", "code", "created_at", "expires_at", "status"},
+    )
+    db["login_links"].create(
+        {"secret_hash": str, "next": str, "created_at": str, "expires_at": str, "used_at": str},
+        pk="secret_hash",
+        not_null={"next", "created_at", "expires_at"},
+    )
+    db["sessions"].create(
+        {"secret_hash": str, "created_at": str, "expires_at": str},
+        pk="secret_hash",
+        not_null={"created_at", "expires_at"},
+    )
+
+
+@migrations()
 def m008_campaign_names(db: Database) -> None:
     """Campaigns named by the product (``name_source``: page, product or user), archived or not, and
     the append-only, hash-chained log of the user's renames and archivings (docs/evidence.md)."""

@@ -17,6 +17,7 @@ from companion.core.config import DataDir
 from companion.core.schema import Schema
 
 if TYPE_CHECKING:  # features' types, for the annotations only (core imports no feature at run time)
+    from companion.access.guard import AccessGuard
     from companion.analysis.cache import AnalysisCache
     from companion.analysis.detect import Thresholds
     from companion.campaigns.chart_data import ChartCache
@@ -41,6 +42,10 @@ class Services:
     chart_cache: ChartCache = None  # type: ignore[assignment]  # campaigns
     calendar: Calendar = None  # type: ignore[assignment]  # complaints
     jobs: JobQueue = None  # type: ignore[assignment]  # jobs
+    access: AccessGuard = None  # type: ignore[assignment]  # access: who may call (core/security.py asks it)
+    # Sections of the dashboard's settings page that other features own (access: paired browsers),
+    # each a callable returning HTML, rendered in order after the page's own facts.
+    settings_sections: list[Callable[[], Any]] = field(default_factory=list)
     # Called inside each new capture's write transaction with the database and the capture row
     # (features subscribe in init_app, e.g. to queue a thumbnail job): cheap steps only, they
     # commit or roll back with the capture itself.

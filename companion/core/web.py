@@ -57,6 +57,8 @@ def register_error_handlers(app: Flask) -> None:
         # Always JSON (a refused Host or token is refused the same way everywhere), except for the
         # dashboard's own page errors.
         if isinstance(err, PageError):
+            if err.code == "session_required":  # no evidence, only how to open the dashboard
+                return render_template("login_needed.html", message=err.message), err.status
             return error_page(err.status, err.message)
         return json_error(err)
 

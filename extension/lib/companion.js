@@ -6,8 +6,9 @@ import { KINDS } from "./messages.js";
 
 // What the user has (README, docs/windows.md): the start scripts, not a bare command on PATH.
 export const START_HINT = "Windows：双击砍价存证文件夹里的「启动.bat」；macOS / Linux：运行 scripts/start";
-export const TOKEN_HINT = "令牌显示在助手窗口里和控制台的「设置与配对」页";
-const PERMANENT = new Set([400, 404, 409, 413, 415, 422]);
+const PERMANENT = new Set([400, 404, 409, 413, 415, 422, 429]);
+const UNPAIRED_TEXT = "尚未配对：请在扩展的「设置」中点「与助手配对」，再在助手控制台确认相同的配对码。";
+const REVOKED_TEXT = "配对已撤销：这个浏览器的配对已在助手控制台撤销，请在扩展的「设置」中重新与助手配对。";
 
 export class CompanionError extends Error {
   constructor(kind, message, status = 0, code = "") {
@@ -25,13 +26,17 @@ export class CompanionError extends Error {
 /** One call to the companion's API with the stored token; failures become CompanionError. */
 export async function request(settings, method, path, body) {
   if (!settings.token) {
-    throw new CompanionError(KINDS.UNPAIRED, `尚未配对：请在扩展的「设置」中填写助手地址和访问令牌（${TOKEN_HINT}）。`);
+    throw new CompanionError(KINDS.UNPAIRED, UNPAIRED_TEXT);
   }
+  return call(settings, method, path, body, { Authorization: `Bearer ${settings.token}` });
+}
+
+async function call(settings, method, path, body, auth) {
   let response;
   try {
     response = await fetch(settings.url + path, {
       method,
-      headers: { Authorization: `Bearer ${settings.token}`, ...(body ? { "Content-Type": "application/json" } : {}) },
+      headers: { ...auth, ...(body ? { "Content-Type": "application/json" } : {}) },
       body: body ? JSON.stringify(body) : undefined,
       cache: "no-store",
       credentials: "omit",
@@ -48,8 +53,12 @@ export async function request(settings, method, path, body) {
   if (response.ok) return { status: response.status, data };
   const serverMessage = data && data.message ? data.message : `HTTP ${response.status}`;
   const code = data && data.error ? data.error : "";
+  if (code === "pairing_revoked") {
+    throw new CompanionError(KINDS.AUTH, REVOKED_TEXT, response.status, code);
+  }
   if (response.status === 401 || response.status === 403) {
-    throw new CompanionError(KINDS.AUTH, `访问令牌不正确，助手拒绝了请求：请在扩展「设置」中重新填写令牌（${TOKEN_HINT}）。`, response.status, code);
+    const why = data && data.message ? data.message : "访问令牌不正确。";
+    throw new CompanionError(KINDS.AUTH, `助手拒绝了请求：${why}`, response.status, code);
   }
   if (PERMANENT.has(response.status)) {
     throw new CompanionError(KINDS.REJECTED, `助手拒绝了请求：${serverMessage}`, response.status, code);
@@ -73,4 +82,26 @@ export async function postCapture(settings, message) {
     }
     throw err;
   }
+}
+
+/**
+ * Pairing (docs/security.md): ask without a token; the companion answers a secret handle and the
+ * six-digit code the user compares on the dashboard. Poll with the handle until it is confirmed:
+ * the token comes back exactly once.
+ */
+export async function startPairing(url, browser) {
+  const { data } = await call({ url }, "POST", "/api/v1/pairing", browser ? { browser } : {}, {});
+  return data; // {request_id, code, expires_at}
+}
+
+export async function pollPairing(url, requestId) {
+  // A POST: browsers send Origin with it (not with an extension's GET), and the handle is bound to it.
+  const { data } = await call({ url }, "POST", `/api/v1/pairing/${encodeURIComponent(requestId)}`, {}, {});
+  return data; // {status: pending|expired|denied|confirmed[, token]}
+}
+
+/** A one-time link that opens a dashboard session on `next` (the popup's 「在控制台查看证据」). */
+export async function sessionLink(settings, next = "/") {
+  const { data } = await request(settings, "POST", "/api/v1/session-link", { next });
+  return data.url;
 }

@@ -2,7 +2,12 @@
 
 This module: paths, the one way to find Chromium, polling with a deadline, capture payloads and real
 images. ``helpers.companion_proc`` runs the companion as a user does; ``helpers.browser`` drives
-Chromium with the extension; ``helpers.scenarios`` are the detector's campaign scenarios.
+Chromium with the extension; ``helpers.firefox`` drives Firefox over WebDriver BiDi;
+``helpers.scenarios`` are the detector's campaign scenarios.
+
+Dashboard pages need a session since #11. Open one with ``Companion.login(context)`` (Playwright),
+``Companion.session_opener()`` (urllib), ``session_client(app)`` or ``login_test_client(client)``
+(Flask test client; the ``client`` fixture's token header also opens pages). See ``helpers.companion_proc``.
 """
 
 from __future__ import annotations
@@ -84,6 +89,23 @@ def launch_chromium(playwright, **options):
 
 SERIES_START = datetime(2026, 11, 20, 14, 0, tzinfo=CST)
 SERIES_URL = "https://mobile.yangkeduo.com/bargain.html?activity_id=KJ2026112012&refer_share_id=9"
+
+
+def login_test_client(client, next_path: str = "/") -> None:
+    """Give a Flask test client a real dashboard session (a one-time link, then its cookie), and drop
+    its token header so pages are reached by the session alone."""
+    link = client.post("/api/v1/session-link", json={"next": next_path}).get_json()["url"]
+    client.environ_base.pop("HTTP_AUTHORIZATION", None)
+    resp = client.get("/" + link.split("/", 3)[3])  # the path of http://host:port/login/<secret>
+    assert resp.status_code == 200, resp.status_code
+
+
+def session_client(app):
+    """A new Flask test client of ``app`` that reaches dashboard pages by a real session only (no token)."""
+    c = app.test_client()
+    c.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {app.config['API_TOKEN']}"
+    login_test_client(c)
+    return c
 
 
 def post_series(client, facts_list, url=SERIES_URL):

@@ -97,6 +97,22 @@ class ExtensionBrowser:
         page.close()
         return text
 
+    def request_pairing(self, url: str):
+        """Ask to pair on the options page like a user; returns (the options page, the code it shows)."""
+        page = self.ctx.new_page()
+        page.goto(self.ext_url("options.html"))
+        page.wait_for_selector("#settings-fields:not([disabled])")
+        page.fill("#url", url)
+        page.click("#pair")
+        page.wait_for_selector("body[data-pair-code]", state="attached")
+        return page, page.get_attribute("body", "data-pair-code")
+
+    @staticmethod
+    def pairing_result(options_page) -> str:
+        """What the options page says once the pairing ended (confirmed, denied or expired)."""
+        options_page.wait_for_selector("body[data-result]", state="attached", timeout=30_000)
+        return options_page.inner_text("#result")
+
     def targets(self) -> list[dict]:
         return self.cdp.send("Target.getTargets", {"filter": [{}]})["targetInfos"]
 

@@ -1,4 +1,18 @@
-"""The companion as a user runs it: ``bargain-witness serve`` in a subprocess on a free port."""
+"""The companion as a user runs it: ``bargain-witness serve`` in a subprocess on a free port.
+
+Dashboard pages and evidence files need a session since #11 (docs/security.md). The one way for a
+test to open them, whatever it drives:
+
+- Playwright: ``comp.login(context)`` once per browser context, then ``page.goto(comp.url + "/...")``
+  as before (the session cookie is in the context). ``comp.login(context, "/settings")`` returns the
+  page it opened, already on that path.
+- urllib: ``opener = comp.session_opener()`` then ``opener.open(comp.url + "/...")``.
+- The Flask test client (``client`` fixture) carries the token, which opens pages too; to test a
+  real session use ``helpers.login_test_client(client)``.
+
+The API is unchanged for tests: ``comp.token`` is the token file's token (``serve`` no longer prints
+it) and ``comp.api(path)`` sends it.
+"""
 
 from __future__ import annotations
 
@@ -29,6 +43,7 @@ class Companion:
     data_dir: Path
     url: str = ""
     token: str = ""
+    dashboard_link: str = ""  # the one-time link ``serve`` printed (unused until a test opens it)
     output: list[str] = field(default_factory=list)
     reader: threading.Thread | None = None
 
@@ -46,6 +61,32 @@ class Companion:
         req = urllib.request.Request(self.url + path, headers={"Authorization": f"Bearer {self.token}"})
         with urllib.request.urlopen(req, timeout=10) as resp:
             return json.load(resp)
+
+    def session_link(self, next_path: str = "/") -> str:
+        """A fresh one-time dashboard link, asked for with the token as the popup does."""
+        req = urllib.request.Request(
+            self.url + "/api/v1/session-link",
+            data=json.dumps({"next": next_path}).encode(),
+            headers={"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"},
+            method="POST",
+        )
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return json.load(resp)["url"]
+
+    def login(self, context, next_path: str = "/"):
+        """Open a dashboard session in a Playwright browser context (through a real one-time link);
+        returns the page it used, on ``next_path``."""
+        page = context.new_page()
+        page.goto(self.session_link(next_path))
+        page.wait_for_url(self.url + next_path)
+        return page
+
+    def session_opener(self) -> urllib.request.OpenerDirector:
+        """A urllib opener holding a dashboard session cookie."""
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+        with opener.open(self.session_link(), timeout=10) as resp:
+            resp.read()
+        return opener
 
     def status(self) -> dict | None:
         """The status endpoint's answer, or None while the companion does not answer yet."""
@@ -87,9 +128,9 @@ def start_companion(
             m = re.search(r"已启动：(http://127\.0\.0\.1:\d+)/", line)
             if m:
                 comp.url = m.group(1)
-            m = re.search(r"Token:\s+(\S+)", line)
+            m = re.search(r"Dashboard:\s+(http://\S+/login/\S+)", line)
             if m:
-                comp.token = m.group(1)
+                comp.dashboard_link = m.group(1)
             if BANNER_END in line:
                 banner_done.set()
         banner_done.set()  # the process ended: stop waiting
@@ -99,6 +140,7 @@ def start_companion(
     try:
         if not banner_done.wait(timeout) or proc.poll() is not None or not comp.url:
             raise RuntimeError("no start-up banner")
+        comp.token = (data_dir / "token").read_text(encoding="ascii").strip()
         wait_for(comp.status, timeout=timeout, message="the companion's status endpoint")
     except (RuntimeError, AssertionError) as exc:
         proc.kill()
