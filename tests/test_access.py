@@ -377,7 +377,7 @@ def test_token_command_prints_the_token_only_until_a_browser_is_paired(tmp_path)
     data = tmp_path / "data"
     first = CliRunner().invoke(cli, ["token", "--data-dir", str(data)], catch_exceptions=False)
     token = (data / "token").read_text().strip()
-    assert first.exit_code == 0 and first.output.strip() == token
+    assert first.exit_code == 0 and first.stdout.strip() == token
     app = create_app({"DATA_DIR": str(data)})
     app.test_client().get("/api/v1/status", headers={"Origin": EXT, "Authorization": f"Bearer {token}"})
     after = CliRunner().invoke(cli, ["token", "--data-dir", str(data)], catch_exceptions=False)

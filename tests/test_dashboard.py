@@ -573,7 +573,7 @@ def test_browser_pages_work_without_javascript(chromium, companion):
     ctx.close()
     # On a phone the narrow drawing is the one shown, and its points are links too.
     ctx = chromium.new_context(java_script_enabled=False, viewport={"width": 390, "height": 844})
-    page = ctx.new_page()
+    page = companion.login(ctx)
     page.goto(f"{companion.url}/campaigns/{answers[0]['campaign_id']}")
     expect(page.locator("svg.chart.narrow")).to_be_visible()
     expect(page.locator("svg.chart.wide")).to_be_hidden()

@@ -41,7 +41,7 @@ STALL = [
     (630, "99.9", 20),
     (640, "99.9", 22),
 ]
-ROUTE_ARGS = {"campaign_id", "capture_id", "filename", "channel", "filing_id"}
+ROUTE_ARGS = {"campaign_id", "capture_id", "filename", "channel", "filing_id", "secret"}
 
 
 def api_post(comp, path: str, body: dict) -> dict:
@@ -57,7 +57,7 @@ def api_post(comp, path: str, body: dict) -> dict:
 
 def form_post(comp, path: str, fields: dict) -> None:
     req = urllib.request.Request(comp.url + path, data=urllib.parse.urlencode(fields).encode(), method="POST")
-    with urllib.request.urlopen(req, timeout=15) as resp:
+    with comp.session_opener().open(req, timeout=15) as resp:
         assert resp.status == 200
 
 
@@ -134,7 +134,7 @@ def open_page(chromium, comp, path: str, width: int, height: int, *, javascript:
     ctx = chromium.new_context(
         viewport={"width": width, "height": height}, locale="zh-CN", java_script_enabled=javascript
     )
-    page = ctx.new_page()
+    page = comp.login(ctx)  # dashboard pages need a session (docs/security.md)
     problems: list[str] = []
     page.on("console", lambda m: problems.append(m.text) if m.type in ("error", "warning") else None)
     page.on("pageerror", lambda e: problems.append(str(e)))
@@ -159,7 +159,7 @@ def html_pages(data_dir: Path, seeded: dict) -> list[tuple[str, str]]:
         assert set(rule.arguments) <= ROUTE_ARGS, f"new route argument in {rule.rule}: teach this test"
         if rule.endpoint in ("dashboard.capture_image", "dashboard.capture_thumb", "export_ui.export_ui"):
             continue  # an image or a ZIP, not a page
-        if rule.endpoint in ("dashboard.demo_redirect",) or not set(rule.arguments) <= set(values):
+        if rule.endpoint in ("dashboard.demo_redirect", "access.login") or not set(rule.arguments) <= set(values):
             continue
         path = rule.rule
         for arg in rule.arguments:
@@ -304,7 +304,7 @@ def test_chart_on_a_phone_first_tap_shows_the_tip_second_opens(site, playwright)
     comp, seeded = site
     browser = launch_chromium(playwright)
     ctx = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
-    page = ctx.new_page()
+    page = comp.login(ctx)
     page.goto(f"{comp.url}/campaigns/{seeded['campaign_id']}")
     page.wait_for_selector("#chart-app[data-ready='1']")
     data = json.loads(page.inner_text("#chart-data"))
