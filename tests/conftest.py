@@ -27,6 +27,14 @@ def pytest_collection_modifyitems(config, items):
         )
 
 
+@pytest.fixture(scope="session")
+def ocr_engine():
+    """One OCR engine for the whole session: loading it takes seconds and ~0.6 GB."""
+    from companion.ocr.engine import OcrEngine
+
+    return OcrEngine()
+
+
 @pytest.fixture
 def app(tmp_path):
     return create_app({"TESTING": True, "DATA_DIR": str(tmp_path / "data")})

@@ -239,3 +239,36 @@ def m004_evidence_that_holds_up(db: Database) -> None:
         not_null={"checkpoint_id", "tsa_url", "response", "gen_time"},
     )
     db["timestamp_tokens"].create_index(["checkpoint_id", "tsa_url"], unique=True)
+
+
+@migrations()
+def m007_pixels(db: Database) -> None:
+    """Issue #14: figures read from pixels, and where a capture's time came from.
+
+    - ``readings.origin``: NULL for figures the client read from the page text; ``pixels`` when
+      the OCR job filled an empty reading (a phone screenshot, a screen frame).
+    - ``ocr_results``: what OCR read of each capture (facts, fields it could not read and why, its
+      disagreements with the page text); derived, recomputable, never evidence.
+    - ``capture_times``: how an imported or watched capture's ``taken_at`` was found (EXIF, the
+      file name, the user, the clock) and the file's name; written in the capture's transaction.
+    """
+    db["readings"].add_column("origin", str)
+    db["ocr_results"].create(
+        {
+            "capture_id": str,
+            "state": str,  # done | failed
+            "facts_json": str,
+            "missing_json": str,
+            "disagreements_json": str,
+            "engine": str,
+            "seconds": float,
+            "read_at": str,
+        },
+        pk="capture_id",
+        foreign_keys=[("capture_id", "captures", "id")],
+    )
+    db["capture_times"].create(
+        {"capture_id": str, "time_source": str, "file_name": str},
+        pk="capture_id",
+        foreign_keys=[("capture_id", "captures", "id")],
+    )

@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # features' types, for the annotations only (core imports no 
     from companion.complaints.followup import Calendar
     from companion.evidence.blobs import BlobStore
     from companion.jobs.queue import JobQueue
+    from companion.ocr.jobs import OcrService
 
 EXTENSION_KEY = "bargain_witness"
 
@@ -41,6 +42,7 @@ class Services:
     chart_cache: ChartCache = None  # type: ignore[assignment]  # campaigns
     calendar: Calendar = None  # type: ignore[assignment]  # complaints
     jobs: JobQueue = None  # type: ignore[assignment]  # jobs
+    ocr: OcrService = None  # type: ignore[assignment]  # ocr: the one engine, used by the job worker
     # Called inside each new capture's write transaction with the database and the capture row
     # (features subscribe in init_app, e.g. to queue a thumbnail job): cheap steps only, they
     # commit or roll back with the capture itself.
