@@ -190,23 +190,25 @@ class _Collector:
         return OcrReading(facts, dict(self.missing))
 
 
-def _read_value(col: _Collector, label: str, value: Box, label_box: Box) -> None:
+def _read_value(col: _Collector, label: str, value: Box, label_box: Box) -> bool:
+    """Read ``value`` as the label's figure; False when it is not one (then it is read inline)."""
     text, score, raw = value.norm, min(value.score, label_box.score), f"{label_box.text} {value.text}"
     if label in COUNT_LABELS:
         m = re.fullmatch(r"\(?(\d{1,6})\)?(?:人|位)?", text)
         if m:
             col.put("helper_count", int(m[1]), raw, score)
-        return
+            return True
+        col.missing.setdefault("helper_count", "unreadable")
+        return False
     if label in COUNTDOWN_LABELS or label in LOOSE_REMAINING:
         seconds = _duration(text)
         if seconds is not None:
             col.put("countdown_seconds", seconds, raw, score)
-            return
+            return True
     m = re.fullmatch(r"\+?(¥)?" + NUM + UNIT, text)
     if not m:
-        if _looks_numeric(text):
-            col.missing.setdefault(_field_guess(label), "unreadable")
-        return
+        col.missing.setdefault(_field_guess(label), "unreadable")
+        return False
     has_unit = bool(m[1] or m[3])
     if label in CUT_LABELS:
         col.amount("cut", m[2], m[3], raw, score)
@@ -216,10 +218,13 @@ def _read_value(col: _Collector, label: str, value: Box, label_box: Box) -> None
         col.amount("cut", m[2], "%", raw, score)
     elif label in TARGET_LABELS and has_unit and m[3] != "%":
         col.amount("target", m[2], m[3], raw, score)
+    return True
 
 
-def _looks_numeric(text: str) -> bool:
-    return bool(re.search(r"\d", text)) and len(text) <= 12
+def _value_like(text: str) -> bool:
+    """A box that can be a label's value: a figure with at most a unit (a sentence below is not)."""
+    rest = re.sub(r"[\d¥.:%()+天]|元|金币|钻石|积分|金豆|人|位|后结束", "", text)
+    return bool(re.search(r"\d", text)) and len(rest) <= 1
 
 
 def _field_guess(label: str) -> str:
@@ -323,13 +328,12 @@ def read_boxes(boxes: Iterable[Box]) -> OcrReading:
         label = labels[id(box)]
         if label is None:
             continue
-        candidates = [b for b in kept if labels[id(b)] is None and id(b) not in used]
+        candidates = [b for b in kept if labels[id(b)] is None and id(b) not in used and _value_like(b.norm)]
         value = value_for(box, candidates)
         if value is None:
             col.missing.setdefault(_field_guess(label), "no_value")
-        else:
+        elif _read_value(col, label, value, box):
             used.add(id(value))
-            _read_value(col, label, value, box)
     for box in kept:
         if labels[id(box)] is None and id(box) not in used:
             _read_inline(col, box, helpers)
