@@ -52,7 +52,12 @@ def test_stat_boxes_labels_take_the_value_below_or_right(seed):
     random.Random(seed).shuffle(rows)
     reading = read_boxes(rows)
     facts = {k: v for k, v in reading.facts.items() if k not in ("raw", "helpers")}
-    assert facts == {"cut_amount": 98.76, "remaining_amount": 1.24, "countdown_seconds": 86352, "helper_count": 5}
+    assert facts == {
+        "cut_amount": 98.76,
+        "remaining_amount": 1.24,
+        "countdown_seconds": 86352,
+        "helper_count": 5,
+    }
     assert reading.facts["helpers"] == [{"name": "小明", "amount": 0.1}, {"name": "阿强", "amount": 0.03}]
     assert reading.facts["raw"]["cut_amount"] == "已砍 ¥98.76"
     assert reading.missing == {}
@@ -105,13 +110,17 @@ def test_inline_forms_and_decoys():
 
 
 def test_full_width_text_is_folded_first():
-    reading = read_boxes(boxes([("已砍：￥９８．７６", 0.99, (0, 0, 100, 20)), ("还差 ２％", 0.99, (0, 30, 100, 50))]))
+    reading = read_boxes(
+        boxes([("已砍：￥９８．７６", 0.99, (0, 0, 100, 20)), ("还差 ２％", 0.99, (0, 30, 100, 50))])
+    )
     assert reading.facts["cut_amount"] == 98.76
     assert reading.facts["remaining_percent"] == 2.0
 
 
 def test_two_values_for_one_field_are_a_conflict():
-    reading = read_boxes(boxes([("已砍¥98.76", 0.99, (0, 0, 100, 20)), ("已砍¥96.76", 0.99, (0, 300, 100, 320))]))
+    reading = read_boxes(
+        boxes([("已砍¥98.76", 0.99, (0, 0, 100, 20)), ("已砍¥96.76", 0.99, (0, 300, 100, 320))])
+    )
     assert "cut_amount" not in reading.facts
     assert reading.missing == {"cut_amount": "conflict"}
 
@@ -130,7 +139,10 @@ def test_strips_cover_a_tall_image_with_overlap_and_merge_once():
     line = Box("已砍", 0.99, 10, 100, 60, 130)  # in the overlap of strips 0 and 1
     top1 = cover[1][0]
     merged = merge_strips(
-        [(0, [Box("已砍", 0.99, 10, top1 + 100, 60, top1 + 130)]), (top1, [line, Box("¥1", 0.9, 10, 150, 40, 180)])]
+        [
+            (0, [Box("已砍", 0.99, 10, top1 + 100, 60, top1 + 130)]),
+            (top1, [line, Box("¥1", 0.9, 10, 150, 40, 180)]),
+        ]
     )
     assert [b.text for b in merged] == ["已砍", "¥1"]
 

@@ -29,7 +29,7 @@ from companion import __version__
 from companion.core.errors import DomainError
 from companion.core.services import services_of
 from companion.core.timeutil import format_rfc3339
-from companion.evidence.ingest import IngestResult, ingest_capture
+from companion.evidence.ingest import IngestResult, ingest_capture, previous_answer
 from companion.intake.times import FoundTime
 
 IMPORT_NAMESPACE = uuid.UUID("6f1c2f0e-3b7d-5a49-9a51-000000000014")  # fixed: re-imports find their id
@@ -65,9 +65,8 @@ def campaign_target(db: sqlite_utils.Database, name: str) -> dict[str, Any]:
     found = db.execute(
         "SELECT id FROM campaigns WHERE id = ? OR title = ? ORDER BY created_at LIMIT 1", [name, name]
     ).fetchone()
-    if found:
-        return {"campaign_id": found[0], "page": {"url": "bw-import://campaign/", "title": name}}
-    return {"page": {"url": f"bw-import://campaign/{quote(name, safe='')}", "title": name}}
+    page = {"url": f"bw-import://campaign/{quote(name, safe='')}", "title": name}
+    return {"campaign_id": found[0], "page": page} if found else {"page": page}
 
 
 def default_campaign(found: FoundTime) -> str:
@@ -88,9 +87,13 @@ def store_file(
     if len(data) > app.config["MAX_CONTENT_LENGTH"]:
         raise DomainError(413, "too_large", "文件太大，无法导入。")
     mime = mime_of(data)
+    capture_id = str(_capture_id(data, source))
+    again = previous_answer(db, capture_id, hashlib.sha256(data).hexdigest())
+    if again is not None:  # the same file imported before (whatever time or campaign this time)
+        return Stored(name, again, found)
     target = campaign_target(db, campaign or default_campaign(found))
     payload = {
-        "capture_id": str(_capture_id(data, source)),
+        "capture_id": capture_id,
         "taken_at": format_rfc3339(found.at),
         "source": source,
         "image": {"mime": mime, "data_base64": base64.b64encode(data).decode("ascii")},
