@@ -37,7 +37,9 @@ def ocr_engine():
 
 @pytest.fixture
 def app(tmp_path):
-    return create_app({"TESTING": True, "DATA_DIR": str(tmp_path / "data")})
+    # Browser captures are not cross-checked by OCR here (it would load the engine into every test
+    # that runs jobs); tests/test_ocr_engine.py builds its app with the cross-check on.
+    return create_app({"TESTING": True, "DATA_DIR": str(tmp_path / "data"), "OCR_CROSS_CHECK": False})
 
 
 @pytest.fixture

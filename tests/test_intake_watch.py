@@ -13,10 +13,10 @@ from helpers.xdisplay import xvfb_display
 
 from companion.cli import cli
 from companion.core.db import connect
+from companion.core.timeutil import now_local
 from companion.intake.importer import store_file
 from companion.intake.times import FoundTime
 from companion.intake.watch import Region, Watcher, mss_grabber
-from companion.core.timeutil import now_local
 
 pytestmark = [
     pytest.mark.browser,

@@ -4,6 +4,7 @@ shuffled: the engine's order varies, the figures must not. No engine needed."""
 from __future__ import annotations
 
 import random
+from itertools import pairwise
 
 import pytest
 
@@ -135,7 +136,7 @@ def test_strips_cover_a_tall_image_with_overlap_and_merge_once():
     assert strips(2000) == [(0, 2000)]
     cover = strips(4800)
     assert cover[0][0] == 0 and cover[-1][1] == 4800
-    assert all(b[0] < a[1] for a, b in zip(cover, cover[1:], strict=False))  # they overlap
+    assert all(b[0] < a[1] for a, b in pairwise(cover))  # they overlap
     line = Box("已砍", 0.99, 10, 100, 60, 130)  # in the overlap of strips 0 and 1
     top1 = cover[1][0]
     merged = merge_strips(

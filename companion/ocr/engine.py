@@ -7,8 +7,9 @@ screenshots are upright. The engine keeps ~0.6 GB of memory, so there is one, he
 worker's services (docs/ocr.md), and one read at a time (a lock).
 
 An image wider than a phone's 720 px is read at that width (boxes scaled back): phone text stays
-large enough and the work drops by the square of the factor. ``max_side_len`` shrinks an image whose long side is over 2000 px and loses small lines, so a tall
-screenshot is read in overlapping strips (``strips``) and the boxes of the overlaps merged.
+large enough and the work drops by the square of the factor. rapidocr's ``max_side_len`` shrinks an
+image whose long side is over 2000 px and loses small lines, so a tall screenshot is read in
+overlapping strips (``strips``) and the boxes of the overlaps merged.
 """
 
 from __future__ import annotations
