@@ -118,7 +118,13 @@
         return;
       }
       origin = (resp.headers.get("X-Screen-Origin") || "0,0").split(",").map(Number);
-      img.src = URL.createObjectURL(await resp.blob());
+      const blob = await resp.blob();  // shown as a data: URL, which the page's CSP allows (blob: is not)
+      img.src = await new Promise((resolve) => {
+        const reader = new FileReader();
+        reader.onload = () => resolve(reader.result);
+        reader.readAsDataURL(blob);
+      });
+      await img.decode().catch(() => {});
       stage.hidden = false;
       status.textContent = "在截图上按住鼠标拖出投屏窗口的范围。";
     });
