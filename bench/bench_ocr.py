@@ -51,8 +51,8 @@ def bench_ocr(scale: int, reads: int) -> None:
         print(f"ocr {read.width}x{read.height} {label}: {walls[-1]:.2f} s wall, {cpus[-1]:.2f} s CPU")
     rest = walls[1:] or walls
     print(
-        f"ocr per {360 * scale}x{800 * scale} screenshot after warm-up: median {statistics.median(rest):.2f} s"
-        f" wall, {statistics.median(cpus[1:] or cpus):.2f} s CPU; peak RSS {peak_rss_mb():.0f} MB"
+        f"ocr per {360 * scale}x{800 * scale} screenshot after warm-up:"
+        f" median {statistics.median(rest):.2f} s wall, {statistics.median(cpus[1:] or cpus):.2f} s CPU; peak RSS {peak_rss_mb():.0f} MB"
     )
 
 
