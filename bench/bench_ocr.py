@@ -49,10 +49,11 @@ def bench_ocr(scale: int, reads: int) -> None:
         cpus.append(time.process_time() - cpu)
         label = "first (loads the engine)" if i == 0 else f"read {i}"
         print(f"ocr {read.width}x{read.height} {label}: {walls[-1]:.2f} s wall, {cpus[-1]:.2f} s CPU")
-    rest = walls[1:] or walls
+    wall_median = statistics.median(walls[1:] or walls)
+    cpu_median = statistics.median(cpus[1:] or cpus)
     print(
-        f"ocr per {360 * scale}x{800 * scale} screenshot after warm-up:"
-        f" median {statistics.median(rest):.2f} s wall, {statistics.median(cpus[1:] or cpus):.2f} s CPU; peak RSS {peak_rss_mb():.0f} MB"
+        f"ocr per {360 * scale}x{800 * scale} screenshot after warm-up: median {wall_median:.2f} s wall,"
+        f" {cpu_median:.2f} s CPU; peak RSS {peak_rss_mb():.0f} MB"
     )
 
 
