@@ -148,3 +148,11 @@ def test_drop_page_imports_and_asks_for_a_missing_time(client):
     assert bad.status_code == 400 and bad.get_json()["message"]
     cross = client.post("/import/file", json=body, headers={"Sec-Fetch-Site": "cross-site"})
     assert cross.status_code == 403
+
+
+def test_screen_picture_is_only_for_the_dashboard_itself(client, monkeypatch):
+    monkeypatch.delenv("DISPLAY", raising=False)
+    assert client.get("/watch/screen.png", headers={"Sec-Fetch-Site": "cross-site"}).status_code == 403
+    assert client.get("/watch/screen.png").status_code == 403  # no fetch metadata, no own Referer
+    page = client.get("/watch")
+    assert page.status_code == 200 and "bargain-witness watch --region" in page.get_data(as_text=True)

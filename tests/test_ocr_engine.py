@@ -115,6 +115,13 @@ def test_import_then_ocr_fills_the_reading_and_crosscheck_flags_a_browser_captur
     assert checked["disagreements"] == [{"field": "remaining_amount", "page_text": 1.34, "pixels": 1.24}]
     campaign_page = client.get(f"/campaigns/{answer.get_json()['campaign_id']}").get_data(as_text=True)
     assert "图片与页面文字不一致" in campaign_page
+    # Imported without a campaign: named by date, then after the product OCR read.
+    other, _ = phone_shots.variant(phone_shots.right_values(1), "png")
+    dated = store_file(app, db, other, "IMG_20261121_090000.png", found).result.body["campaign_id"]
+    assert client.get(f"/api/v1/campaigns/{dated}").get_json()["title"].startswith("手机截图 ")
+    svc.jobs.run_due(app)
+    assert client.get(f"/api/v1/campaigns/{dated}").get_json()["title"] == "小米 充电宝 10000mAh 快充版"
+    assert client.get(f"/api/v1/campaigns/{campaign_id}").get_json()["title"] == "充电宝"  # the user's name
     db.close()
     if TIMES:
         print(f"OCR seconds per image: median {sorted(TIMES)[len(TIMES) // 2]:.2f}, max {max(TIMES):.2f}")

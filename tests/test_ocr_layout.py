@@ -10,7 +10,7 @@ import pytest
 
 from companion.ocr.crosscheck import disagreements
 from companion.ocr.engine import merge_strips, strips
-from companion.ocr.layout import Box, read_boxes
+from companion.ocr.layout import Box, product_name, read_boxes
 
 
 def boxes(rows):
@@ -152,3 +152,9 @@ def test_crosscheck_reports_only_fields_both_read_differently():
     page = {"cut_amount": 98.76, "remaining_amount": 1.24, "helper_count": 5}
     pixels = {"cut_amount": 98.76, "remaining_amount": 1.34, "cut_percent": 98.0}
     assert disagreements(page, pixels) == [{"field": "remaining_amount", "page_text": 1.24, "pixels": 1.34}]
+
+
+def test_product_name_is_the_first_name_like_line_in_the_top_half():
+    assert product_name(boxes(STAT_BOXES)) == "小米 充电宝 10000mAh 快充版"
+    assert product_name(boxes(RIGHT_VALUES_3X)) is None  # only bargain wording and figures up there
+    assert product_name([]) is None

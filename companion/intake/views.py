@@ -13,11 +13,12 @@ from __future__ import annotations
 import base64
 import binascii
 
-from flask import Blueprint, Response, current_app, jsonify, render_template
+from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
 from companion.campaigns.queries import list_campaigns
 from companion.core.db import get_db
 from companion.core.errors import DomainError
+from companion.core.security import check_same_origin
 from companion.core.timeutil import parse_rfc3339
 from companion.core.web import request_json
 from companion.intake.importer import store_file
@@ -68,6 +69,13 @@ def watch_page():
 def screen_png():
     from companion.intake.watch import full_screen_png, screen_origin
 
+    # A picture of the user's screen: only for the dashboard itself, never for an <img> on another
+    # site (which could not read the pixels, but should not even get them).
+    check_same_origin()
+    if request.headers.get("Sec-Fetch-Site") is None and not request.headers.get("Referer", "").startswith(
+        request.host_url
+    ):
+        raise DomainError(403, "cross_site_request", "拒绝来自其他网站的请求。")
     try:
         png = full_screen_png()
         left, top = screen_origin()
@@ -76,4 +84,5 @@ def screen_png():
     resp = Response(png, mimetype="image/png")
     resp.headers["Cache-Control"] = "no-store"
     resp.headers["X-Screen-Origin"] = f"{left},{top}"
+    resp.headers["Cross-Origin-Resource-Policy"] = "same-origin"
     return resp

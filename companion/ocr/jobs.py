@@ -27,7 +27,7 @@ from companion.core.services import services, services_of
 from companion.core.timeutil import format_rfc3339, now_local
 from companion.ocr.crosscheck import disagreements
 from companion.ocr.engine import OcrEngine, engine_version
-from companion.ocr.layout import read_boxes
+from companion.ocr.layout import product_name, read_boxes
 
 log = logging.getLogger(__name__)
 OCR_JOB = "ocr"
@@ -73,6 +73,7 @@ def read_capture(payload: dict[str, Any]) -> None:
         _store(db, capture["id"], "done", reading.facts, reading.missing, found, pixels.seconds)
         if from_pixels:
             _replace_reading(db, capture, reading.facts)
+            _name_campaign(db, capture["campaign_id"], product_name(pixels.boxes))
     if from_pixels and svc.analysis is not None:
         svc.analysis.forget(capture["campaign_id"])
         svc.analysis.findings(db, capture["campaign_id"])  # detection re-runs now, off the request path
@@ -92,6 +93,17 @@ def _replace_reading(db: sqlite_utils.Database, capture: dict[str, Any], facts: 
     row["origin"] = "pixels"
     db.execute("DELETE FROM readings WHERE capture_id = ?", [capture["id"]])
     db["readings"].insert(row)
+
+
+def _name_campaign(db: sqlite_utils.Database, campaign_id: str, name: str | None) -> None:
+    """A campaign the importer named by date (``手机截图 …``, ``屏幕监视 …``) takes the product's
+    name the first time OCR reads one; a name the user gave is never changed."""
+    if name:
+        db.execute(
+            "UPDATE campaigns SET title = ? WHERE id = ? AND identity LIKE 'campaign/%' "
+            "AND (title LIKE '手机截图 %' OR title LIKE '屏幕监视 %')",
+            [name[:200], campaign_id],
+        )
 
 
 def _store(db, capture_id: str, state: str, facts, missing, found, seconds: float) -> None:

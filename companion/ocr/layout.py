@@ -315,6 +315,29 @@ def _cut_off(boxes: list[Box]) -> float:
 HEADERS = (*OTHERS_HEADERS, *RULES_HEADERS)
 
 
+BARGAIN_WORDS = re.compile(r"砍|助力|免费|邀请|好友|分享|进度|还差|规则|倒计时|结束|领取|拼多多")
+
+
+def product_name(boxes: Iterable[Box]) -> str | None:
+    """The product's name, best effort, to name an imported campaign: the first line in the top
+    half that reads like a name (6–60 characters, Chinese in it, no figure, no bargain wording,
+    read with confidence). None when nothing qualifies: the campaign keeps its name."""
+    every = sorted(boxes, key=lambda b: (b.y0, b.x0))
+    if not every:
+        return None
+    half = (min(b.y0 for b in every) + max(b.y1 for b in every)) / 2
+    for box in every:
+        text = unicodedata.normalize("NFKC", box.text).strip()
+        if box.y0 > half or box.score < 0.9 or not 6 <= len(text) <= 60:
+            continue
+        if not re.search(r"[\u4e00-\u9fff]", text) or re.search(r"[¥%:]|\d+\.\d", text):
+            continue
+        if BARGAIN_WORDS.search(text) or _is_decoy(normalise(text)):
+            continue
+        return text
+    return None
+
+
 def read_boxes(boxes: Iterable[Box]) -> OcrReading:
     """The figures of one screenshot's boxes (any order)."""
     every = sorted(boxes, key=lambda b: (b.y0, b.x0))
