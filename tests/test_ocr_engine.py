@@ -115,6 +115,19 @@ def test_import_then_ocr_fills_the_reading_and_crosscheck_flags_a_browser_captur
     assert checked["disagreements"] == [{"field": "remaining_amount", "page_text": 1.34, "pixels": 1.24}]
     campaign_page = client.get(f"/campaigns/{answer.get_json()['campaign_id']}").get_data(as_text=True)
     assert "图片与页面文字不一致" in campaign_page
+    # The contract: any client's capture with source screen (or import) and no facts is read too.
+    inline_png, _ = phone_shots.variant(phone_shots.inline(1), "png")
+    screen = {
+        **_payload(inline_png, {}),
+        "source": "screen",
+        "page": {"url": "screen://phone", "title": "投屏"},
+    }
+    del screen["facts"]
+    posted = client.post("/api/v1/captures", json=screen).get_json()
+    svc.jobs.run_due(app)
+    (screen_reading,) = client.get(f"/api/v1/campaigns/{posted['campaign_id']}").get_json()["readings"]
+    assert screen_reading["origin"] == "pixels" and screen_reading["cut_percent"] == 99.95
+
     # Imported without a campaign: named by date, then after the product OCR read.
     other, _ = phone_shots.variant(phone_shots.right_values(1), "png")
     dated = store_file(app, db, other, "IMG_20261121_090000.png", found).result.body["campaign_id"]
