@@ -158,3 +158,8 @@ def test_product_name_is_the_first_name_like_line_in_the_top_half():
     assert product_name(boxes(STAT_BOXES)) == "小米 充电宝 10000mAh 快充版"
     assert product_name(boxes(RIGHT_VALUES_3X)) is None  # only bargain wording and figures up there
     assert product_name([]) is None
+
+
+def test_a_label_without_a_value_does_not_block_the_figure_read_inline():
+    reading = read_boxes(boxes([("已砍", 0.99, (0, 0, 40, 20)), ("已砍¥98.76", 0.99, (0, 500, 100, 520))]))
+    assert reading.facts["cut_amount"] == 98.76 and reading.missing == {}

@@ -176,7 +176,11 @@ class _Collector:
             self.put(f"{kind}_amount" if kind != "target" else "target_price", value, raw, score)
 
     def reading(self) -> OcrReading:
-        facts = {k: v for k, (v, _) in self.values.items() if k not in self.missing}
+        # Doubt (low confidence, two values) blocks a field; a label without its value does not
+        # when the figure was read elsewhere (inline), so those reasons are dropped then.
+        blocked = {k for k, why in self.missing.items() if why in ("low_confidence", "conflict")}
+        facts = {k: v for k, (v, _) in self.values.items() if k not in blocked}
+        self.missing = {k: why for k, why in self.missing.items() if k not in facts}
         pair = ("cut_percent", "remaining_percent")
         if all(k in facts for k in pair) and abs(facts[pair[0]] + facts[pair[1]] - 100) > 0.011:
             for k in pair:
