@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
+import subprocess
+import sys
+import threading
 
 import pytest
 from click.testing import CliRunner
@@ -120,3 +124,47 @@ def test_watch_command_stores_one_frame_of_a_still_screen(bargain_window, tmp_pa
     assert "检查了 4 帧，保存了 1 帧" in result.output
     bad = CliRunner().invoke(cli, ["watch", "--region", "0,0,-5,10", "--data-dir", str(tmp_path / "data")])
     assert bad.exit_code == 2 and "宽和高必须大于 0" in bad.output
+
+
+def test_ctrl_c_stops_the_watch_command_cleanly(display, tmp_path):
+    """The real command in its own process: a live status line, then Ctrl-C (SIGINT) ends it with
+    a summary and exit code 0, and every stored frame has its row (nothing half written)."""
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "companion",
+            "watch",
+            "--region",
+            "0,0,200,100",
+            "--every",
+            "0.2s",
+            "--data-dir",
+            str(tmp_path / "data"),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+        env={**os.environ, "DISPLAY": display},
+    )
+    err: list[str] = []
+    reader = threading.Thread(target=lambda: err.extend(iter(lambda: proc.stderr.read(1), "")), daemon=True)
+    reader.start()
+    try:
+        wait_for(lambda: "已检查 3 帧" in "".join(err), timeout=60, message="the live status line")
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=30)
+        out = proc.stdout.read()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+        reader.join(10)
+        proc.stdout.close()
+        proc.stderr.close()
+    assert proc.returncode == 0, out + "".join(err)
+    assert "已停止" in out and "保存了 1 帧" in out  # Xvfb's empty screen never changes
+    db = connect(tmp_path / "data" / "bargain-witness.sqlite3")
+    assert db.execute("SELECT COUNT(*) FROM captures WHERE source = 'screen'").fetchone()[0] == 1
+    db.close()

@@ -8,6 +8,7 @@ figures are read by the companion's job worker (OCR), so keep ``bargain-witness 
 from __future__ import annotations
 
 import re
+import signal
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -135,11 +136,12 @@ def watch(region: str, every: str, campaign: str | None, frames: int | None, dat
 
     watcher = Watcher(grab, store)
     click.echo(f"正在监视区域 {area.left},{area.top},{area.width},{area.height}，每 {seconds:g} 秒检查一次。")
+    # Ctrl-C asks the loop to stop after the frame in hand: a frame is never left half stored.
+    previous = signal.signal(signal.SIGINT, lambda *_: watcher.stop())
     try:
         watcher.run(seconds, lambda s: click.echo("\r" + status_line(s), nl=False, err=True), limit=frames)
-    except KeyboardInterrupt:
-        pass
     finally:
+        signal.signal(signal.SIGINT, previous)
         close()
         db.close()
     click.echo(f"\n已停止：检查了 {watcher.stats.frames} 帧，保存了 {watcher.stats.stored} 帧。")
