@@ -166,7 +166,7 @@ def info(data_dir: str | None = None) -> None:
 
 
 # Commands that belong to a feature live in that feature's ``cli.py`` (a ``COMMANDS`` list).
-FEATURE_COMMAND_MODULES = ("companion.evidence.cli", "companion.export.cli")
+FEATURE_COMMAND_MODULES = ("companion.evidence.cli", "companion.export.cli", "companion.intake.cli")
 
 
 def _add_feature_commands() -> None:

@@ -37,9 +37,19 @@ def _private_runtime_records(tmp_path_factory):
     yield
 
 
+@pytest.fixture(scope="session")
+def ocr_engine():
+    """One OCR engine for the whole session: loading it takes seconds and ~0.6 GB."""
+    from companion.ocr.engine import OcrEngine
+
+    return OcrEngine()
+
+
 @pytest.fixture
 def app(tmp_path):
-    return create_app({"TESTING": True, "DATA_DIR": str(tmp_path / "data")})
+    # Browser captures are not cross-checked by OCR here (it would load the engine into every test
+    # that runs jobs); tests/test_ocr_engine.py builds its app with the cross-check on.
+    return create_app({"TESTING": True, "DATA_DIR": str(tmp_path / "data"), "OCR_CROSS_CHECK": False})
 
 
 @pytest.fixture

@@ -12,8 +12,12 @@ from helpers import ROOT
 
 @pytest.mark.parametrize(
     "args",
-    [["bench/bench_detect.py", "--quick"], ["bench/bench_dashboard.py", "--captures", "60", "--no-browser"]],
-    ids=["detect", "dashboard"],
+    [
+        ["bench/bench_detect.py", "--quick"],
+        ["bench/bench_dashboard.py", "--captures", "60", "--no-browser"],
+        ["bench/bench_ocr.py", "--quick"],
+    ],
+    ids=["detect", "dashboard", "ocr"],
 )
 def test_benchmark_runs(args):
     run = subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True, timeout=300)

@@ -28,7 +28,7 @@ def test_a_bundle_verifies_in_a_fresh_install(tmp_path):
         data.mkdir()
         shutil.copy(tsa.root, data / "root.pem")
         (data / "config.json").write_text(json.dumps({"tsa_urls": [tsa.url], "tsa_ca_file": "root.pem"}))
-        app = create_app({"DATA_DIR": str(data), "TSA_BATCH_SECONDS": 0})
+        app = create_app({"DATA_DIR": str(data), "TSA_BATCH_SECONDS": 0, "OCR_CROSS_CHECK": False})
         client = app.test_client()
         client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {app.config['API_TOKEN']}"
         answer = client.post("/api/v1/captures", json=capture_payload()).get_json()

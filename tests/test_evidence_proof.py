@@ -45,7 +45,9 @@ def make_app(data: Path, tsa: LocalTsa | None):
         shutil.copy(tsa.root, data / "tsa-root.pem")
         config = {"tsa_urls": [tsa.url], "tsa_ca_file": "tsa-root.pem"}
         (data / "config.json").write_text(json.dumps(config), encoding="utf-8")
-    app = create_app({"TESTING": True, "DATA_DIR": str(data), "TSA_BATCH_SECONDS": 0})
+    app = create_app(
+        {"TESTING": True, "DATA_DIR": str(data), "TSA_BATCH_SECONDS": 0, "OCR_CROSS_CHECK": False}
+    )
     client = app.test_client()
     client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {app.config['API_TOKEN']}"
     client.environ_base["HTTP_USER_AGENT"] = CHROME_UA

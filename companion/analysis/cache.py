@@ -63,6 +63,12 @@ class AnalysisCache:
             self._keep(campaign_id, analyzer)
             return analyzer.findings()
 
+    def forget(self, campaign_id: str) -> None:
+        """Drop the campaign's analyzer: a reading was rewritten in place (OCR filled it), which
+        the count alone can't see; the next ``findings`` re-folds."""
+        with self._lock:
+            self._analyzers.pop(campaign_id, None)
+
     def findings(self, db: sqlite_utils.Database, campaign_id: str) -> list[dict[str, Any]]:
         """Current findings, re-folding the campaign when the cached analyzer is not current."""
         count = self._count(db, campaign_id)

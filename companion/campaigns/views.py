@@ -48,6 +48,7 @@ from companion.core.services import services
 from companion.core.vocab import CAPTURE_SOURCE_ZH, FINDING_TYPE_ZH, SEVERITY_ZH
 from companion.core.web import campaign_or_404, error_page
 from companion.evidence.environment import CLOCK_FLAG_ZH
+from companion.ocr.results import FIELD_ZH, MISSING_ZH, disagreeing_captures, ocr_result, time_source
 
 bp = Blueprint("dashboard", __name__, template_folder="templates")
 
@@ -113,6 +114,7 @@ def campaign(campaign_id: str):
         pages=pages,
         per_page=PER_PAGE,
         first_index=total - (page - 1) * PER_PAGE,
+        disagreeing=disagreeing_captures(db, campaign_id),
     )
 
 
@@ -150,6 +152,10 @@ def capture(capture_id: str):
         page_url_is_web=url.startswith(("http://", "https://")),
         facts_pretty=json.dumps(found["facts"], ensure_ascii=False, indent=2, sort_keys=True),
         source_zh=CAPTURE_SOURCE_ZH.get(found["source"], found["source"]),
+        ocr=ocr_result(db, found["id"]),
+        time_source=time_source(db, found["id"]),
+        FIELD_ZH=FIELD_ZH,
+        MISSING_ZH=MISSING_ZH,
     )
 
 

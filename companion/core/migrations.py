@@ -288,6 +288,39 @@ def m005_access(db: Database) -> None:
 
 
 @migrations()
+def m007_pixels(db: Database) -> None:
+    """Issue #14: figures read from pixels, and where a capture's time came from.
+
+    - ``readings.origin``: NULL for figures the client read from the page text; ``pixels`` when
+      the OCR job filled an empty reading (a phone screenshot, a screen frame).
+    - ``ocr_results``: what OCR read of each capture (facts, fields it could not read and why, its
+      disagreements with the page text); derived, recomputable, never evidence.
+    - ``capture_times``: how an imported or watched capture's ``taken_at`` was found (EXIF, the
+      file name, the user, the clock) and the file's name; written in the capture's transaction.
+    """
+    db["readings"].add_column("origin", str)
+    db["ocr_results"].create(
+        {
+            "capture_id": str,
+            "state": str,  # done | failed
+            "facts_json": str,
+            "missing_json": str,
+            "disagreements_json": str,
+            "engine": str,
+            "seconds": float,
+            "read_at": str,
+        },
+        pk="capture_id",
+        foreign_keys=[("capture_id", "captures", "id")],
+    )
+    db["capture_times"].create(
+        {"capture_id": str, "time_source": str, "file_name": str},
+        pk="capture_id",
+        foreign_keys=[("capture_id", "captures", "id")],
+    )
+
+
+@migrations()
 def m008_campaign_names(db: Database) -> None:
     """Campaigns named by the product (``name_source``: page, product or user), archived or not, and
     the append-only, hash-chained log of the user's renames and archivings (docs/evidence.md)."""

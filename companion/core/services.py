@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # features' types, for the annotations only (core imports no 
     from companion.complaints.followup import Calendar
     from companion.evidence.blobs import BlobStore
     from companion.jobs.queue import JobQueue
+    from companion.ocr.jobs import OcrService
 
 EXTENSION_KEY = "bargain_witness"
 
@@ -46,6 +47,7 @@ class Services:
     # Sections of the dashboard's settings page that other features own (access: paired browsers),
     # each a callable returning HTML, rendered in order after the page's own facts.
     settings_sections: list[Callable[[], Any]] = field(default_factory=list)
+    ocr: OcrService = None  # type: ignore[assignment]  # ocr: the one engine, used by the job worker
     # Called inside each new capture's write transaction with the database and the capture row
     # (features subscribe in init_app, e.g. to queue a thumbnail job): cheap steps only, they
     # commit or roll back with the capture itself.

@@ -16,6 +16,7 @@ from companion.core.services import services
 from companion.core.timeutil import format_rfc3339, now_local
 from companion.core.web import request_json
 from companion.evidence.ingest import ingest_capture
+from companion.ocr.results import ocr_result, time_source
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -55,4 +56,7 @@ def capture(capture_id: str):
     found = get_capture(get_db(), capture_id)
     if found is None:
         raise DomainError(404, "capture_not_found", f"找不到截图记录 {capture_id}。")
+    db = get_db()
+    found["ocr"] = ocr_result(db, found["id"])  # null until the OCR job has read the picture
+    found["time_source"] = (time_source(db, found["id"]) or {}).get("time_source")
     return jsonify(found)

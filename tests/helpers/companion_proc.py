@@ -100,6 +100,18 @@ class Companion:
             return None
 
 
+def _quiet_ocr(data_dir: Path) -> None:
+    config_path = data_dir / "config.json"
+    try:
+        config = json.loads(config_path.read_text(encoding="utf-8")) if config_path.exists() else {}
+    except (OSError, ValueError):
+        return  # a test of a broken config.json: leave it as the test wrote it
+    if isinstance(config, dict) and "ocr" not in config:
+        config["ocr"] = {"cross_check": False}
+        data_dir.mkdir(parents=True, exist_ok=True)
+        config_path.write_text(json.dumps(config, ensure_ascii=False), encoding="utf-8")
+
+
 def start_companion(
     data_dir: Path,
     port: int = 0,
@@ -109,7 +121,12 @@ def start_companion(
     env: dict[str, str] | None = None,
 ) -> Companion:
     """Start the companion the way the README does; ready when its whole start-up banner is printed
-    and its status endpoint answers (polled with a deadline). ``env`` adds environment variables."""
+    and its status endpoint answers (polled with a deadline). ``env`` adds environment variables.
+
+    The browser tests' captures are not cross-checked by OCR (``"ocr": {"cross_check": false}``
+    merged into config.json unless the test set it): one engine per companion would cost each
+    test seconds of CPU and ~0.6 GB; tests/test_ocr_engine.py covers the cross-check."""
+    _quiet_ocr(Path(data_dir))
     proc = subprocess.Popen(
         [*(serve_bin or SERVE_BIN), "serve", "--port", str(port), "--data-dir", str(data_dir)],
         stdout=subprocess.PIPE,

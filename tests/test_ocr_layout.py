@@ -1,0 +1,165 @@
+"""The OCR layout reader on recorded boxes (what rapidocr returned for rendered phone screenshots),
+shuffled: the engine's order varies, the figures must not. No engine needed."""
+
+from __future__ import annotations
+
+import random
+from itertools import pairwise
+
+import pytest
+
+from companion.ocr.crosscheck import disagreements
+from companion.ocr.engine import merge_strips, strips
+from companion.ocr.layout import Box, product_name, read_boxes
+
+
+def boxes(rows):
+    return [Box(text, score, *rect) for text, score, rect in rows]
+
+
+STAT_BOXES = [  # stat_boxes at 1x, as rapidocr 3.10 read it
+    ("砍价免费拿", 1.0, (127, 12, 222, 36)),
+    ("小米 充电宝 10000mAh 快充版", 0.957, (14, 59, 222, 78)),
+    ("原价¥129.00", 0.997, (14, 87, 91, 103)),
+    ("已砍", 0.997, (37, 121, 74, 144)),
+    ("还差", 1.0, (216, 121, 253, 144)),
+    ("¥98.76", 0.996, (24, 150, 102, 175)),
+    ("¥1.24", 0.994, (206, 151, 273, 175)),
+    ("剩余时间", 1.0, (37, 202, 99, 222)),
+    ("23:59:12", 1.0, (127, 204, 193, 222)),
+    ("已有5位好友助力", 1.0, (15, 252, 130, 272)),
+    ("小明帮你砍了0.10元", 1.0, (15, 293, 145, 310)),
+    ("阿强帮你砍了0.03元", 1.0, (14, 323, 145, 340)),
+    ("猜你喜欢", 1.0, (14, 375, 82, 395)),
+    ("电动牙刷已砍99%", 1.0, (14, 405, 134, 423)),
+    ("还差¥0.50", 0.999, (13, 432, 81, 451)),
+]
+RIGHT_VALUES_3X = [  # the single digit "7" was not detected at 3x: helper_count must be missing
+    ("助力领钻石", 0.997, (380, 33, 665, 106)),
+    ("已砍", 0.996, (63, 332, 177, 400)),
+    ("860钻石", 1.0, (591, 333, 807, 405)),
+    ("还差", 1.0, (60, 465, 177, 532)),
+    ("140钻石", 1.0, (591, 464, 807, 539)),
+    ("进度", 1.0, (61, 597, 177, 665)),
+    ("86%", 0.998, (591, 601, 724, 667)),
+    ("助力人数", 0.997, (63, 731, 271, 794)),
+    ("预计再邀请2人直接免费拿", 1.0, (42, 906, 538, 958)),
+]
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_stat_boxes_labels_take_the_value_below_or_right(seed):
+    rows = boxes(STAT_BOXES)
+    random.Random(seed).shuffle(rows)
+    reading = read_boxes(rows)
+    facts = {k: v for k, v in reading.facts.items() if k not in ("raw", "helpers")}
+    assert facts == {
+        "cut_amount": 98.76,
+        "remaining_amount": 1.24,
+        "countdown_seconds": 86352,
+        "helper_count": 5,
+    }
+    assert reading.facts["helpers"] == [{"name": "小明", "amount": 0.1}, {"name": "阿强", "amount": 0.03}]
+    assert reading.facts["raw"]["cut_amount"] == "已砍 ¥98.76"
+    assert reading.missing == {}
+
+
+def test_a_label_without_its_value_is_reported_missing_not_guessed():
+    reading = read_boxes(boxes(RIGHT_VALUES_3X))
+    facts = {k: v for k, v in reading.facts.items() if k != "raw"}
+    assert facts == {"cut_amount": 860.0, "remaining_amount": 140.0, "cut_percent": 86.0, "unit": "钻石"}
+    assert reading.missing == {"helper_count": "no_value"}  # not the 2 of 预计再邀请2人
+
+
+def test_low_confidence_figure_is_missing():
+    rows = boxes(STAT_BOXES)
+    rows[5] = Box("¥98.76", 0.52, 24, 150, 102, 175)
+    reading = read_boxes(rows)
+    assert "cut_amount" not in reading.facts
+    assert reading.missing["cut_amount"] == "low_confidence"
+    assert reading.facts["remaining_amount"] == 1.24
+
+
+def test_inline_forms_and_decoys():
+    reading = read_boxes(
+        boxes(
+            [
+                ("已砍¥48.20", 0.998, (15, 104, 123, 127)),
+                ("仅差0.05%", 1.0, (198, 106, 280, 127)),
+                ("砍价进度99.95%", 1.0, (14, 152, 137, 173)),
+                ("12:03:04后结束", 0.999, (15, 193, 120, 211)),
+                ("助力好友(12)", 1.0, (13, 232, 104, 253)),
+                ("小红帮砍0.20元", 1.0, (14, 264, 118, 283)),
+                ("满99减10店铺券", 0.999, (15, 303, 114, 320)),
+                ("2026-11-2123:59:59", 1.0, (15, 333, 137, 348)),
+                ("进度领先99.99%的用户", 1.0, (15, 360, 200, 378)),
+                ("已砍到0元", 1.0, (15, 365, 200, 380)),
+                ("活动规则", 1.0, (13, 382, 82, 404)),
+                ("1. 已砍50%即可领取优惠", 0.998, (15, 413, 161, 429)),
+            ]
+        )
+    )
+    facts = {k: v for k, v in reading.facts.items() if k not in ("raw",)}
+    assert facts == {
+        "cut_amount": 48.2,
+        "remaining_percent": 0.05,
+        "cut_percent": 99.95,
+        "countdown_seconds": 43384,
+        "helper_count": 12,
+        "helpers": [{"name": "小红", "amount": 0.2}],
+    }
+
+
+def test_full_width_text_is_folded_first():
+    reading = read_boxes(
+        boxes([("已砍：￥９８．７６", 0.99, (0, 0, 100, 20)), ("还差 ２％", 0.99, (0, 30, 100, 50))])
+    )
+    assert reading.facts["cut_amount"] == 98.76
+    assert reading.facts["remaining_percent"] == 2.0
+
+
+def test_two_values_for_one_field_are_a_conflict():
+    reading = read_boxes(
+        boxes([("已砍¥98.76", 0.99, (0, 0, 100, 20)), ("已砍¥96.76", 0.99, (0, 300, 100, 320))])
+    )
+    assert "cut_amount" not in reading.facts
+    assert reading.missing == {"cut_amount": "conflict"}
+
+
+def test_percents_that_do_not_add_up_are_dropped():
+    reading = read_boxes(boxes([("已砍99.5%", 0.99, (0, 0, 100, 20)), ("还差1.5%", 0.99, (0, 30, 100, 50))]))
+    assert "cut_percent" not in reading.facts and "remaining_percent" not in reading.facts
+    assert reading.missing == {"cut_percent": "conflict", "remaining_percent": "conflict"}
+
+
+def test_strips_cover_a_tall_image_with_overlap_and_merge_once():
+    assert strips(2000) == [(0, 2000)]
+    cover = strips(4800)
+    assert cover[0][0] == 0 and cover[-1][1] == 4800
+    assert all(b[0] < a[1] for a, b in pairwise(cover))  # they overlap
+    line = Box("已砍", 0.99, 10, 100, 60, 130)  # in the overlap of strips 0 and 1
+    top1 = cover[1][0]
+    merged = merge_strips(
+        [
+            (0, [Box("已砍", 0.99, 10, top1 + 100, 60, top1 + 130)]),
+            (top1, [line, Box("¥1", 0.9, 10, 150, 40, 180)]),
+        ]
+    )
+    assert [b.text for b in merged] == ["已砍", "¥1"]
+
+
+def test_crosscheck_reports_only_fields_both_read_differently():
+    page = {"cut_amount": 98.76, "remaining_amount": 1.24, "helper_count": 5}
+    pixels = {"cut_amount": 98.76, "remaining_amount": 1.34, "cut_percent": 98.0}
+    assert disagreements(page, pixels) == [{"field": "remaining_amount", "page_text": 1.24, "pixels": 1.34}]
+
+
+def test_product_name_is_the_first_name_like_line_in_the_top_half():
+    assert product_name(boxes(STAT_BOXES)) == "小米 充电宝 10000mAh 快充版"
+    assert product_name(boxes(RIGHT_VALUES_3X)) is None  # only bargain wording and figures up there
+    assert product_name([]) is None
+
+
+def test_a_label_without_a_value_does_not_block_the_figure_read_inline():
+    reading = read_boxes(boxes([("已砍", 0.99, (0, 0, 40, 20)), ("已砍¥98.76", 0.99, (0, 500, 100, 520))]))
+    assert reading.facts["cut_amount"] == 98.76 and reading.missing == {}
