@@ -155,4 +155,4 @@ def test_screen_picture_is_only_for_the_dashboard_itself(client, monkeypatch):
     assert client.get("/watch/screen.png", headers={"Sec-Fetch-Site": "cross-site"}).status_code == 403
     assert client.get("/watch/screen.png").status_code == 403  # no fetch metadata, no own Referer
     page = client.get("/watch")
-    assert page.status_code == 200 and "bargain-witness watch --region" in page.get_data(as_text=True)
+    assert page.status_code == 200 and " watch --region X,Y" in page.get_data(as_text=True)

@@ -157,9 +157,16 @@ def html_pages(data_dir: Path, seeded: dict) -> list[tuple[str, str]]:
         if "GET" not in rule.methods or rule.rule.startswith(("/api/", "/static")):
             continue
         assert set(rule.arguments) <= ROUTE_ARGS, f"new route argument in {rule.rule}: teach this test"
-        if rule.endpoint in ("dashboard.capture_image", "dashboard.capture_thumb", "export_ui.export_ui"):
+        if rule.endpoint in (
+            "dashboard.capture_image",
+            "dashboard.capture_thumb",
+            "export_ui.export_ui",
+            "intake.screen_png",
+        ):
             continue  # an image or a ZIP, not a page
-        if rule.endpoint in ("dashboard.demo_redirect", "access.login") or not set(rule.arguments) <= set(values):
+        if rule.endpoint in ("dashboard.demo_redirect", "access.login") or not set(rule.arguments) <= set(
+            values
+        ):
             continue
         path = rule.rule
         for arg in rule.arguments:
