@@ -158,9 +158,12 @@ chrome.alarms.onAlarm.addListener(async (alarm) => {
   await updateBadge(null);
 });
 
+// Queued captures are retried every 30 s (Chromium's shortest alarm period for an installed
+// extension), so they reach the companion within half a minute of it starting (issue #11).
+const RETRY_PERIOD_MINUTES = 0.5;
 chrome.runtime.onInstalled.addListener(() => {
-  chrome.alarms.create(RETRY_ALARM, { periodInMinutes: 1 });
+  chrome.alarms.create(RETRY_ALARM, { periodInMinutes: RETRY_PERIOD_MINUTES });
 });
 chrome.runtime.onStartup.addListener(() => {
-  chrome.alarms.create(RETRY_ALARM, { periodInMinutes: 1 });
+  chrome.alarms.create(RETRY_ALARM, { periodInMinutes: RETRY_PERIOD_MINUTES });
 });
