@@ -46,13 +46,25 @@
     rejected: "页面没有接受扩展填写的内容，请手动填写",
   };
 
+  /**
+   * How much a phone has zoomed the page out: a page without a viewport meta tag is laid out 980 px
+   * wide and shown at 390; the panel is zoomed in by as much so its text stays readable.
+   */
+  function zoomOut() {
+    const screenWidth = window.screen.width || window.innerWidth;
+    const ratio = window.innerWidth / screenWidth;
+    return ratio > 1.05 ? ratio : 1;
+  }
+
   /** Room for the open panel, taken from the page (and given back on close). */
   function makeRoom(host, dock, collapsed) {
     const html = document.documentElement;
     const saved = (host.__saved = host.__saved || { margin: html.style.marginRight, padding: html.style.paddingBottom });
+    const zoom = zoomOut();
+    host.style.zoom = zoom === 1 ? "" : String(zoom);
     html.style.marginRight = dock === "side" ? `${SIDE_WIDTH}px` : saved.margin;
-    const sheet = collapsed ? COLLAPSED : Math.round(window.innerHeight * SHEET_SHARE);
-    html.style.paddingBottom = dock === "bottom" ? `${sheet}px` : saved.padding;
+    const sheet = collapsed ? COLLAPSED : Math.round((window.innerHeight * SHEET_SHARE) / zoom);
+    html.style.paddingBottom = dock === "bottom" ? `${Math.ceil(sheet * zoom)}px` : saved.padding;
     host.style.setProperty("--bw-ff-side", `${SIDE_WIDTH}px`);
     host.style.setProperty("--bw-ff-sheet", `${sheet}px`);
   }
@@ -93,7 +105,9 @@
 
     function dock() {
       const open = !panel.hidden;
-      const where = !open ? "none" : window.innerWidth >= WIDE ? "side" : "bottom";
+      // screen.width too: a phone page without a viewport meta tag lays out 980 px wide, zoomed out.
+      const width = Math.min(window.innerWidth, window.screen.width || window.innerWidth);
+      const where = !open ? "none" : width >= WIDE ? "side" : "bottom";
       host.dataset.dock = where;
       collapse.hidden = where !== "bottom";
       if (where !== "bottom") delete host.dataset.collapsed;
@@ -214,6 +228,7 @@
       if (!pending) pending = setTimeout(update, 300);
     }).observe(document.documentElement, { childList: true, subtree: true });
     update();
+    dock();
   }
 
   FF.mountPanel = mountPanel;
