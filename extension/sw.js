@@ -97,7 +97,7 @@ async function handle(message) {
       return captureReply(await captureAndReport(tab, { notBargainConfirmed: data.confirmNotBargain === true }));
     }
     case MSG.FLUSH_OUTBOX: {
-      const flushed = await flushOutbox();
+      const flushed = await flushOutbox(() => updateBadge(null));
       await updateBadge(null);
       return ok(flushed);
     }
@@ -154,7 +154,7 @@ chrome.alarms.onAlarm.addListener(async (alarm) => {
     return;
   }
   if (alarm.name !== RETRY_ALARM || (await outbox.count()) === 0) return;
-  await flushOutbox();
+  await flushOutbox(() => updateBadge(null));
   await updateBadge(null);
 });
 
