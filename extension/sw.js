@@ -97,7 +97,7 @@ async function handle(message) {
       return captureReply(await captureAndReport(tab, { notBargainConfirmed: data.confirmNotBargain === true }));
     }
     case MSG.FLUSH_OUTBOX: {
-      const flushed = await flushOutbox();
+      const flushed = await flushOutbox(() => updateBadge(null));
       await updateBadge(null);
       return ok(flushed);
     }
@@ -154,13 +154,16 @@ chrome.alarms.onAlarm.addListener(async (alarm) => {
     return;
   }
   if (alarm.name !== RETRY_ALARM || (await outbox.count()) === 0) return;
-  await flushOutbox();
+  await flushOutbox(() => updateBadge(null));
   await updateBadge(null);
 });
 
+// Queued captures are retried every 30 s (Chromium's shortest alarm period for an installed
+// extension), so they reach the companion within half a minute of it starting (issue #11).
+const RETRY_PERIOD_MINUTES = 0.5;
 chrome.runtime.onInstalled.addListener(() => {
-  chrome.alarms.create(RETRY_ALARM, { periodInMinutes: 1 });
+  chrome.alarms.create(RETRY_ALARM, { periodInMinutes: RETRY_PERIOD_MINUTES });
 });
 chrome.runtime.onStartup.addListener(() => {
-  chrome.alarms.create(RETRY_ALARM, { periodInMinutes: 1 });
+  chrome.alarms.create(RETRY_ALARM, { periodInMinutes: RETRY_PERIOD_MINUTES });
 });

@@ -6,9 +6,10 @@ import re
 from datetime import date
 
 import pytest
-from helpers import SERIES_URL, post_series
+from helpers import ROOT, SERIES_URL, post_series
 
 from companion.app import create_app
+from companion.complaints.channels import REGISTRY
 from companion.complaints.followup import Calendar, due_dates, status
 from companion.core.schema import Schema
 from companion.core.vocab import CHANNELS
@@ -47,6 +48,7 @@ def test_12315_draft_field_by_field(client, stalled):
     draft, fields = get_draft(client, cid, "12315")
     assert list(fields) == [
         "company",
+        "title",
         "address",
         "date",
         "order_id",
@@ -56,7 +58,8 @@ def test_12315_draft_field_by_field(client, stalled):
         "demand",
     ]
     assert fields["company"] == "上海寻梦信息技术有限公司"
-    assert fields["address"] == "" and "国家企业信用信息公示系统" in draft["fields"][1]["hint"]
+    assert fields["address"] == "" and "国家企业信用信息公示系统" in draft["fields"][2]["hint"]
+    assert fields["title"] == "拼多多砍价「砍价免费拿」单方面变更规则"
     assert fields["date"] == "2026-11-20"
     assert fields["order_id"] == "KJ2026112012"
     assert fields["amount"] == "99.00"
@@ -76,7 +79,8 @@ def test_12315_draft_field_by_field(client, stalled):
 
 def test_heimao_draft_fields(client, stalled):
     _, fields = get_draft(client, stalled[-1]["campaign_id"], "heimao")
-    assert list(fields) == ["target", "problem", "demand", "amount", "content"]
+    assert list(fields) == ["target", "title", "problem", "demand", "amount", "content"]
+    assert len(fields["title"]) <= 30 and "砍价免费拿" in fields["title"]
     assert fields["target"] == "拼多多" and fields["amount"] == "99.00"
     assert "新增 6 位好友助力" in fields["content"]
 
@@ -269,3 +273,22 @@ def test_drafts_speak_per_incident_and_list_the_assists_inside_it(client):
     assert len(items) == len(serious)  # one item per incident, not per finding
     assert "期间新增助力：" in listed and "好友7（¥0.01）" in listed
     assert len(draft["text"]) < 5000
+
+
+def test_channel_names_never_double_the_word_complaint(tmp_path):
+    """黑猫投诉 is already a complaint: the pages say 去写黑猫投诉, never 黑猫投诉投诉 (#12)."""
+    assert {k: ch.complaint_name for k, ch in REGISTRY.items()}["heimao"] == "黑猫投诉"
+    assert REGISTRY["12315"].complaint_name == "全国12315平台投诉"
+    app = create_app({"DATA_DIR": str(tmp_path), "TODAY": date(2026, 12, 30)})
+    c = app.test_client()
+    c.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {app.config['API_TOKEN']}"
+    cid = post_series(c, [{"cut_amount": 1.0, "remaining_amount": 98.0}])[0]["campaign_id"]
+    for key in CHANNELS:
+        c.post(f"/api/v1/campaigns/{cid}/filings", json={"channel": key, "sent_on": "2026-11-02"})
+    pages = [c.get("/followups"), c.get(f"/campaigns/{cid}/complaints")]
+    texts = [p.get_data(as_text=True) for p in pages]
+    assert "去写黑猫投诉 →" in texts[0]
+    assert not any("投诉投诉" in t for t in texts)
+    sources = [p for p in (ROOT / "companion").rglob("*") if p.suffix in (".py", ".html", ".js")]
+    sources += [p for p in (ROOT / "extension").rglob("*") if p.suffix in (".js", ".html", ".json")]
+    assert not [p for p in sources if "投诉投诉" in p.read_text(encoding="utf-8")]

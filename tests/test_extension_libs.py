@@ -79,13 +79,24 @@ def test_message_type_literals_live_in_messages_core_only():
             assert not used, f"{rel} spells message types {used}: use MSG from lib/messages.js"
 
 
+FORMFILL_ORDER = [
+    CORE,
+    "content/formfill-match.js",
+    "content/formfill-fill.js",
+    "content/formfill-style.js",
+    "content/formfill-panel.js",
+    "content/formfill.js",
+]
+
+
 def test_manifest_loads_messages_core_just_before_the_form_filler():
+    """The filler is several classic scripts sharing one isolated world: each needs the ones
+    before it (docs/formfill.md), so the manifest lists them in this order, https only."""
     manifest = json.loads((EXTENSION / "manifest.json").read_text(encoding="utf-8"))
-    for entry in manifest["content_scripts"]:
-        scripts = entry["js"]
-        if "content/formfill.js" in scripts:
-            at = scripts.index("content/formfill.js")
-            assert at > 0 and scripts[at - 1] == CORE, scripts
+    [entry] = [e for e in manifest["content_scripts"] if "content/formfill.js" in e["js"]]
+    assert entry["js"] == FORMFILL_ORDER
+    assert all(m.startswith("https://") for m in entry["matches"]), entry["matches"]
+    assert "css" not in entry  # the styles live in the closed shadow root
     core = (EXTENSION / CORE).read_text(encoding="utf-8")
     assert not re.search(r"^\s*(import|export)\b", core, re.M), (
         "a classic content script cannot import/export"

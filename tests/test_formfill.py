@@ -7,6 +7,9 @@ manifest's own content-script match patterns decide where the button appears. Th
 the form's own Vue state, paste must really be blocked on the 12315 copy (so filling is the only
 way), and nothing may ever be submitted.
 
+The fixture forms are served over https (a throwaway certificate): the filler runs over https only.
+The panel is a closed shadow root, read through the content script's own world (helpers/panel.py).
+
 Unit-ish: the label matcher on a page of differently laid-out forms, run in the page's main world.
 See docs/formfill.md.
 """
@@ -14,22 +17,26 @@ See docs/formfill.md.
 from __future__ import annotations
 
 import json
-import re
 import urllib.request
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from helpers import CST, EXTENSION_DIR, capture_payload, launch_chromium
-from helpers.browser import ExtensionBrowser, static_server
+from helpers import CST, EXTENSION_DIR, capture_payload, launch_chromium, wait_for
+from helpers.browser import ExtensionBrowser, https_static_server, static_server
 from helpers.companion_proc import start_companion, stop_companion
+from helpers.panel import IsolatedWorld, Panel
 from playwright.sync_api import expect
 
 FORMS = Path(__file__).parent / "fixtures" / "forms"
-FORMFILL_JS = EXTENSION_DIR / "content" / "formfill.js"
+# The filler's scripts in the order manifest.json runs them (after lib/messages-core.js).
+FORMFILL_FILES = [
+    f
+    for f in json.loads((EXTENSION_DIR / "manifest.json").read_text())["content_scripts"][0]["js"]
+    if f.startswith("content/")
+]
 ACTIVITY_URL = "https://mobile.yangkeduo.com/bargain.html?activity_id=KJ20261120&refer_share_id=7"
 START = datetime(2026, 11, 20, 14, 0, tzinfo=CST)
-EXTENSION_NAME = "砍价存证 Bargain Witness"
 
 pytestmark = pytest.mark.browser
 
@@ -75,45 +82,25 @@ def field_box(page, label: str):
 
 
 @pytest.fixture(scope="module")
-def port():
+def port(tmp_path_factory):
+    """The fixture forms over https (the filler runs over https only), under the sites' names."""
+    with https_static_server(FORMS, tmp_path_factory.mktemp("tls")) as https_port:
+        yield https_port
+
+
+@pytest.fixture(scope="module")
+def plain_port():
     with static_server(FORMS) as base:
         yield int(base.rsplit(":", 1)[1])
 
 
 @pytest.fixture
 def browser(playwright, tmp_path):
-    b = ExtensionBrowser(playwright, tmp_path / "profile", viewport={"width": 1280, "height": 900})
+    b = ExtensionBrowser(
+        playwright, tmp_path / "profile", viewport={"width": 1280, "height": 900}, ignore_https_errors=True
+    )
     yield b
     b.close()
-
-
-class IsolatedWorld:
-    """Run code in the extension's content-script world of a page (as the content script would)."""
-
-    def __init__(self, browser: ExtensionBrowser, page) -> None:
-        self.page = page
-        self.contexts: list[dict] = []
-        self.cdp = browser.ctx.new_cdp_session(page)
-        self.cdp.on("Runtime.executionContextCreated", lambda e: self.contexts.append(e["context"]))
-        self.cdp.send("Runtime.enable")
-
-    def send(self, message: dict) -> dict:
-        ctx = None
-        for _ in range(200):  # CDP events arrive while Playwright pumps its loop
-            ctx = next((c for c in reversed(self.contexts) if c["name"] == EXTENSION_NAME), None)
-            if ctx:
-                break
-            self.page.wait_for_timeout(25)
-        assert ctx, "the extension's content-script world never appeared"
-        expression = (
-            f"chrome.runtime.sendMessage({json.dumps(message)})"
-            ".then(r => ({answer: r === undefined ? null : r}), e => ({error: String(e && e.message)}))"
-        )
-        result = self.cdp.send(
-            "Runtime.evaluate",
-            {"expression": expression, "contextId": ctx["id"], "awaitPromise": True, "returnByValue": True},
-        )
-        return result["result"]["value"]
 
 
 # ---------------------------------------------------------------- end to end: 12315
@@ -131,7 +118,7 @@ def test_12315_fill_lands_in_vue_state_paste_blocked_nothing_submitted(browser, 
     assert "连接成功" in browser.pair(companion.url, companion.token)
 
     page = browser.ctx.new_page()
-    page.goto(f"http://www.12315.cn:{port}/12315.html")
+    page.goto(f"https://www.12315.cn:{port}/12315.html")
 
     # The copy blocks paste the way 12315 does: a real Ctrl+V works in the site's search box but
     # changes neither the box nor the Vue state of a complaint field.
@@ -149,14 +136,15 @@ def test_12315_fill_lands_in_vue_state_paste_blocked_nothing_submitted(browser, 
     assert page.evaluate("() => window.__pasteAttempts") == 2
     assert vue_form(page)["company"] == "" and vue_form(page)["content"] == ""
 
-    # The user's path: the floating button, the picker, the campaign.
-    page.get_by_role("button", name="用砍价存证填写").click()
-    panel = page.locator("#bw-ff-panel")
-    choice = panel.get_by_role("button", name=re.compile("砍价免费拿"))
-    expect(choice).to_contain_text("4 张截图")
-    expect(choice).to_contain_text("2026-11-20 14:33")
-    choice.click()
-    expect(panel).to_have_attribute("data-state", "done")
+    # The user's path: the button, the picker, the campaign (all inside the closed shadow root).
+    panel = Panel(browser, page)
+    panel.open()
+    panel.wait_state("picking")
+    choice = panel.text(".bw-ff-campaign")
+    assert "砍价免费拿" in choice and "4 张截图" in choice and "2026-11-20 14:33" in choice
+    assert "选择要投诉的砍价活动，扩展会把它的全国12315平台投诉草稿填入本页表单" in panel.text()
+    panel.click(".bw-ff-campaign", "砍价免费拿")
+    panel.wait_state("done")
 
     form = vue_form(page)
     assert form["company"] == "上海寻梦信息技术有限公司"
@@ -175,27 +163,27 @@ def test_12315_fill_lands_in_vue_state_paste_blocked_nothing_submitted(browser, 
     assert not submitted(page)
 
     # The summary: what was filled, what is left for the user, the files to upload with SHA-256.
-    expect(panel).to_contain_text("已填写 7 项")
-    expect(panel).to_contain_text("扩展不会替您提交")
-    manual = panel.locator(".bw-ff-manual li")
-    expect(manual).to_have_count(1)
-    expect(manual.first).to_have_attribute("data-key", "address")
-    expect(manual.first).to_contain_text("国家企业信用信息公示系统")
-    files = panel.locator(".bw-ff-files li")
-    expect(files).to_have_count(len(draft["attachments"]))
-    assert len(draft["attachments"]) >= 2
+    text = panel.text()
+    assert "已填写 7 项" in text and "扩展不会替您提交" in text
+    # This form has no title box: the complaint title is listed for the user, with its text.
+    assert panel.count(".bw-ff-manual li") == 2
+    assert panel.attr('.bw-ff-manual li[data-key="title"]', "data-reason") == "not_found"
+    assert values["title"] in panel.text('.bw-ff-manual li[data-key="title"]')
+    assert "国家企业信用信息公示系统" in panel.text('.bw-ff-manual li[data-key="address"]')
+    assert "需要您手动处理的 2 项" in text
+    assert panel.count(".bw-ff-files li") == len(draft["attachments"]) >= 2
     for item in draft["attachments"]:
-        entry = panel.locator(f'.bw-ff-files li[data-sha256="{item["sha256"]}"]')
-        expect(entry).to_contain_text(item["file"])
-        expect(entry).to_contain_text(f"SHA-256：{item['sha256']}")
-    expect(panel).to_contain_text(f"{companion.url}/campaigns/{campaign_id}")
+        entry = panel.text(f'.bw-ff-files li[data-sha256="{item["sha256"]}"]')
+        assert item["file"] in entry and f"SHA-256：{item['sha256']}" in entry
+    assert f"{companion.url}/campaigns/{campaign_id}" in text
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "formfill-12315.png"))  # for a person to look at
 
     # Filling again (another pick) never submits either, and does not duplicate anything.
-    panel.get_by_role("button", name="换一个活动重新填写").click()
-    panel.get_by_role("button", name=re.compile("砍价免费拿")).click()
-    expect(panel).to_have_attribute("data-state", "done")
+    panel.click(".bw-ff-action", "换一个活动重新填写")
+    panel.wait_state("picking")
+    panel.click(".bw-ff-campaign", "砍价免费拿")
+    panel.wait_state("done")
     assert vue_form(page)["content"] == values["content"]
     assert not submitted(page)
 
@@ -210,29 +198,31 @@ def test_heimao_fill_lists_what_is_left_to_do(browser, companion, port):
     assert "连接成功" in browser.pair(companion.url, companion.token)
 
     page = browser.ctx.new_page()
-    page.goto(f"http://tousu.sina.com.cn:{port}/heimao.html")
-    page.get_by_role("button", name="用砍价存证填写").click()
-    panel = page.locator("#bw-ff-panel")
-    panel.get_by_role("button", name=re.compile("砍价免费拿")).click()
-    expect(panel).to_have_attribute("data-state", "done")
+    page.goto(f"https://tousu.sina.com.cn:{port}/heimao.html")
+    panel = Panel(browser, page)
+    panel.open()
+    panel.wait_state("picking")
+    # 黑猫投诉 is already a complaint: the sentence must not say 投诉 twice (#12).
+    assert "扩展会把它的黑猫投诉草稿填入本页表单" in panel.text()
+    assert "投诉投诉" not in panel.text()
+    panel.click(".bw-ff-campaign", "砍价免费拿")
+    panel.wait_state("done")
 
     form = vue_form(page)
     assert form["target"] == "拼多多"
+    assert form["title"] == values["title"] and 0 < len(form["title"]) <= 30  # the box's maxlength
     assert form["problem"] == values["problem"]
     assert form["amount"] == "99.00"
     assert form["content"] == values["content"]
     # 投诉要求 is a set of tick boxes on this site: not filled, listed for the user with the text.
-    assert form["demands"] == [] and form["title"] == "" and form["phone"] == "" and form["agree"] is False
+    assert form["demands"] == [] and form["phone"] == "" and form["agree"] is False
     assert not submitted(page)
-    expect(panel).to_contain_text("已填写 4 项")
-    demand = panel.locator('.bw-ff-manual li[data-key="demand"]')
-    expect(demand).to_have_attribute("data-reason", "not_found")
-    expect(demand).to_contain_text("页面上找不到这一栏")
-    expect(demand).to_contain_text(values["demand"])
+    assert "已填写 5 项" in panel.text()
+    assert panel.attr('.bw-ff-manual li[data-key="demand"]', "data-reason") == "not_found"
+    demand = panel.text('.bw-ff-manual li[data-key="demand"]')
+    assert "页面上找不到这一栏" in demand and values["demand"] in demand
     for item in draft["attachments"]:
-        expect(panel.locator(f'.bw-ff-files li[data-sha256="{item["sha256"]}"]')).to_contain_text(
-            item["file"]
-        )
+        assert item["file"] in panel.text(f'.bw-ff-files li[data-sha256="{item["sha256"]}"]')
 
 
 # ---------------------------------------------------------------- errors, in Chinese, in the page
@@ -240,30 +230,33 @@ def test_heimao_fill_lists_what_is_left_to_do(browser, companion, port):
 
 def test_unpaired_wrong_token_and_companion_down_are_explained(browser, tmp_path, port):
     page = browser.ctx.new_page()
-    page.goto(f"http://www.12315.cn:{port}/12315.html")
-    panel = page.locator("#bw-ff-panel")
-    error = panel.locator(".bw-ff-error")
+    page.goto(f"https://www.12315.cn:{port}/12315.html")
+    panel = Panel(browser, page)
 
-    page.get_by_role("button", name="用砍价存证填写").click()
-    expect(panel).to_have_attribute("data-state", "error")
-    expect(error).to_contain_text("尚未配对")
+    panel.open()
+    panel.wait_state("error")
+    assert "尚未配对" in panel.text(".bw-ff-error")
 
     comp = start_companion(tmp_path / "data")
     try:
         browser.pair(comp.url, "not-the-token")
-        panel.get_by_role("button", name="重试").click()
-        expect(error).to_contain_text("访问令牌不正确")
+        page.bring_to_front()
+        panel.click(".bw-ff-action", "重试")
+        wait_for(lambda: "访问令牌不正确" in panel.text(".bw-ff-error"), message="the token error")
 
         assert "连接成功" in browser.pair(comp.url, comp.token)
-        panel.get_by_role("button", name="重试").click()
-        expect(panel).to_have_attribute("data-state", "empty")
-        expect(panel).to_contain_text("助手中还没有砍价活动")
+        page.bring_to_front()
+        panel.click(".bw-ff-action", "重试")
+        panel.wait_state("empty")
+        assert "助手中还没有砍价活动" in panel.text()
     finally:
         stop_companion(comp)
 
-    page.get_by_role("button", name="用砍价存证填写").click()
-    expect(error).to_contain_text("无法连接砍价存证助手")
-    expect(error).to_contain_text("启动.bat")
+    panel.click(".bw-ff-close")
+    panel.wait_state("closed")
+    panel.open()
+    wait_for(lambda: "无法连接砍价存证助手" in panel.text(".bw-ff-error"), message="the offline error")
+    assert "启动.bat" in panel.text(".bw-ff-error")
     assert all(v in ("", [], False) for v in vue_form(page).values())
     assert not submitted(page)
 
@@ -271,14 +264,17 @@ def test_unpaired_wrong_token_and_companion_down_are_explained(browser, tmp_path
 # ---------------------------------------------------------------- who may ask the service worker
 
 
-def test_service_worker_answers_only_complaint_sites_and_only_complaint_questions(browser, companion, port):
+def test_service_worker_answers_only_complaint_sites_and_only_complaint_questions(
+    browser, companion, port, plain_port
+):
     post_stalled_campaign(companion)
     assert "连接成功" in browser.pair(companion.url, companion.token)
 
     page = browser.ctx.new_page()
     world = IsolatedWorld(browser, page)
-    page.goto(f"http://www.12315.cn:{port}/12315.html")
-    expect(page.get_by_role("button", name="用砍价存证填写")).to_be_visible()
+    page.goto(f"https://www.12315.cn:{port}/12315.html")
+    panel = Panel(browser, page)
+    wait_for(lambda: panel.rect(".bw-ff-open"), message="the button")
 
     # From the content script on 12315.cn: campaigns yes; its own channel only; captures never.
     listed = world.send({"type": "complaint-campaigns", "target": "background"})
@@ -310,26 +306,59 @@ def test_service_worker_answers_only_complaint_sites_and_only_complaint_question
     [campaign] = api(companion, "/api/v1/campaigns")["campaigns"]
     assert campaign["capture_count"] == 4  # nothing was captured
 
-    # A page script cannot press our button for the user (untrusted click): no request, no panel.
-    page.evaluate("() => document.getElementById('bw-ff-button').click()")
-    expect(page.locator("#bw-ff-panel")).to_be_hidden()
+    # The panel is a closed shadow root: the page's scripts see an empty host and cannot reach in,
+    # before or after the campaign list (the user's data) is shown; nothing is listed before a click.
+    assert panel.state() == "closed" and panel.count(".bw-ff-campaign") == 0
+    peek = """() => {
+        const host = document.querySelector("bargain-witness-formfill");
+        return {host: !!host, shadow: host ? host.shadowRoot : "none",
+                children: host ? host.children.length : -1, text: document.documentElement.innerText};
+    }"""
+    before = page.evaluate(peek)
+    assert before["host"] and before["shadow"] is None and before["children"] == 0
+    page.evaluate("() => document.querySelector('bargain-witness-formfill').click()")
+    assert panel.state() == "closed"
+    panel.open()
+    panel.wait_state("picking")
+    after = page.evaluate(peek)
+    assert (
+        after["shadow"] is None
+        and "砍价免费拿" not in after["text"]
+        and "用砍价存证填写" not in after["text"]
+    )
+    assert (
+        page.evaluate(
+            "() => { try { document.querySelector('bargain-witness-formfill').attachShadow({mode: 'open'});"
+            " return 'attached'; } catch (e) { return e.name; } }"
+        )
+        == "NotSupportedError"
+    )
+
+    # The same site over plain http: no content script (the manifest matches https only; the
+    # extension has no access to such a page at all), so no panel.
+    insecure = browser.ctx.new_page()
+    insecure.goto(f"http://www.12315.cn:{plain_port}/12315.html")
+    expect(insecure.locator("#app .el-form")).to_be_visible()
+    insecure.wait_for_timeout(1000)  # document_idle has passed; the panel would be there by now
+    assert insecure.locator("bargain-witness-formfill").count() == 0
+    inject = """async ([pattern, files]) => {
+        const [tab] = await chrome.tabs.query({url: pattern});
+        await chrome.scripting.executeScript({target: {tabId: tab.id}, files});
+    }"""
+    files = ["lib/messages-core.js", *FORMFILL_FILES]
 
     # Not a complaint site: no content script, no button (same page served from 127.0.0.1) ...
     plain = browser.ctx.new_page()
     plain_world = IsolatedWorld(browser, plain)
-    plain.goto(f"http://127.0.0.1:{port}/12315.html")
+    plain.goto(f"http://127.0.0.1:{plain_port}/12315.html")
     expect(plain.locator("#app .el-form")).to_be_visible()
-    assert plain.locator("#bw-ff-root").count() == 0
-    # ... and even the same script, injected there, gets no answer from the service worker.
-    browser.sw.evaluate(
-        """async () => {
-            const [tab] = await chrome.tabs.query({url: "http://127.0.0.1/*"});
-            await chrome.scripting.executeScript({target: {tabId: tab.id}, files: ["content/formfill.js"]});
-        }"""
-    )
+    assert plain.locator("bargain-witness-formfill").count() == 0
+    # ... and even the same scripts, injected there, get no answer from the service worker (and,
+    # the page being neither a complaint site nor https, show no panel).
+    browser.sw.evaluate(inject, ["http://127.0.0.1/*", files])
     reply = plain_world.send({"type": "complaint-campaigns", "target": "background"})
     assert not (reply.get("answer") or {}).get("ok"), reply
-    assert plain.locator("#bw-ff-root").count() == 0
+    assert plain.locator("bargain-witness-formfill").count() == 0
 
 
 # ---------------------------------------------------------------- the label matcher, unit-ish
@@ -395,18 +424,19 @@ DRAFT_12315 = {
 
 
 @pytest.fixture(scope="module")
-def layouts(playwright, port):
+def layouts(playwright, plain_port):
     browser = launch_chromium(playwright)
     page = browser.new_page()
-    page.goto(f"http://127.0.0.1:{port}/layouts.html")
-    page.add_script_tag(path=str(FORMFILL_JS))  # main world: no extension runtime, so no button
+    page.goto(f"http://127.0.0.1:{plain_port}/layouts.html")
+    for name in FORMFILL_FILES:  # main world: no extension runtime, so no button
+        page.add_script_tag(path=str(EXTENSION_DIR / name))
     yield page
     browser.close()
 
 
 def test_matcher_finds_fields_by_label_text_in_every_layout(layouts):
     page = layouts
-    assert page.locator("#bw-ff-root").count() == 0
+    assert page.locator("bargain-witness-formfill").count() == 0
     report = page.evaluate(
         """async (draft) => {
             const ff = globalThis.BargainWitnessFormFill;
@@ -499,6 +529,7 @@ def test_matcher_prefers_exact_labels_and_reads_vant_cells(layouts):
                 norm: [" *被投诉企业全称： ", "＊金额（元）:", "投诉 内容"].map(ff.normalise),
                 hosts: ["www.12315.cn", "12315.cn", "tousu.sina.com.cn", "12315.cn.evil.example",
                         "sina.com.cn"].map(ff.channelForHost),
+                drafts: ["黑猫投诉", "全国12315平台"].map(ff.draftNameFor),
             };
         }"""
     )
@@ -507,3 +538,4 @@ def test_matcher_prefers_exact_labels_and_reads_vant_cells(layouts):
     assert result["vant"] == ["v-target", "v-amount"]
     assert result["norm"] == ["被投诉企业全称", "金额(元)", "投诉内容"]
     assert result["hosts"] == ["12315", "12315", "heimao", "", ""]
+    assert result["drafts"] == ["黑猫投诉草稿", "全国12315平台投诉草稿"]

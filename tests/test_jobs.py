@@ -82,6 +82,20 @@ def test_a_job_left_running_by_a_crash_runs_again(queue_app):
     assert seen == [{"x": 1}]
 
 
+def test_a_crash_while_the_same_key_was_queued_again_still_starts(queue_app):
+    """kill -9 while a keyed job runs and the same key is queued again: the worker must start (the
+    second is unique among queued jobs; requeueing the first made start-up fail, #11)."""
+    app, jobs, db = queue_app
+    seen = []
+    jobs.register("echo", lambda payload: seen.append(payload["n"]))
+    jobs.enqueue(db, "echo", {"n": 1}, key="same")
+    assert jobs.claim(db) is not None  # running when the process died ...
+    assert jobs.enqueue(db, "echo", {"n": 2}, key="same")  # ... and queued again meanwhile
+    assert jobs.recover(db) == 1
+    assert jobs.run_due(app) == 1 and seen == [2]
+    assert jobs.counts(db) == {"done": 1}
+
+
 def test_enqueue_inside_a_transaction_rolls_back_with_it(queue_app):
     _app, jobs, db = queue_app
     jobs.register("echo", lambda payload: None)

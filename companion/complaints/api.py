@@ -79,7 +79,7 @@ def add_filing(campaign_id: str):
 def update_filing(filing_id: int):
     body = json_body("filing")
     db = get_db()
-    if not db["filings"].count_where("id = ?", [filing_id]):
+    if not store.filing_exists(db, filing_id):
         raise DomainError(404, "filing_not_found", f"找不到投诉记录 {filing_id}。")
     check_days(body)
     store.update_filing(db, filing_id, body)

@@ -193,6 +193,28 @@ def evidence_text(f: CaseFacts) -> str:
     )
 
 
+TITLE_MAX = 30  # characters: 黑猫投诉's 投诉标题 box takes 30
+TITLE_ALIASES = ("标题", "投诉主题", "主题")
+
+
+def complaint_title(f: CaseFacts) -> str:
+    """The form's 投诉标题: the platform, the campaign and what went wrong in one short line; the
+    campaign's name is shortened (…) so the whole title fits TITLE_MAX."""
+    types = {t for x in f.incidents for t in x["types"]}
+    if "rule_change" in types:
+        issue = "单方面变更规则"
+    elif types & {"swallowed_assist", "regression"}:
+        issue = "助力未计入、进度倒退"
+    elif types & {"stall", "asymptote"}:
+        issue = "砍价进度停滞不前"
+    else:
+        issue = "砍价进度不透明"
+    frame = "拼多多砍价「{}」" + issue
+    room = TITLE_MAX - len(frame.format(""))
+    name = f.title if len(f.title) <= room else f.title[: room - 1] + "…"
+    return frame.format(name)
+
+
 def problem_type(f: CaseFacts) -> str:
     types = {t for x in f.incidents for t in x["types"]}
     if "rule_change" in types:

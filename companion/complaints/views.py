@@ -11,7 +11,7 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 
 from companion.complaints import store
 from companion.complaints.case import DEMANDS
-from companion.complaints.channels import CHANNEL_NAMES, CHANNELS
+from companion.complaints.channels import CHANNEL_NAMES, CHANNELS, COMPLAINT_NAMES
 from companion.complaints.web import build_draft, calendar, load_case, today
 from companion.core import checks
 from companion.core.db import get_db
@@ -95,6 +95,7 @@ def followups():
         "followups.html",
         filings=store.filings(get_db(), calendar(), today()),
         channel_names=CHANNEL_NAMES,
+        complaint_names=COMPLAINT_NAMES,
         today=today().isoformat(),
     )
 
@@ -102,7 +103,7 @@ def followups():
 @bp.post("/filings/<int:filing_id>/answered")
 def answered(filing_id: int):
     db = get_db()
-    if not db["filings"].count_where("id = ?", [filing_id]):
+    if not store.filing_exists(db, filing_id):
         abort(404)
     on = _day(request.form.get("answered_on") or today().isoformat(), "答复日期")
     store.update_filing(db, filing_id, {"answered_on": on.isoformat()})

@@ -124,9 +124,14 @@ def load_certificates(pem: bytes) -> list[x509.Certificate]:
 
 
 def certificates_from_file(path: Path | None) -> list[x509.Certificate]:
-    if path is None or not path.is_file():
+    """The PEM roots in ``path``; none when it is not a readable file. A user-typed path may be
+    one the OS refuses to look up (too long: OSError), which must not turn an export into a 500."""
+    try:
+        if path is None or not path.is_file():
+            return []
+        return load_certificates(path.read_bytes())
+    except OSError:
         return []
-    return load_certificates(path.read_bytes())
 
 
 def is_self_signed(cert: x509.Certificate) -> bool:

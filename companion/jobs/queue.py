@@ -85,9 +85,22 @@ class JobQueue:
         return cur.rowcount == 1
 
     def recover(self, db: sqlite_utils.Database) -> int:
-        """Jobs a crash left running go back to the queue (called once when the worker starts)."""
+        """Jobs a crash left running go back to the queue (called once when the worker starts).
+
+        A running job whose kind and key are queued again meanwhile (a capture of the same image
+        while its thumbnail was being made, then kill -9) is covered by that queued one: it is
+        dropped, not requeued, since only one job per key may wait (the jobs_pending_key index;
+        requeueing both made ``serve`` fail to start after a crash: tests/test_crash_durability.py).
+        """
         with write_transaction(db):
-            return db.execute("UPDATE jobs SET state = 'queued' WHERE state = 'running'").rowcount
+            covered = db.execute(
+                "DELETE FROM jobs WHERE state = 'running' AND key IS NOT NULL AND ("
+                " EXISTS (SELECT 1 FROM jobs q WHERE q.state = 'queued' AND q.kind = jobs.kind"
+                " AND q.key = jobs.key)"
+                " OR id NOT IN (SELECT MIN(id) FROM jobs WHERE state = 'running' AND key IS NOT NULL"
+                " GROUP BY kind, key))"
+            ).rowcount
+            return covered + db.execute("UPDATE jobs SET state = 'queued' WHERE state = 'running'").rowcount
 
     def claim(self, db: sqlite_utils.Database) -> Job | None:
         """The oldest due job of a known kind, marked running; None when nothing is due."""

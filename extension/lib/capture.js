@@ -100,8 +100,11 @@ export async function deliver(message) {
   }
 }
 
-/** Resend everything queued, oldest first; stops at the first failure that is not the capture's fault. */
-export async function flushOutbox() {
+/**
+ * Resend everything queued, oldest first; stops at the first failure that is not the capture's fault.
+ * `onProgress()` runs after each capture leaves the queue (the badge counts down as it drains).
+ */
+export async function flushOutbox(onProgress = async () => {}) {
   const settings = await loadSettings();
   let sent = 0;
   let rejected = 0;
@@ -115,6 +118,7 @@ export async function flushOutbox() {
       await outbox.remove(message.capture_id);
       rejected += 1;
     }
+    await onProgress();
   }
   return { sent, rejected, remaining: await outbox.count() };
 }

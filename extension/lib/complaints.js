@@ -15,7 +15,7 @@ const CAMPAIGN_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const MAX_CAMPAIGNS = 200;
 
 /**
- * The complaint channel of a page URL, or "" when it is not a complaint site: 12315.cn and its
+ * The complaint channel of a page URL, or "" when it is not a complaint site over https: 12315.cn and its
  * subdomains → "12315", tousu.sina.com.cn → "heimao". Parsed with URL, never matched as a string,
  * so "https://evil.example/?.12315.cn" or "https://12315.cn.evil.example/" are not complaint sites.
  */
@@ -26,7 +26,7 @@ export function channelForUrl(url) {
   } catch {
     return "";
   }
-  if (parsed.protocol !== "https:" && parsed.protocol !== "http:") return "";
+  if (parsed.protocol !== "https:") return ""; // the panel runs over https only (docs/formfill.md)
   const host = parsed.hostname.toLowerCase().replace(/\.$/, "");
   if (host === "12315.cn" || host.endsWith(".12315.cn")) return "12315";
   if (host === "tousu.sina.com.cn") return "heimao";

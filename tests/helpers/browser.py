@@ -48,6 +48,69 @@ def static_server(directory: Path) -> Iterator[str]:
         srv.server_close()
 
 
+def self_signed_certificate(folder: Path, names: tuple[str, ...]) -> tuple[Path, Path]:
+    """A throwaway certificate for ``names`` (made with ``cryptography``: no openssl binary needed on
+    any platform); Chromium accepts it with ``ignore_https_errors``. Returns (cert, key) PEM files."""
+    from datetime import datetime, timedelta, timezone
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, names[0])])
+    now = datetime.now(timezone.utc)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(hours=1))
+        .not_valid_after(now + timedelta(days=2))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in names]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    return cert_path, key_path
+
+
+@contextmanager
+def https_static_server(directory: Path, cert_folder: Path) -> Iterator[int]:
+    """Serve fixture pages over https on 127.0.0.1 (a free port; the complaint sites' names map
+    there, QUIET_ARGS); yields the port. The form filler runs over https only (docs/formfill.md)."""
+    import ssl
+
+    cert, key = self_signed_certificate(cert_folder, ("www.12315.cn", "tousu.sina.com.cn"))
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    class TlsServer(http.server.ThreadingHTTPServer):
+        def get_request(self):
+            sock, addr = super().get_request()
+            return context.wrap_socket(sock, server_side=True), addr
+
+    srv = TlsServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(directory)))
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        yield srv.server_port
+    finally:
+        srv.shutdown()
+        srv.server_close()
+
+
 class ExtensionBrowser:
     def __init__(self, playwright, user_data_dir: Path, headless: bool = True, **context_options) -> None:
         ext = str(EXTENSION_DIR)

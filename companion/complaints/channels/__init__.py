@@ -15,10 +15,11 @@ REGISTRY: dict[str, Channel] = {
 }
 assert tuple(REGISTRY) == CHANNELS, "channel modules and core.vocab.CHANNELS disagree"
 CHANNEL_NAMES = {key: ch.name for key, ch in REGISTRY.items()}
+COMPLAINT_NAMES = {key: ch.complaint_name for key, ch in REGISTRY.items()}
 
 
 def channel(key: str) -> Channel:
     return REGISTRY[key]
 
 
-__all__ = ["CHANNELS", "CHANNEL_NAMES", "REGISTRY", "Channel", "channel"]
+__all__ = ["CHANNELS", "CHANNEL_NAMES", "COMPLAINT_NAMES", "REGISTRY", "Channel", "channel"]

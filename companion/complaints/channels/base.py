@@ -16,3 +16,13 @@ class Channel:
     answer_window: tuple[int, int]
     next_channel: str | None  # where to escalate when unanswered; None: mediation or court
     fields: Callable[..., list[dict[str, Any]]]  # (CaseFacts, demands) -> fields in form order
+
+    @property
+    def complaint_name(self) -> str:
+        """How a sentence names a complaint to this channel: "去写{complaint_name}" reads
+        去写全国12315平台投诉, and 黑猫投诉 stays 黑猫投诉 (its name already ends in 投诉: never twice)."""
+        return complaint_name(self.name)
+
+
+def complaint_name(name: str) -> str:
+    return name if name.endswith("投诉") else f"{name}投诉"

@@ -8,7 +8,16 @@ from __future__ import annotations
 from typing import Any
 
 from companion.analysis.wording import fmt_time
-from companion.complaints.case import DEMANDS, OPERATOR, CaseFacts, body_text, field, problem_type
+from companion.complaints.case import (
+    DEMANDS,
+    OPERATOR,
+    TITLE_ALIASES,
+    CaseFacts,
+    body_text,
+    complaint_title,
+    field,
+    problem_type,
+)
 from companion.complaints.channels.base import Channel
 
 # The registered address is not among the checked facts: left for the user, with where to look.
@@ -25,6 +34,7 @@ def fields(f: CaseFacts, demands: list[str]) -> list[dict[str, Any]]:
             OPERATOR,
             ("被投诉方", "企业名称", "被投诉单位", "被投诉企业名称"),
         ),
+        field("title", "投诉标题", complaint_title(f), TITLE_ALIASES),
         field("address", "地址", "", ("企业地址", "被投诉企业地址", "经营地址"), hint=ADDRESS_HINT),
         field("date", "购买/参与日期", date, ("购买日期", "消费日期", "参与日期", "交易日期")),
         field(

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from companion.complaints.case import DEMANDS, CaseFacts, body_text, field, problem_type
+from companion.complaints.case import (
+    DEMANDS,
+    TITLE_ALIASES,
+    CaseFacts,
+    body_text,
+    complaint_title,
+    field,
+    problem_type,
+)
 from companion.complaints.channels.base import Channel
 
 
@@ -12,6 +20,7 @@ def fields(f: CaseFacts, demands: list[str]) -> list[dict[str, Any]]:
     body = body_text(f, demands)
     return [
         field("target", "投诉对象", "拼多多", ("投诉商家",)),
+        field("title", "投诉标题", complaint_title(f), TITLE_ALIASES),
         field("problem", "投诉问题", problem_type(f), ("投诉问题类型", "问题")),
         field("demand", "投诉要求", "；".join(DEMANDS[d] for d in demands), ("诉求", "投诉诉求")),
         field("amount", "涉诉金额", f.amount, ("金额", "涉及金额")),
