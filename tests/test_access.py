@@ -295,6 +295,13 @@ def test_pairing_confirm_and_revoke_need_the_dashboards_own_session(app, client)
     )
 
 
+def test_revoking_an_id_past_sqlites_integers_is_a_404_not_a_500(client):
+    # Found by tests/test_fuzz_routes.py: the id reached the query and raised OverflowError.
+    for browser_id in ("99999999999999999999", str(2**63)):
+        answer = client.post(f"/settings/browsers/{browser_id}/revoke", headers=SAME_ORIGIN_FORM)
+        assert answer.status_code == 404 and "找不到这个已配对的浏览器" in answer.get_data(as_text=True)
+
+
 def test_pages_need_a_session_and_explain_how_to_get_one(app, client):
     answer = client.post(
         "/api/v1/captures",

@@ -154,5 +154,16 @@ def test_screen_picture_is_only_for_the_dashboard_itself(client, monkeypatch):
     monkeypatch.delenv("DISPLAY", raising=False)
     assert client.get("/watch/screen.png", headers={"Sec-Fetch-Site": "cross-site"}).status_code == 403
     assert client.get("/watch/screen.png").status_code == 403  # no fetch metadata, no own Referer
+    # No display to grab (a session without DISPLAY, no screen-recording permission): a 409 the
+    # page shows, never a 5xx.
+    from mss.exception import ScreenShotError
+
+    def no_display():
+        raise ScreenShotError("Cannot connect to display")
+
+    monkeypatch.setattr("companion.intake.watch.full_screen_png", no_display)
+    none = client.get("/watch/screen.png", headers={"Sec-Fetch-Site": "same-origin"})
+    assert none.status_code == 409 and none.get_json()["error"] == "no_screen"
+    assert "无法截取屏幕" in none.get_json()["message"]
     page = client.get("/watch")
     assert page.status_code == 200 and " watch --region X,Y" in page.get_data(as_text=True)

@@ -26,6 +26,13 @@ def test_every_path_parameter_is_declared_and_every_ref_resolves():
     resolve(spec())  # a dangling $ref raises KeyError here
 
 
-def test_api_routes_need_the_token_and_pages_do_not():
+def test_only_the_pairing_request_and_pages_without_evidence_go_without_credentials():
+    # docs/security.md: a token on every API call but the pairing request; a session (or a token)
+    # on every page but the login link, the demo and the static files.
+    open_paths = ("/api/v1/pairing", "/login/", "/demo", "/static/")
     for op in operations():
-        assert op.secured == op.path.startswith("/api/"), op.name
+        assert op.secured != op.path.startswith(open_paths), op.name
+        security = spec()["paths"][op.path][op.method.lower()].get("security", spec()["security"])
+        schemes = {name for requirement in security for name in requirement}
+        if op.secured:
+            assert schemes == ({"bearer"} if op.path.startswith("/api/") else {"session", "bearer"}), op.name

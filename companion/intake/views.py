@@ -26,6 +26,11 @@ from companion.intake.importer import store_file
 from companion.intake.times import FoundTime, capture_time
 
 bp = Blueprint("intake", __name__, template_folder="templates")
+NO_SCREEN = (
+    "无法截取屏幕：这台电脑现在没有可截取的显示器（例如在没有图形界面的会话里运行助手），"
+    "或助手没有屏幕录制权限（macOS：系统设置 → 隐私与安全性 → 屏幕录制）。"
+    "请在有图形界面的会话里启动助手，或允许屏幕录制后再点「截取当前屏幕」。"
+)
 
 
 @bp.get("/import")
@@ -80,8 +85,11 @@ def screen_png():
     try:
         png = full_screen_png()
         left, top = screen_origin()
-    except Exception as exc:  # no display (a server), no permission (macOS): say so on the page
-        raise DomainError(503, "no_screen", f"无法截取屏幕：{exc}") from None
+    except Exception as exc:
+        # No display (a server, a session without DISPLAY), no permission (macOS screen recording):
+        # the machine's state, not a fault of the companion, so a 409 the page shows, never a 5xx.
+        current_app.logger.warning("screen grab failed: %s", exc)
+        raise DomainError(409, "no_screen", NO_SCREEN) from None
     resp = Response(png, mimetype="image/png")
     resp.headers["Cache-Control"] = "no-store"
     resp.headers["X-Screen-Origin"] = f"{left},{top}"

@@ -10,6 +10,7 @@ that requests get past the first check as well as fail it.
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import re
 import urllib.parse
@@ -202,6 +203,24 @@ def _mutated_capture(draw) -> dict[str, Any]:
     return body
 
 
+@st.composite
+def _import_file(draw) -> dict[str, Any]:
+    """A real screenshot as the import page sends it: a name with a time or not, a time or not."""
+    body: dict[str, Any] = {
+        "name": draw(
+            st.sampled_from(["IMG_20261120_140312.png", "Screenshot_2026-11-20-14-03-12.png", "x.png"])
+        ),
+        "data_base64": draw(st.sampled_from(_capture_bases()))["image"]["data_base64"],
+    }
+    if draw(st.booleans()):
+        body["taken_at"] = draw(
+            st.sampled_from(["2026-11-20T14:03:12+08:00", "2026-13-40T99:00:00Z"]) | ODD_TEXT
+        )
+    if draw(st.booleans()):
+        body["campaign"] = draw(ODD_TEXT)
+    return body
+
+
 def requests_for(op: Operation, known: dict[str, list[str]], authenticate: Callable) -> st.SearchStrategy:
     """Requests for ``op``: known ids or odd text in the path, a body from the schema or not.
     Every strategy is built here once (building them per draw costs more than the requests)."""
@@ -246,6 +265,8 @@ def _bodies(media: str, schema: dict[str, Any], path: str) -> st.SearchStrategy:
         documents = from_schema(schema) | JSON_VALUES
         if path == "/api/v1/captures":
             documents = documents | _mutated_capture()
+        if path == "/import/file":
+            documents = documents | _import_file()
         encoded = documents.map(lambda d: json.dumps(d, ensure_ascii=False).encode("utf-8", "surrogatepass"))
         odd_type = st.sampled_from(["application/json", "text/plain", "application/x-www-form-urlencoded"])
         return st.tuples(encoded, st.just("application/json")) | st.tuples(st.binary(max_size=200), odd_type)
@@ -259,7 +280,9 @@ def _bodies(media: str, schema: dict[str, Any], path: str) -> st.SearchStrategy:
 
 
 def known_ids(client, authenticate: Callable) -> dict[str, list[str]]:
-    """Seed two campaigns and a filing through the API; the ids the path parameters pick from."""
+    """Seed two campaigns and a filing through the API, pairing requests from the fuzz's extension
+    origin, one-time dashboard links and two other paired browsers (the legacy token from their own
+    extension origins): the ids the path parameters pick from."""
     headers: dict[str, str] = {}
     authenticate(headers)
     captures, campaigns = [], []
@@ -273,10 +296,38 @@ def known_ids(client, authenticate: Callable) -> dict[str, list[str]]:
         json={"channel": "12315", "sent_on": "2026-11-21"},
         headers=headers,
     ).get_json()
+    # Waiting pairing requests: the handle the extension polls with, its hash the settings page confirms.
+    handles = []
+    for _ in range(3):
+        started = client.post("/api/v1/pairing", json={"browser": "fuzz"}, headers=headers)
+        assert started.status_code == 201, started.get_data(as_text=True)
+        handles.append(started.get_json()["request_id"])
+    secrets = []
+    for _ in range(3):
+        link = client.post("/api/v1/session-link", json={"next": "/"}, headers=headers).get_json()["url"]
+        secrets.append(urllib.parse.urlsplit(link).path.rsplit("/", 1)[1])
+    legacy = {"Authorization": f"Bearer {client.application.config['API_TOKEN']}"}
+    for n in range(2):
+        assert (
+            client.get(
+                "/api/v1/status", headers={**legacy, "Origin": f"moz-extension://other-{n}"}
+            ).status_code
+            == 200
+        )
+    settings_page = client.get("/settings", headers=headers).get_data(as_text=True)
+    others = re.findall(
+        r'data-origin="moz-extension://other-\d">.*?/settings/browsers/(\d+)/revoke', settings_page, re.S
+    )
+    assert len(others) == 2, "the settings page lists the paired browsers"
     return {
         "campaign_id": campaigns,
         "capture_id": captures,
         "filing_id": [str(filing["id"]), "0"],
         "channel": ["12315", "heimao", "email"],
         "filename": ["index.html", "demo.js", "style.css", "demo/demo.css"],
+        "request_id": handles,
+        "id_hash": [hashlib.sha256(h.encode()).hexdigest() for h in handles],
+        "answer": ["confirm", "deny"],
+        "secret": secrets,
+        "browser_id": others,
     }
