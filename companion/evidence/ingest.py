@@ -197,7 +197,7 @@ def store_capture(
     analysis: Analysis | None,
     on_stored: Sequence[StoredHook] = (),
 ) -> IngestResult:
-    blobs.put(checked.data, checked.image.mime)
+    blobs.put(checked.data, checked.image.mime, checked.sha256)
     payload = checked.payload
     facts = reading_facts(payload)
     new_reading = {"capture_id": checked.capture_id, "taken_at": payload["taken_at"], **facts}
