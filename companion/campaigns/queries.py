@@ -67,6 +67,36 @@ def campaign_readings(db: sqlite_utils.Database, campaign_id: str) -> list[dict[
     return [_decode_reading(r) for r in rows]
 
 
+def readings_after(db: sqlite_utils.Database, campaign_id: str, rowid: int) -> list[dict[str, Any]]:
+    """The analysed readings stored after row ``rowid`` (insertion order), each with its ``rowid``:
+    what an analyzer that has folded up to ``rowid`` has not seen (index ``readings_analysed``)."""
+    rows = db.execute_returning_dicts(
+        "SELECT rowid AS rowid_, * FROM readings WHERE campaign_id = ? AND clock_flag IS NULL AND rowid > ? "
+        "ORDER BY rowid",
+        [campaign_id, rowid],
+    )
+    return [_with_rowid(r) for r in rows]
+
+
+def readings_from(
+    db: sqlite_utils.Database, campaign_id: str, capture_id: str | None, upto: int
+) -> list[dict[str, Any]]:
+    """The analysed readings taken at or after ``capture_id``'s reading (all when None), stored up to
+    row ``upto``: what a re-fold from a snapshot folds again (index on campaign, taken_utc)."""
+    since = "AND taken_utc >= (SELECT taken_utc FROM readings WHERE capture_id = ?) " if capture_id else ""
+    rows = db.execute_returning_dicts(
+        f"SELECT * FROM readings WHERE campaign_id = ? AND clock_flag IS NULL {since}AND rowid <= ? "
+        "ORDER BY taken_utc, capture_id",
+        [campaign_id, *([capture_id] if capture_id else []), upto],
+    )
+    return [_decode_reading(r) for r in rows]
+
+
+def _with_rowid(row: dict[str, Any]) -> dict[str, Any]:
+    rowid = row.pop("rowid_")
+    return {**_decode_reading(row), "rowid": rowid}
+
+
 def get_reading(db: sqlite_utils.Database, capture_id: str) -> dict[str, Any] | None:
     rows = db.execute_returning_dicts("SELECT * FROM readings WHERE capture_id = ?", [capture_id])
     return _decode_reading(rows[0]) if rows else None

@@ -239,3 +239,15 @@ def m004_evidence_that_holds_up(db: Database) -> None:
         not_null={"checkpoint_id", "tsa_url", "response", "gen_time"},
     )
     db["timestamp_tokens"].create_index(["checkpoint_id", "tsa_url"], unique=True)
+
+
+@migrations()
+def m006_analysis_index(db: Database) -> None:
+    """The readings analysis folds, indexed by campaign in insertion (rowid) order (#13).
+
+    The analysis cache asks "which readings of this campaign came after the last one I folded?"
+    (``analysis/cache.py``); with this partial index that is a seek, where counting the campaign's
+    readings read every row of it on every capture (O(n) at 100,000 readings)."""
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS readings_analysed ON readings (campaign_id) WHERE clock_flag IS NULL"
+    )
