@@ -54,6 +54,41 @@ def campaign_captures(db: sqlite_utils.Database, campaign_id: str, limit: int = 
     return [_decode_capture(r) for r in rows]
 
 
+def capture_page(
+    db: sqlite_utils.Database, campaign_id: str, limit: int, after: tuple[str, int] | None = None
+) -> tuple[list[dict[str, Any]], tuple[str, int] | None]:
+    """Up to ``limit`` captures in time order after the order key ``after``, and the key to go on
+    from (None on the last page). Keyset paging: a page costs the same at any depth, and a capture
+    stored meanwhile neither repeats one nor skips one."""
+    since = "AND (COALESCE(r.taken_utc, ''), k.rowid) > (?, ?) " if after else ""
+    rows = db.execute_returning_dicts(
+        f"SELECT {_JOINED}, k.rowid AS rowid_ {_FROM} WHERE k.campaign_id = ? {since}"
+        "ORDER BY COALESCE(r.taken_utc, ''), k.rowid LIMIT ?",
+        [campaign_id, *(after or ()), limit + 1],
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    last = (rows[-1]["taken_utc"] or "", rows[-1]["rowid_"]) if more else None
+    for r in rows:
+        del r["rowid_"]
+    return [_decode_capture(r) for r in rows], last
+
+
+def capture_count(db: sqlite_utils.Database, campaign_id: str) -> int:
+    return db.execute("SELECT COUNT(*) FROM captures WHERE campaign_id = ?", [campaign_id]).fetchone()[0]
+
+
+def readings_of(db: sqlite_utils.Database, capture_ids: list[str]) -> list[dict[str, Any]]:
+    """The analysed readings of these captures (a page's), in time order."""
+    marks = ", ".join("?" * len(capture_ids))
+    rows = db.execute_returning_dicts(
+        f"SELECT * FROM readings WHERE capture_id IN ({marks}) AND clock_flag IS NULL "
+        "ORDER BY taken_utc, capture_id",
+        capture_ids,
+    )
+    return [_decode_reading(r) for r in rows]
+
+
 def get_capture(db: sqlite_utils.Database, capture_id: str) -> dict[str, Any] | None:
     rows = db.execute_returning_dicts(f"SELECT {_JOINED} {_FROM} WHERE k.id = ?", [capture_id.lower()])
     return _decode_capture(rows[0]) if rows else None
