@@ -68,7 +68,7 @@ def facts(i: int) -> dict:
     return {
         "cut_amount": round(cut, 2),
         "remaining_amount": round(99 - round(cut, 2), 2),
-        "helper_count": 1 + i // 3,
+        "helper_count": 1 + max(0, i) // 200,  # a watched campaign: many captures per assist
         "countdown_seconds": max(0, 86400 * 60 - 30 * i),
     }
 
@@ -256,6 +256,10 @@ def disk_cost() -> None:
         frames = [page_png(390, 844, 10 + i) for i in range(50)]
 
         def size() -> int:
+            """Files on disk once the WAL is folded into the database (as it is every 1,000 pages)."""
+            db = connect(DataDir(data).database)
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            db.close()
             return sum(p.stat().st_size for p in data.rglob("*") if p.is_file())
 
         before = size()

@@ -8,11 +8,12 @@ to ``Entry.rowid``. Whatever came after is one indexed seek (migration ``m006_an
   inside the capture's write transaction).
 - A capture that arrives out of order (the offline queue, several clients into one campaign) needs
   the readings after it folded again. The cache keeps a snapshot of the analyzer every
-  ``snapshot_every`` readings (``Analyzer.clone``), so ``findings`` re-folds only from the last
-  snapshot before the late reading: a bisect over the snapshots, then the readings after it, read
-  with one indexed range query. A reading late by w readings costs O(w + snapshot_every), not the
-  whole campaign; the write path calls ``findings`` only after its commit, so the write lock is
-  never held for it (docs/performance.md, "Out-of-order arrival").
+  ``snapshot_every`` readings (``Analyzer.clone``), so a re-fold starts from the last snapshot
+  before the late reading: a bisect over the snapshots, then the readings after it, read with one
+  indexed range query. A reading late by w readings costs O(w + snapshot_every), not the whole
+  campaign. When that is at most ``2 * snapshot_every`` readings, ``append`` does it inside the
+  capture's transaction (bounded work); anything longer is left to ``findings``, which the write path
+  calls after its commit, so the write lock is never held for it (docs/performance.md).
 - A campaign not in the cache (a restart, evicted) is folded once from the database.
 Held by the app's services; one lock for the map, one per campaign for its analyzer.
 """
@@ -107,6 +108,10 @@ class AnalysisCache:
                 entry.analyzer.count += 1  # a reading without a usable time still counts
             elif entry.analyzer.accepts(point):
                 entry.add(point, self.snapshot_every)
+            elif self._replay_size(entry, sort_key(point)) <= 2 * self.snapshot_every:
+                # Late by a few readings (several clients, a short queue): the bounded re-fold here
+                # saves the second transaction (and its sync) a re-fold after the commit needs.
+                self._catch_up(db, campaign_id, entry, readings_after(db, campaign_id, entry.rowid))
             else:
                 return None
             entry.rowid = rowid
@@ -124,6 +129,12 @@ class AnalysisCache:
             if new:
                 self._catch_up(db, campaign_id, entry, new)
             return entry.analyzer.findings()
+
+    @staticmethod
+    def _replay_size(entry: Entry, key: tuple) -> int:
+        """How many readings a re-fold for a reading with sort key ``key`` folds again."""
+        keep = bisect.bisect_left([s.key for s in entry.snapshots], key)
+        return entry.analyzer.count - (entry.snapshots[keep - 1].analyzer.count if keep else 0)
 
     def _catch_up(self, db: sqlite_utils.Database, campaign_id: str, entry: Entry, new: list[dict]) -> None:
         upto = max(r["rowid"] for r in new)
