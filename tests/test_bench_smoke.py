@@ -12,8 +12,13 @@ from helpers import ROOT
 
 @pytest.mark.parametrize(
     "args",
-    [["bench/bench_detect.py", "--quick"], ["bench/bench_dashboard.py", "--captures", "60", "--no-browser"]],
-    ids=["detect", "dashboard"],
+    [
+        ["bench/bench_detect.py", "--quick"],
+        ["bench/bench_dashboard.py", "--captures", "60", "--no-browser"],
+        ["bench/bench_ingest.py", "--posts", "3"],
+        ["bench/bench_growth.py", "--quick"],
+    ],
+    ids=["detect", "dashboard", "ingest", "growth"],
 )
 def test_benchmark_runs(args):
     run = subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True, timeout=300)

@@ -179,13 +179,29 @@ def write_bundle(
             """One file, written (and hashed) piece by piece: text comes as an iterable of str."""
             info = zipfile.ZipInfo(f"{root}/{path}", date_time=stamp)
             info.compress_type = zipfile.ZIP_STORED if path.startswith("images/") else zipfile.ZIP_DEFLATED
-            digest, size = hashlib.sha256(), 0
+            digest, size, pending = hashlib.sha256(), 0, []
+
+            def flush(fh) -> int:
+                raw = "".join(pending).encode("utf-8")
+                fh.write(raw)
+                digest.update(raw)
+                pending.clear()
+                return len(raw)
+
             with zf.open(info, "w", force_zip64=True) as fh:
-                for piece in [data] if isinstance(data, bytes) else data:
-                    raw = piece if isinstance(piece, bytes) else piece.encode("utf-8")
-                    fh.write(raw)
-                    digest.update(raw)
-                    size += len(raw)
+                if isinstance(data, bytes):
+                    fh.write(data)
+                    digest.update(data)
+                    size = len(data)
+                else:  # pieces gathered into writes of about 64 KiB: fewer, larger compressions
+                    held = 0
+                    for piece in data:
+                        pending.append(piece)
+                        held += len(piece)
+                        if held >= 65536:
+                            size += flush(fh)
+                            held = 0
+                    size += flush(fh)
             listed.append({"path": path, "sha256": digest.hexdigest(), "bytes": size})
             if progress:
                 progress(len(listed), total)
