@@ -8,12 +8,13 @@ to ``Entry.rowid``. Whatever came after is one indexed seek (migration ``m006_an
   inside the capture's write transaction).
 - A capture that arrives out of order (the offline queue, several clients into one campaign) needs
   the readings after it folded again. The cache keeps a snapshot of the analyzer every
-  ``snapshot_every`` readings (``Analyzer.clone``), so a re-fold starts from the last snapshot
-  before the late reading: a bisect over the snapshots, then the readings after it, read with one
-  indexed range query. A reading late by w readings costs O(w + snapshot_every), not the whole
-  campaign. When that is at most ``2 * snapshot_every`` readings, ``append`` does it inside the
-  capture's transaction (bounded work); anything longer is left to ``findings``, which the write path
-  calls after its commit, so the write lock is never held for it (docs/performance.md).
+  ``snapshot_every`` readings (``Analyzer.clone``; older ones thinned out), so a re-fold starts
+  from the last snapshot before the late reading: a bisect over the snapshots, then the readings
+  after it, read with one indexed range query. A reading late by w readings costs
+  O(w + snapshot_every), not the whole campaign. When that is at most ``2 * snapshot_every``
+  readings, ``append`` does it inside the capture's transaction (bounded work); anything longer is
+  left to ``findings``, which the write path calls after its commit, so the write lock is never
+  held for it (docs/performance.md).
 - A campaign not in the cache (a restart, evicted) is folded once from the database.
 Held by the app's services; one lock for the map, one per campaign for its analyzer.
 """
@@ -33,7 +34,11 @@ from companion.analysis.points import sort_key, to_point, to_points
 from companion.campaigns.queries import campaign_readings, readings_after, readings_from
 
 MAX_CACHED_CAMPAIGNS = 32
-SNAPSHOT_EVERY = 128
+SNAPSHOT_EVERY = 32
+# The newest DENSE_SNAPSHOTS snapshots are all kept (late readings are mostly recent); older ones,
+# only every SPARSE_EVERY-th: memory stays a few hundred analyzers at 100,000 readings.
+DENSE_SNAPSHOTS = 64
+SPARSE_EVERY = 32
 
 
 @dataclass
@@ -41,6 +46,7 @@ class Snapshot:
     key: tuple  # sort key of the last point folded into it
     capture_id: str
     analyzer: Analyzer
+    ordinal: int  # how many snapshots the entry had taken before this one
 
 
 @dataclass
@@ -51,14 +57,20 @@ class Entry:
     rowid: int = 0
     snapshots: list[Snapshot] = field(default_factory=list)
     since_snapshot: int = 0
+    taken: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add(self, point, every: int) -> None:
         self.analyzer.add(point)
         self.since_snapshot += 1
         if self.since_snapshot >= every:
-            self.snapshots.append(Snapshot(sort_key(point), point.capture_id, self.analyzer.clone()))
-            self.since_snapshot = 0
+            clone = self.analyzer.clone()
+            self.snapshots.append(Snapshot(sort_key(point), point.capture_id, clone, self.taken))
+            self.since_snapshot, self.taken = 0, self.taken + 1
+            if len(self.snapshots) > DENSE_SNAPSHOTS:  # the one leaving the dense window
+                leaving = len(self.snapshots) - DENSE_SNAPSHOTS - 1
+                if self.snapshots[leaving].ordinal % SPARSE_EVERY:
+                    del self.snapshots[leaving]
 
 
 class AnalysisCache:
