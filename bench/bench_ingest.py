@@ -180,13 +180,29 @@ def count_syncs(posts: int) -> None:
         return
     with tempfile.NamedTemporaryFile("r", suffix=".strace") as trace:
         command = [sys.executable, __file__, "--sync-child", str(posts)]
-        strace = ["strace", "-f", "-e", "trace=fsync,fdatasync,write", "-o", trace.name]
+        strace = ["strace", "-f", "-y", "-e", "trace=fsync,fdatasync,write", "-o", trace.name]
         subprocess.run([*strace, *command], check=True, capture_output=True)
         lines = trace.read().splitlines()
     start = next(i for i, line in enumerate(lines) if "MARK-START" in line)
     end = next(i for i, line in enumerate(lines) if "MARK-END" in line)
     syncs = [line for line in lines[start:end] if "fsync(" in line or "fdatasync(" in line]
-    print(f"syncs per capture (strace, {posts} POSTs): {len(syncs) / posts:.1f}")
+    kinds = {"image file": 0, "blobs folder": 0, "SQLite WAL": 0, "SQLite database": 0, "other": 0}
+    for line in syncs:
+        path = line[line.index("<") + 1 : line.rindex(">")] if "<" in line else ""
+        kind = (
+            "SQLite WAL"
+            if path.endswith("-wal")
+            else "SQLite database"
+            if path.endswith(".sqlite3")
+            else "image file"
+            if ".tmp-" in path
+            else "blobs folder"
+            if "/blobs" in path
+            else "other"
+        )
+        kinds[kind] += 1
+    parts = ", ".join(f"{k} {v / posts:.1f}" for k, v in kinds.items() if v)
+    print(f"syncs per capture (strace, {posts} POSTs): {len(syncs) / posts:.1f} ({parts})")
 
 
 def sync_child(posts: int) -> None:
