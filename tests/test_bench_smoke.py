@@ -24,3 +24,12 @@ def test_benchmark_runs(args):
     run = subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stdout + run.stderr
     assert run.stdout.strip()
+
+
+@pytest.mark.browser
+def test_click_benchmark_runs():
+    """The click benchmark drives Chromium with the real extension and the bare one it builds."""
+    args = [sys.executable, "bench/bench_click.py", "--clicks", "1"]
+    run = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "bare extension" in run.stdout
