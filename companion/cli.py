@@ -73,6 +73,7 @@ def serve(
         click.echo("已停止。")
     finally:
         worker.stop()
+        app.extensions["bargain_witness_db"].close_all()  # the server threads' kept connections
 
 
 @cli.command()

@@ -3,11 +3,11 @@ named migrations.
 
 WAL with synchronous=FULL because a capture is acknowledged only after its row is durable against
 power loss as well as a killed process: the extension deletes its queued copy on our 201, so a lost
-commit would lose evidence (docs/evidence.md "Durability", docs/performance.md "Syncs").
+commit would lose evidence (docs/evidence.md "Durability", docs/performance.md "The syncs").
 
 Kept connections (``ConnectionPool``): opening one per request cost a dozen statements, and closing
 the last one checkpointed the WAL (two more syncs) on every capture. Each thread of the server keeps
-its own (sqlite3 connections are not for sharing between threads); the pool closes them with the app.
+its own (sqlite3 connections are not for sharing between threads); ``serve`` closes them on exit.
 """
 
 from __future__ import annotations
