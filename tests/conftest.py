@@ -29,7 +29,9 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture
 def app(tmp_path):
-    return create_app({"TESTING": True, "DATA_DIR": str(tmp_path / "data")})
+    app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path / "data")})
+    yield app
+    app.extensions["bargain_witness_db"].close_all()  # the kept connections (core/db.py), as serve does
 
 
 @pytest.fixture
