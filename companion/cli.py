@@ -94,6 +94,7 @@ def serve(
         if record is not None:
             forget_running(record)
         worker.stop()
+        app.extensions["bargain_witness_db"].close_all()  # the server threads' kept connections
 
 
 def stop_on_terminate() -> None:

@@ -1,5 +1,5 @@
-// Opening the popup IS the capture (docs/api.md): ask the service worker to capture the tab the
-// button was clicked on, then show what was archived. A page that does not look like a bargain page
+// The toolbar click IS the capture (docs/api.md): the service worker starts it on the click and
+// opens this popup, which shows what was archived (opened any other way, it asks for a capture). A page that does not look like a bargain page
 // (docs/reader.md) is not archived until the user answers 「仍然存证」; 「取消」 archives nothing.
 // ?tabId=N lets tests and power users aim at a specific tab when the popup is opened as a page.
 
@@ -192,7 +192,10 @@ async function main() {
     document.body.dataset.state = "forbidden";
     return;
   }
-  const reply = await send(MSG.CAPTURE, { tabId: tab.id });
+  // The click already started the capture in the service worker; take its result, else capture now.
+  const started = await send(MSG.CLICK_RESULT, { tabId: tab.id });
+  const none = started.ok && started.data && started.data.inFlight === false;
+  const reply = none || started.kind === KINDS.UNKNOWN_TYPE ? await send(MSG.CAPTURE, { tabId: tab.id }) : started;
   if (!reply.ok && reply.kind === KINDS.CAPTURE) reply.error = explainCaptureError(reply.error, tab.url, { fileAccess });
   if (!reply.ok && reply.kind === KINDS.NOT_BARGAIN) {
     ask(tab.id, reply);

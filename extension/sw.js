@@ -88,9 +88,34 @@ function captureReply(result) {
   return fail(errorKind || KINDS.CAPTURE, error || "截图失败。", details);
 }
 
+// The toolbar click captures at once (docs/performance.md, "The toolbar click"): the action has no
+// default popup, so the click reaches this worker directly instead of waiting for a popup to load;
+// the popup opens beside the capture and shows its result (MSG.CLICK_RESULT). The promise is kept
+// only until the popup asks (or a minute): a worker restarted meanwhile has none, and the popup
+// then captures itself, as it did before.
+const clicked = new Map(); // tabId -> the capture its last toolbar click started
+
+chrome.action.onClicked.addListener((tab) => {
+  // Popup first, in the click's own turn (Firefox opens one only from a user action's handler);
+  // the capture starts in the same turn, so neither waits for the other.
+  const shown = Promise.all([chrome.action.setPopup({ tabId: tab.id, popup: "popup.html" }), chrome.action.openPopup()]);
+  const capture = captureAndReport(tab);
+  clicked.set(tab.id, capture);
+  setTimeout(() => clicked.get(tab.id) === capture && clicked.delete(tab.id), 60_000);
+  // No popup (an older browser, no focused window): the toolbar badge shows the outcome. Either
+  // way the next click comes here again.
+  shown.catch(() => {}).finally(() => chrome.action.setPopup({ tabId: tab.id, popup: "" }).catch(() => {}));
+});
+
 async function handle(message) {
   const data = message.data || {};
   switch (message.type) {
+    case MSG.CLICK_RESULT: {
+      const capture = clicked.get(data.tabId);
+      if (!capture) return ok({ inFlight: false });
+      clicked.delete(data.tabId);
+      return captureReply(await capture);
+    }
     case MSG.CAPTURE: {
       // confirmNotBargain: the user saw the popup's question about this page and chose 「仍然存证」.
       const tab = await chrome.tabs.get(data.tabId);

@@ -49,7 +49,9 @@ def ocr_engine():
 def app(tmp_path):
     # Browser captures are not cross-checked by OCR here (it would load the engine into every test
     # that runs jobs); tests/test_ocr_engine.py builds its app with the cross-check on.
-    return create_app({"TESTING": True, "DATA_DIR": str(tmp_path / "data"), "OCR_CROSS_CHECK": False})
+    app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path / "data"), "OCR_CROSS_CHECK": False})
+    yield app
+    app.extensions["bargain_witness_db"].close_all()  # the kept connections (core/db.py), as serve does
 
 
 @pytest.fixture

@@ -45,11 +45,16 @@ def test_scenarios_incrementally(scenario):
 # ------------------------------------------------------------------ the cache path (AnalysisCache)
 
 
-def through_the_cache(readings, cache=None):
-    """Post the readings in the given (arrival) order the way the write path does: store the row, one
-    ``append`` (cheap, in order), else a re-fold with ``findings``; yield the answer after each."""
+def fresh_db():
     db = sqlite_utils.Database(memory=True)  # the real schema; no foreign keys enforced in memory
     migrations.apply(db)
+    return db
+
+
+def through_the_cache(readings, cache=None, db=None):
+    """Post the readings in the given (arrival) order the way the write path does: store the row, one
+    ``append`` (cheap, in order), else a re-fold with ``findings``; yield the answer after each."""
+    db = db or fresh_db()
     cache = cache or AnalysisCache(Thresholds())
     for r in readings:
         sent = {k: v for k, v in r.items() if k not in ("capture_id", "taken_at") and v is not None}
@@ -84,6 +89,60 @@ def test_cache_equals_the_batch_fold_for_any_arrival(readings, rnd):
     rnd.shuffle(arrival)
     for n, answer in enumerate(through_the_cache(arrival), 1):
         assert answer == find_anomalies(arrival[:n])
+
+
+@settings(max_examples=40, deadline=None)
+@given(reading_lists(), st.randoms(use_true_random=False), st.sampled_from([1, 2, 3, 5]))
+def test_snapshot_refold_equals_the_batch_fold_for_any_arrival(readings, rnd, every):
+    """A late reading re-folds from the cache's last snapshot before it (#13): with a snapshot every
+    few readings, any arrival order still answers exactly what a full fold of the same readings does."""
+    from companion.analysis import cache as cache_module
+
+    arrival = list(readings)
+    rnd.shuffle(arrival)
+    cache = AnalysisCache(Thresholds(), snapshot_every=every)
+    with pytest.MonkeyPatch.context() as mp:  # thin the older snapshots too, as a long campaign does
+        mp.setattr(cache_module, "DENSE_SNAPSHOTS", 2)
+        mp.setattr(cache_module, "SPARSE_EVERY", 2)
+        for n, answer in enumerate(through_the_cache(arrival, cache), 1):
+            assert answer == find_anomalies(arrival[:n])
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.name)
+def test_snapshot_refold_in_scenarios(scenario):
+    arrival = list(scenario.readings)
+    random.Random(scenario.name + "late").shuffle(arrival)
+    answers = list(through_the_cache(arrival, AnalysisCache(Thresholds(), snapshot_every=2)))
+    assert answers[-1] == find_anomalies(scenario.readings)
+
+
+def test_a_late_reading_refolds_only_from_the_snapshot_before_it(monkeypatch):
+    """The cost of a late arrival is the readings after it, not the campaign: count the points folded."""
+    from companion.analysis import cache as cache_module
+
+    readings = [
+        {
+            "capture_id": f"r{i:04d}",
+            "taken_at": f"2026-11-20T{8 + i // 60:02d}:{i % 60:02d}:00+08:00",
+            "cut_percent": 50 + i * 0.01,
+            "helper_count": i,
+        }
+        for i in range(300)
+    ]
+    late = readings.pop(290)
+    cache, db = AnalysisCache(Thresholds(), snapshot_every=16), fresh_db()
+    list(through_the_cache(readings, cache, db))
+    added = []
+    real_add = cache_module.Entry.add
+
+    def counting_add(self, point, every):
+        added.append(point)
+        real_add(self, point, every)
+
+    monkeypatch.setattr(cache_module.Entry, "add", counting_add)
+    (answer,) = through_the_cache([late], cache, db)
+    assert answer == find_anomalies([*readings, late])
+    assert 0 < len(added) <= 16 + 10, len(added)  # from the snapshot at 288 (or before), not all 300
 
 
 def test_analyzer_refuses_out_of_order_points():

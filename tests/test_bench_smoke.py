@@ -16,10 +16,21 @@ from helpers import ROOT
         ["bench/bench_detect.py", "--quick"],
         ["bench/bench_dashboard.py", "--captures", "60", "--no-browser"],
         ["bench/bench_ocr.py", "--quick"],
+        ["bench/bench_ingest.py", "--posts", "3"],
+        ["bench/bench_growth.py", "--quick"],
     ],
-    ids=["detect", "dashboard", "ocr"],
+    ids=["detect", "dashboard", "ocr", "ingest", "growth"],
 )
 def test_benchmark_runs(args):
     run = subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stdout + run.stderr
     assert run.stdout.strip()
+
+
+@pytest.mark.browser
+def test_click_benchmark_runs():
+    """The click benchmark drives Chromium with the real extension and the bare one it builds."""
+    args = [sys.executable, "bench/bench_click.py", "--clicks", "1"]
+    run = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "bare extension" in run.stdout

@@ -10,6 +10,7 @@ Pure code, no Flask and no SQLite.
 
 from __future__ import annotations
 
+import copy
 from collections import Counter, deque
 from collections.abc import Iterable
 from typing import Any
@@ -77,6 +78,12 @@ class Run:
         self.last = p
         self.length += 1
 
+    def clone(self) -> Run:
+        twin = copy.copy(self)
+        twin.arrivals, twin.pending_counts = list(self.arrivals), list(self.pending_counts)
+        twin.pending_arrivals = list(self.pending_arrivals)
+        return twin
+
     def assists(self) -> int:
         """What the run's own readings prove: the rise of stated counts inside it, else new helpers."""
         rise = 0
@@ -136,6 +143,14 @@ class Stage:
         self.by_n: dict[int, tuple[Point, float, float]] = {}
         self.recent: deque[Point] = deque()
         self.deadlines = Deadlines()
+
+    def clone(self) -> Stage:
+        """A copy that later ``add``s don't touch (points and findings are never changed: shared)."""
+        twin = copy.copy(self)
+        twin.known, twin.seen, twin.by_n = dict(self.known), Counter(self.seen), dict(self.by_n)
+        twin.recent, twin.deadlines = deque(self.recent), copy.copy(self.deadlines)
+        twin.run = self.run.clone() if self.run is not None else None
+        return twin
 
     @property
     def name(self) -> str:
@@ -282,6 +297,14 @@ class Analyzer:
         self._provisional: list[dict[str, Any]] = []
         self._stage: Stage | None = None
         self._last_rules: Point | None = None
+
+    def clone(self) -> Analyzer:
+        """A snapshot to fold on from later (the cache keeps some, so a late reading re-folds only
+        the readings after it: ``analysis/cache.py``)."""
+        twin = copy.copy(self)
+        twin._settled, twin._provisional = list(self._settled), list(self._provisional)
+        twin._stage = self._stage.clone() if self._stage is not None else None
+        return twin
 
     def accepts(self, p: Point) -> bool:
         """Appending keeps page order; otherwise the caller re-folds from the start."""

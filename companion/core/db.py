@@ -1,7 +1,13 @@
-"""SQLite through sqlite-utils: one connection per request on ``g``, schema as named migrations.
+"""SQLite through sqlite-utils: one connection per server thread, kept across requests; schema as
+named migrations.
 
-WAL with synchronous=FULL because a capture is acknowledged only after its row is durable: the
-extension deletes its queued copy on our 201, so a lost commit would lose evidence.
+WAL with synchronous=FULL because a capture is acknowledged only after its row is durable against
+power loss as well as a killed process: the extension deletes its queued copy on our 201, so a lost
+commit would lose evidence (docs/evidence.md "Durability", docs/performance.md "The syncs").
+
+Kept connections (``ConnectionPool``): opening one per request cost a dozen statements, and closing
+the last one checkpointed the WAL (two more syncs) on every capture. Each thread of the server keeps
+its own (sqlite3 connections are not for sharing between threads); ``serve`` closes them on exit.
 """
 
 from __future__ import annotations
@@ -10,6 +16,7 @@ import contextlib
 import logging
 import os
 import sqlite3
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -74,16 +81,49 @@ def init_db(path: Path | str) -> None:
     make_private(path)
 
 
+class ConnectionPool:
+    """One connection per thread to one database, opened on first use and kept (an app's, not global).
+
+    A request that failed half-way may leave a transaction open: ``release`` rolls it back, so the
+    next request on the thread starts clean."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = path
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._all: list[sqlite_utils.Database] = []
+
+    def get(self) -> sqlite_utils.Database:
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = self._local.db = connect(self.path)
+            with self._lock:
+                self._all.append(db)
+        return db
+
+    def release(self) -> None:
+        db = getattr(self._local, "db", None)
+        if db is not None and db.conn.in_transaction:
+            db.conn.execute("ROLLBACK")
+
+    def close_all(self) -> None:
+        with self._lock:
+            kept, self._all = self._all, []
+        for db in kept:
+            with contextlib.suppress(sqlite3.Error):
+                db.close()
+
+
 def get_db() -> sqlite_utils.Database:
     if "db" not in g:
-        g.db = connect(current_app.config["DATABASE"])
+        g.db = current_app.extensions["bargain_witness_db"].get()
     return g.db
 
 
 def close_db(_exc: BaseException | None = None) -> None:
-    db = g.pop("db", None)
-    if db is not None:
-        db.close()
+    """End of a request: the connection stays open for the thread's next request."""
+    if g.pop("db", None) is not None:
+        current_app.extensions["bargain_witness_db"].release()
 
 
 @contextlib.contextmanager
@@ -105,4 +145,5 @@ def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Databa
 
 def init_app(app: Flask) -> None:
     init_db(app.config["DATABASE"])
+    app.extensions["bargain_witness_db"] = ConnectionPool(app.config["DATABASE"])
     app.teardown_appcontext(close_db)

@@ -26,9 +26,10 @@ class BlobStore:
     def path_for(self, sha256: str, mime: str) -> Path:
         return self.root / sha256[:2] / f"{sha256}{EXTENSIONS[mime]}"
 
-    def put(self, data: bytes, mime: str) -> str:
-        """Store bytes unchanged; return their SHA-256. Idempotent."""
-        digest = hashlib.sha256(data).hexdigest()
+    def put(self, data: bytes, mime: str, sha256: str | None = None) -> str:
+        """Store bytes unchanged; return their SHA-256. Idempotent. ``sha256``: the caller's own hash
+        of ``data`` (the capture path has it already; hashing 3 MB again costs milliseconds)."""
+        digest = sha256 or hashlib.sha256(data).hexdigest()
         final = self.path_for(digest, mime)
         if final.exists() and final.stat().st_size == len(data):
             return digest
@@ -42,7 +43,9 @@ class BlobStore:
 def atomic_write(path: Path, write: Callable[[BinaryIO], object], mode: int | None = None) -> None:
     """Write a file so that a crash leaves either nothing or the whole file under ``path``:
     temp file in the same dir → fsync → rename → fsync the dir."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if not path.parent.is_dir():
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        portable.fsync_dir(path.parent.parent)  # the new folder's name is durable too
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
     try:
         with os.fdopen(fd, "wb") as fh:

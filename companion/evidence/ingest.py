@@ -198,7 +198,7 @@ def store_capture(
     analysis: Analysis | None,
     on_stored: Sequence[StoredHook] = (),
 ) -> IngestResult:
-    blobs.put(checked.data, checked.image.mime)
+    blobs.put(checked.data, checked.image.mime, checked.sha256)
     payload = checked.payload
     facts = reading_facts(payload)
     new_reading = {"capture_id": checked.capture_id, "taken_at": payload["taken_at"], **facts}
@@ -267,9 +267,15 @@ def _chain_place(db: sqlite_utils.Database, campaign_id: str) -> ChainPlace:
     """Read inside the write transaction, so two writers can't fork either chain."""
     head = db.execute("SELECT record_hash, seq FROM captures ORDER BY seq DESC LIMIT 1").fetchone()
     last = db.execute(
-        "SELECT record_hash FROM captures WHERE campaign_id = ? ORDER BY seq DESC LIMIT 1", [campaign_id]
+        "SELECT record_hash, campaign_seq FROM captures WHERE campaign_id = ? ORDER BY seq DESC LIMIT 1",
+        [campaign_id],
     ).fetchone()
-    count = db.execute("SELECT COUNT(*) FROM captures WHERE campaign_id = ?", [campaign_id]).fetchone()[0]
+    # The campaign's last record says how many came before (one seek); counting them read every
+    # one (O(n) per capture). A record from before format 2 has no campaign_seq: count then.
+    if last is not None and isinstance(last[1], int):
+        count = last[1]
+    else:
+        count = db.execute("SELECT COUNT(*) FROM captures WHERE campaign_id = ?", [campaign_id]).fetchone()[0]
     anchor = db.execute(
         "SELECT sha256 FROM checkpoints WHERE id = (SELECT MAX(checkpoint_id) FROM timestamp_tokens)"
     ).fetchone()

@@ -12,6 +12,7 @@ import hashlib
 import sqlite3
 from collections import defaultdict
 from collections.abc import Sequence
+from pathlib import Path
 
 from cryptography import x509
 
@@ -65,8 +66,11 @@ def verify_archive(
 
 
 def _walk_chain(rows, report: Report, blobs: BlobStore, progress) -> None:
+    """Every link of both chains; every original file hashed once, however many records name it
+    (identical frames are one file: re-hashing it per record made verify grow with the records)."""
     problems = report.problems
     prev = GENESIS_HASH
+    hashed: dict[Path, str | None] = {}
     per_campaign: dict[str, tuple[int, str]] = {}
     for i, rec in enumerate(rows, 1):
         if progress:
@@ -85,9 +89,11 @@ def _walk_chain(rows, report: Report, blobs: BlobStore, progress) -> None:
             )
         per_campaign[rec["campaign_id"]] = (count + 1, rec["record_hash"])
         path = blobs.path_for(rec["sha256"], rec["mime"])
-        if not path.exists():
+        if path not in hashed:
+            hashed[path] = _file_sha256(path) if path.exists() else None
+        if hashed[path] is None:
             problems.append(f"截图原件缺失：{path.name}（记录 {rec['id']}）")
-        elif _file_sha256(path) != rec["sha256"]:
+        elif hashed[path] != rec["sha256"]:
             problems.append(f"截图原件被改动：{path.name}（记录 {rec['id']}）")
 
 

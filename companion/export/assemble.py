@@ -7,7 +7,7 @@ from typing import Any, BinaryIO
 
 import sqlite_utils
 
-from companion.campaigns.queries import campaign_captures, campaign_readings
+from companion.campaigns.queries import campaign_readings, campaign_timeline
 from companion.complaints.case import case_facts
 from companion.core.config import tsa_settings
 from companion.core.services import Services
@@ -22,7 +22,7 @@ def write_campaign_bundle(
     out: BinaryIO,
     progress: Progress | None = None,
 ) -> None:
-    captures = campaign_captures(db, campaign["id"], limit=10_000_000)
+    captures = campaign_timeline(db, campaign["id"])  # the full rows come with proofs.records
     readings = campaign_readings(db, campaign["id"])
     findings = svc.analysis.findings(db, campaign["id"])
     case = case_facts(campaign, readings, captures, findings)

@@ -17,7 +17,7 @@ import json
 import logging
 import re
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, BinaryIO
 
 from companion import __version__
@@ -74,18 +74,27 @@ def top_folder(campaign_id: str) -> str:
     return f"bargain-witness-{campaign_id}"
 
 
-def _timeline_csv(captures: list[dict[str, Any]], readings: dict[str, dict[str, Any]], files: dict) -> str:
+def _timeline_csv(
+    captures: list[dict[str, Any]], readings: dict[str, dict[str, Any]], files: dict
+) -> Iterator[str]:
+    """One line at a time (a bundle streams its big files)."""
     out = io.StringIO()
     writer = csv.writer(out)
+    yield "\ufeff"  # BOM: Excel opens the Chinese columns correctly
     # "displayed": the figures as the page showed them ("已砍 52.0%"), beside the parsed numbers.
     writer.writerow(["taken_at", "received_at", "file", "sha256", *FIGURE_COLUMNS, "clock_flag", "displayed"])
+    yield out.getvalue()  # the header even when no capture follows
+    out.seek(0)
+    out.truncate()
     for c in captures:
         r = readings.get(c["id"], {})
         row = [c["taken_at"], c["received_at"], files[c["id"]], c["sha256"]]
         row += [r.get(k, "") for k in FIGURE_COLUMNS] + [c.get("clock_flag") or ""]
         row.append(" · ".join(figures(r, "helper_count")))
         writer.writerow([csv_cell(v) for v in row])
-    return "\ufeff" + out.getvalue()  # BOM: Excel opens the Chinese columns correctly
+        yield out.getvalue()
+        out.seek(0)
+        out.truncate()
 
 
 def _report_md(
@@ -95,7 +104,7 @@ def _report_md(
     findings: list[dict[str, Any]],
     files: dict[str, str],
     exported_at: str,
-) -> str:
+) -> Iterator[str]:
     lines = [
         f"# 砍价存证报告：{md(campaign.get('title') or '（无标题）')}",
         "",
@@ -126,12 +135,10 @@ def _report_md(
         "| 截图时间（本机） | 助手接收时间 | 文件 | SHA-256 |",
         "| --- | --- | --- | --- |",
     ]
-    lines += [
-        f"| {md(c['taken_at'])} | {md(c['received_at'])} | {files[c['id']]} | {c['sha256']} |"
-        for c in captures
-    ]
-    lines += ["", "打印版报告见 report.html；校验方法见 VERIFY.txt。", ""]
-    return "\n".join(lines)
+    yield "\n".join(lines) + "\n"
+    for c in captures:
+        yield f"| {md(c['taken_at'])} | {md(c['received_at'])} | {files[c['id']]} | {c['sha256']} |\n"
+    yield "\n打印版报告见 report.html；校验方法见 VERIFY.txt。\n"
 
 
 def _image_paths(records: list[dict[str, Any]]) -> dict[str, str]:
@@ -175,10 +182,34 @@ def write_bundle(
     listed: list[dict[str, Any]] = []
     with zipfile.ZipFile(out, "w") as zf:
 
-        def add(path: str, data: bytes) -> None:
-            kind = zipfile.ZIP_STORED if path.startswith("images/") else zipfile.ZIP_DEFLATED
-            zf.writestr(zipfile.ZipInfo(f"{root}/{path}", date_time=stamp), data, compress_type=kind)
-            listed.append({"path": path, "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)})
+        def add(path: str, data: bytes | Iterable[str]) -> None:
+            """One file, written (and hashed) piece by piece: text comes as an iterable of str."""
+            info = zipfile.ZipInfo(f"{root}/{path}", date_time=stamp)
+            info.compress_type = zipfile.ZIP_STORED if path.startswith("images/") else zipfile.ZIP_DEFLATED
+            digest, size, pending = hashlib.sha256(), 0, []
+
+            def flush(fh) -> int:
+                raw = "".join(pending).encode("utf-8")
+                fh.write(raw)
+                digest.update(raw)
+                pending.clear()
+                return len(raw)
+
+            with zf.open(info, "w", force_zip64=True) as fh:
+                if isinstance(data, bytes):
+                    fh.write(data)
+                    digest.update(data)
+                    size = len(data)
+                else:  # pieces gathered into writes of about 64 KiB: fewer, larger compressions
+                    held = 0
+                    for piece in data:
+                        pending.append(piece)
+                        held += len(piece)
+                        if held >= 65536:
+                            size += flush(fh)
+                            held = 0
+                    size += flush(fh)
+            listed.append({"path": path, "sha256": digest.hexdigest(), "bytes": size})
             if progress:
                 progress(len(listed), total)
 
@@ -189,43 +220,60 @@ def write_bundle(
                 data = _original(blobs, r)
                 if data is not None:  # else the bundle's verify names the file as missing
                     add(files[r["id"]], data)
-        time_order = [{**c, "clock_flag": c.get("clock_flag")} for c in captures]
-        add("timeline.csv", _timeline_csv(time_order, by_id, files).encode("utf-8"))
+        add("timeline.csv", _timeline_csv(captures, by_id, files))
         add("findings.json", json.dumps(findings, ensure_ascii=False, indent=2).encode("utf-8"))
-        add("report.md", _report_md(campaign, case, captures, findings, files, exported_at).encode("utf-8"))
+        add("report.md", _report_md(campaign, case, captures, findings, files, exported_at))
         for channel in CHANNELS:
             add(f"complaints/{channel}.txt", plain(draft(channel, case)["text"]).encode("utf-8"))
         stamps = _add_timestamps(add, proofs)
-        html = render_report(campaign, case, captures, readings, findings, proofs, files, exported_at, root)
-        add("report.html", html.encode("utf-8"))
+        add(
+            "report.html",
+            render_report(campaign, case, captures, readings, findings, proofs, files, exported_at, root),
+        )
         add("VERIFY.txt", VERIFY_TEXT.format(zip_name=f"{root}.zip").encode("utf-8"))
-        records = [
-            {**r, "file": files[r["id"]], "facts": json_or_none(r["facts_json"] or "{}")}
-            for r in proofs.records
-        ]
-        manifest = {
-            "format": FORMAT,
-            "generator": f"bargain-witness {__version__}",
-            "exported_at": exported_at,
-            "campaign": campaign,
-            "chain": {
-                "count": len(records),
-                "head": records[-1]["record_hash"] if records else GENESIS_HASH,
-                "rules": "docs/evidence.md: record_hash (format 1 and 2), leaf_hash, checkpoint",
-            },
-            "captures": records,
-            "campaign_events": proofs.events,  # renames and archivings (docs/evidence.md)
-            "timestamps": stamps,
-            "files": list(listed),
-        }
-        text = json.dumps(manifest, ensure_ascii=False, indent=2, default=_odd_value)
-        add("manifest.json", text.encode("utf-8"))
+        add("manifest.json", _manifest(campaign, proofs, files, stamps, list(listed), exported_at))
         sums = "".join(f"{f['sha256']}  {f['path']}\n" for f in listed)
         zf.writestr(
             zipfile.ZipInfo(f"{root}/SHA256SUMS", date_time=stamp),
             sums.encode("utf-8"),
             compress_type=zipfile.ZIP_DEFLATED,
         )
+
+
+def _manifest(
+    campaign: dict[str, Any],
+    proofs: Proofs,
+    files: dict[str, str],
+    stamps: dict[str, Any],
+    listed: list[dict[str, Any]],
+    exported_at: str,
+) -> Iterator[str]:
+    """manifest.json in pieces, one record at a time: the same JSON ``json.dumps(indent=2)`` of the
+    whole manifest writes, without the whole of it (30 MB at 10,000 captures) as one string."""
+    records = proofs.records
+    manifest = {
+        "format": FORMAT,
+        "generator": f"bargain-witness {__version__}",
+        "exported_at": exported_at,
+        "campaign": campaign,
+        "chain": {
+            "count": len(records),
+            "head": records[-1]["record_hash"] if records else GENESIS_HASH,
+            "rules": "docs/evidence.md: record_hash (format 1 and 2), leaf_hash, checkpoint",
+        },
+        "captures": [],
+        "campaign_events": proofs.events,  # renames and archivings (docs/evidence.md)
+        "timestamps": stamps,
+        "files": listed,
+    }
+    encoder = json.JSONEncoder(ensure_ascii=False, indent=2, default=_odd_value)
+    head, _, tail = encoder.encode(manifest).partition('"captures": []')
+    yield head + '"captures": ['
+    for i, r in enumerate(records):
+        record = {**r, "file": files[r["id"]], "facts": json_or_none(r["facts_json"] or "{}")}
+        text = encoder.encode(record).replace("\n", "\n    ")
+        yield ("," if i else "") + "\n    " + text
+    yield ("\n  ]" if records else "]") + tail
 
 
 def _original(blobs: BlobStore, record: dict[str, Any]) -> bytes | None:

@@ -6,6 +6,7 @@ and the ``t`` filter (``text.html``) on page-derived text; no script, no remote 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -68,11 +69,13 @@ def render_report(
     files: dict[str, str],
     exported_at: str,
     folder: str,
-) -> str:
+) -> Iterator[str]:
+    """The report's HTML in pieces (Jinja's ``generate``): the bundle writes each piece as it comes,
+    so 10,000 rows never sit in memory as one string."""
     grouped = group_incidents(findings)  # people see incidents; each lists the findings it groups
     stamped = [cp for cp in proofs.checkpoints if cp["tokens"]]
     tsas = sorted({t["tsa_name"] or t["tsa_url"] for cp in stamped for t in cp["tokens"]})
-    return _ENV.get_template("report.html").render(
+    return _ENV.get_template("report.html").generate(
         campaign=campaign,
         case_text=facts_paragraph(case),
         captures=captures,

@@ -19,6 +19,7 @@
   /** Every message type the service worker answers. */
   const MSG = Object.freeze({
     CAPTURE: "capture", // popup → sw {tabId[, confirmNotBargain]}: capture that tab now
+    CLICK_RESULT: "click-result", // popup → sw {tabId}: the capture the toolbar click started ({inFlight: false}: none)
     FLUSH_OUTBOX: "flush-outbox", // options → sw {}: resend the queued captures
     OUTBOX_COUNT: "outbox-count", // options → sw {}: how many captures are queued
     WATCH_START: "watch-start", // popup → sw {tabId, intervalMinutes}

@@ -34,6 +34,7 @@ describe("constants", () => {
   test("every message type used by the extension, frozen, unique", () => {
     assert.deepEqual(Object.values(MSG).sort(), [
       "capture",
+      "click-result",
       "complaint-campaigns",
       "complaint-draft",
       "flush-outbox",

@@ -20,6 +20,7 @@ globalThis.chrome = {
     onStartup: event("startup"),
   },
   commands: { onCommand: event("command") },
+  action: { onClicked: event("clicked") },
   alarms: { onAlarm: event("alarm"), create: async () => {}, clear: async () => true },
   tabs: {
     get: async (id) => {
@@ -58,6 +59,16 @@ before(async () => {
   ({ MSG } = await import("../../extension/lib/messages.js"));
   await import("../../extension/sw.js");
   assert.equal(typeof listeners.message, "function");
+  assert.equal(typeof listeners.clicked, "function"); // the toolbar click captures in the worker
+});
+
+describe("the toolbar click's result", () => {
+  test("a popup opened without a click in flight is told so, and captures itself", async () => {
+    assert.deepEqual(await dispatch(envelope(MSG.CLICK_RESULT, { tabId: 7 }), POPUP), {
+      ok: true,
+      data: { inFlight: false },
+    });
+  });
 });
 
 beforeEach(() => {
@@ -120,7 +131,7 @@ describe("content scripts", () => {
   test("on a complaint site: nothing else, not even an unknown type, gets an answer", async (t) => {
     const warn = t.mock.method(console, "warn", () => {});
     tabs.set(4, { id: 4, url: ON_12315.url });
-    for (const type of [MSG.CAPTURE, MSG.FLUSH_OUTBOX, MSG.OUTBOX_COUNT, MSG.WATCH_START, MSG.WATCH_STATUS, "make-coffee"]) {
+    for (const type of [MSG.CAPTURE, MSG.CLICK_RESULT, MSG.FLUSH_OUTBOX, MSG.OUTBOX_COUNT, MSG.WATCH_START, MSG.WATCH_STATUS, "make-coffee"]) {
       assert.equal(await dispatch(envelope(type, { tabId: 4, intervalMinutes: 1 }), ON_12315), NO_ANSWER, type);
     }
     assert.equal(warn.mock.callCount(), 0);
