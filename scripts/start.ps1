@@ -1,7 +1,7 @@
 ﻿# 砍价存证助手：Windows 10/11 上的 scripts/start（双击仓库根目录的「启动.bat」或 scripts\start.bat 运行它）。
 # 它做的事和 scripts/start 一样：找到 Python 3.10+（先 py 启动器，再 PATH 上的 python / python3），
 # 没有时用中文说明怎样安装；首次运行把助手装进 .venv（pip 的输出写进 .venv\install.log）；
-# 然后启动助手并打开控制台。其他命令照样传给助手：start.bat token / info / verify / export / demo。
+# 然后启动助手并打开控制台。其他命令照样传给助手：start.bat token / info / verify / export / demo / import / watch。
 # 每一步为什么这样做，以及哪些在真正的 Windows 上运行过：docs/windows.md。
 param([Parameter(ValueFromRemainingArguments = $true)][string[]]$Rest = @())
 
@@ -22,7 +22,7 @@ if (-not $env:BARGAIN_WITNESS_COMMAND) {
     $env:BARGAIN_WITNESS_COMMAND = '"' + (Join-Path $PSScriptRoot 'start.bat') + '"'
 }
 
-$Commands = @('serve', 'token', 'info', 'verify', 'export', 'demo', '--help', '--version')
+$Commands = @('serve', 'token', 'info', 'verify', 'export', 'demo', 'import', 'watch', '--help', '--version')
 $MinVersionCheck = 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else 1)'
 
 function Test-Python([string]$Exe, [string[]]$PyArgs) {
