@@ -374,10 +374,19 @@ def test_the_legacy_token_pairs_its_browser_on_first_use_and_revoke_stops_it(app
     browser_id = (
         sqlite3.connect(app.config["DATABASE"]).execute("SELECT id FROM paired_browsers").fetchone()[0]
     )
+    login_test_client(client)  # the settings page by session from here: the token is about to go
     client.post(f"/settings/browsers/{browser_id}/revoke", headers=SAME_ORIGIN_FORM)
     refused = plain.post("/api/v1/captures", json=capture_payload(seed=2), headers=legacy)
     assert refused.status_code == 401 and refused.get_json()["error"] == "pairing_revoked"
-    assert FIREFOX_EXT not in client.get("/settings").get_data(as_text=True)
+    page = client.get("/settings")
+    assert page.status_code == 200 and FIREFOX_EXT not in page.get_data(as_text=True)
+    # The revoked browser's GETs come without an Origin (Chromium): the token is retired everywhere,
+    # so they read nothing, and no other origin can take the token up again.
+    token_only = {"Authorization": legacy["Authorization"]}
+    assert plain.get("/api/v1/campaigns", headers=token_only).status_code == 401
+    assert plain.get("/settings", headers=token_only).status_code == 401
+    other = {**token_only, "Origin": EXT}
+    assert plain.get("/api/v1/status", headers=other).get_json()["error"] == "pairing_revoked"
 
 
 def test_token_command_prints_the_token_only_until_a_browser_is_paired(tmp_path):

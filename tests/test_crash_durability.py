@@ -22,8 +22,8 @@ from helpers import capture_payload, png_bytes, wait_for
 from helpers.companion_proc import SERVE_BIN, start_companion, stop_companion
 
 UPLOADERS = 6
-PLANNED = 1_000  # uploads queued for the threads; the kill comes mid-way, once KILL_AFTER are answered
-KILL_AFTER = 500
+PLANNED = 1_200  # uploads queued for the threads; the kill comes once KILL_AFTER (>= 1,000) are answered
+KILL_AFTER = 1_000
 TIME_LIMIT = 240.0
 
 

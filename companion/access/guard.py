@@ -3,6 +3,9 @@
 - An API call carries a token. A paired token is bound to one extension origin; the legacy token
   (the pasted ``token`` file) is accepted from any extension origin not revoked, and its first use
   from one records that origin as a paired browser, listed and revocable like the others.
+- Revoking a browser that paired by the pasted token retires that token everywhere: without an
+  Origin (Chromium sends none on an extension's GET) the revoked browser would otherwise still read
+  the evidence with it. Other browsers that used it pair again by code.
 - A request with an Origin must come from an extension (never an http/https page, ``null`` or
   ``file://``), and from the origin its token is bound to. A request without Origin is not from a
   browser page (browsers always send one with a preflighted Authorization header): a local tool that
@@ -26,10 +29,19 @@ from companion.evidence.environment import browser_of
 SEEN_EVERY = 60  # seconds: last_seen_at is rewritten at most this often, not on every call
 REPAIR = "请在扩展的设置页点「与助手配对」，并在助手控制台的「设置与配对」页确认。"
 REVOKED = "配对已撤销：这个浏览器的配对已在助手控制台撤销。" + REPAIR
+RETIRED = "手动填写的令牌已作废（它配对的一个浏览器已在助手控制台撤销）。" + REPAIR
 
 
 def label_of(user_agent: str | None) -> str:
     return browser_of(user_agent or "") or "未知浏览器"
+
+
+def legacy_retired(db: sqlite_utils.Database) -> bool:
+    """Whether a browser paired by the pasted token was revoked: then that token works nowhere."""
+    row = db.execute(
+        "SELECT 1 FROM paired_browsers WHERE via = 'legacy' AND revoked_at IS NOT NULL LIMIT 1"
+    ).fetchone()
+    return row is not None
 
 
 @dataclass
@@ -47,6 +59,8 @@ class AccessGuard:
             raise DomainError(401, "missing_token", "尚未配对：" + REPAIR)
         hashed = digest(presented)
         if same(presented, self.legacy_token):
+            if legacy_retired(db):
+                raise DomainError(401, "pairing_revoked", RETIRED)
             return None if origin is None else self._legacy_browser(db, origin, hashed, user_agent)
         rows = db.execute_returning_dicts(
             "SELECT id, origin, revoked_at, last_seen_at FROM paired_browsers WHERE token_hash = ?", [hashed]
@@ -108,7 +122,7 @@ class AccessGuard:
         if not presented:
             return False
         if same(presented, self.legacy_token):
-            return True
+            return not legacy_retired(db)
         row = db.execute(
             "SELECT 1 FROM paired_browsers WHERE token_hash = ? AND revoked_at IS NULL", [digest(presented)]
         ).fetchone()
