@@ -66,15 +66,13 @@ def serve(
     url = f"http://127.0.0.1:{server.effective_port}/"
     login = f"{url}login/{_serve_login_secret(app)}"
     click.echo(f"砍价存证助手 {__version__} 已启动：{url}")
-    click.echo(f"  控制台 Dashboard: {login}")
+    click.echo(f"  控制台：  {login}")
     click.echo("    （一次性链接，1 小时内有效，只能打开一次；之后请在扩展弹窗里点「在控制台查看证据」）")
-    click.echo(f"  演示页面 Demo:    {url}demo/")
-    click.echo(
-        "  配对 Pairing:     在扩展「设置」中点「与助手配对」，再在控制台「设置与配对」页确认相同的配对码"
-    )
-    click.echo(f"  数据目录 Data:    {app.config['DATA_DIR']}")
-    click.echo(f"  扩展目录 Extension (加载已解压的扩展程序): {extension_dir()}")
-    click.echo(f"  日志 Log:         {log_path}")
+    click.echo(f"  演示页面：{url}demo/")
+    click.echo("  配对：    在扩展「设置」中点「与助手配对」，再在控制台「设置与配对」页确认相同的配对码")
+    click.echo(f"  数据目录：{app.config['DATA_DIR']}")
+    click.echo(f"  扩展目录（加载已解压的扩展程序）：{extension_dir()}")
+    click.echo(f"  日志：    {log_path}")
     click.echo("  按 Ctrl+C 停止。", nl=True)
     sys.stdout.flush()
     if open_browser:

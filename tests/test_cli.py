@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 import stat
 import subprocess
@@ -36,8 +37,11 @@ def test_serve_prints_what_a_user_needs_and_listens_on_loopback_only(tmp_path):
     comp = start_companion(tmp_path / "d")
     try:
         log = comp.log()
-        for needle in ("控制台 Dashboard", "/demo/", "与助手配对", "数据目录 Data", str(EXTENSION_DIR)):
+        for needle in ("控制台：", "/demo/", "与助手配对", "数据目录：", str(EXTENSION_DIR)):
             assert needle in log
+        # Labels in Chinese only (#12): the user reads no English in the start-up banner.
+        banner = "".join(comp.output)
+        assert not re.search(r"\b(Dashboard|Demo|Pairing|Data|Extension|Log|Token)\b", banner), banner
         port = int(comp.url.rsplit(":", 1)[1])
         # The token is never printed (#11): the dashboard line is a one-time login link instead.
         assert comp.token and comp.token in (tmp_path / "d" / "token").read_text() and comp.token not in log

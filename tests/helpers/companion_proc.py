@@ -145,7 +145,7 @@ def start_companion(
             m = re.search(r"已启动：(http://127\.0\.0\.1:\d+)/", line)
             if m:
                 comp.url = m.group(1)
-            m = re.search(r"Dashboard:\s+(http://\S+/login/\S+)", line)
+            m = re.search(r"控制台：\s*(http://\S+/login/\S+)", line)
             if m:
                 comp.dashboard_link = m.group(1)
             if BANNER_END in line:
