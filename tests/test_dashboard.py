@@ -8,7 +8,6 @@ import hashlib
 import io
 import json
 import re
-import urllib.request
 import uuid
 import xml.etree.ElementTree as ET
 from datetime import datetime, timedelta
@@ -451,17 +450,6 @@ def test_dashboard_constants_are_as_documented():
 # Real Chromium against the companion subprocess
 
 
-def api_post(comp, body: dict) -> dict:
-    req = urllib.request.Request(
-        comp.url + "/api/v1/captures",
-        data=json.dumps(body).encode(),
-        headers={"Authorization": f"Bearer {comp.token}", "Content-Type": "application/json"},
-        method="POST",
-    )
-    with urllib.request.urlopen(req, timeout=15) as resp:
-        return json.load(resp)
-
-
 @pytest.fixture(scope="module")
 def chromium(playwright):
     browser = launch_chromium(playwright)
@@ -491,8 +479,8 @@ def _all_images_loaded(page) -> None:
 def test_browser_pages_chart_click_and_screenshots(chromium, companion):
     from playwright.sync_api import expect
 
-    answers = [api_post(companion, b) for b in bargain_series()]
-    [api_post(companion, b) for b in stalled_series()]
+    answers = [companion.post("/api/v1/captures", b) for b in bargain_series()]
+    [companion.post("/api/v1/captures", b) for b in stalled_series()]
     campaign_id = answers[0]["campaign_id"]
     ARTIFACTS.mkdir(exist_ok=True)
 
@@ -563,7 +551,7 @@ def test_browser_pages_chart_click_and_screenshots(chromium, companion):
 def test_browser_pages_work_without_javascript(chromium, companion):
     from playwright.sync_api import expect
 
-    answers = [api_post(companion, b) for b in stalled_series()]
+    answers = [companion.post("/api/v1/captures", b) for b in stalled_series()]
     ctx = chromium.new_context(java_script_enabled=False, viewport={"width": 1366, "height": 768})
     page = companion.login(ctx)  # the one-time link's page moves on without JavaScript too
     page.goto(f"{companion.url}/campaigns/{answers[0]['campaign_id']}")

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-import urllib.request
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -32,17 +31,6 @@ def pages():
         yield base
 
 
-def post_capture(comp, body: dict) -> dict:
-    req = urllib.request.Request(
-        comp.url + "/api/v1/captures",
-        data=json.dumps(body).encode(),
-        headers={"Authorization": f"Bearer {comp.token}", "Content-Type": "application/json"},
-        method="POST",
-    )
-    with urllib.request.urlopen(req, timeout=15) as resp:
-        return json.load(resp)
-
-
 def seed_many_incidents(comp, url: str) -> None:
     """A day of earlier captures of the same page with a separate regression every two hours."""
     start = datetime.now(CST) - timedelta(days=1)
@@ -51,8 +39,9 @@ def seed_many_incidents(comp, url: str) -> None:
         # Every fourth capture goes backwards: one regression incident each time.
         cut = round(cut - 0.3, 1) if i % 4 == 3 else round(min(99.8, cut + 0.4), 1)
         facts = {"cut_percent": cut, "helper_count": i, "raw": {"cut_percent": f"已砍{cut:.1f}%"}}
-        post_capture(
-            comp, capture_payload(url=url, taken_at=start + timedelta(minutes=30 * i), seed=i, facts=facts)
+        comp.post(
+            "/api/v1/captures",
+            capture_payload(url=url, taken_at=start + timedelta(minutes=30 * i), seed=i, facts=facts),
         )
 
 

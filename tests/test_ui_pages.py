@@ -44,17 +44,6 @@ STALL = [
 ROUTE_ARGS = {"campaign_id", "capture_id", "filename", "channel", "filing_id", "secret"}
 
 
-def api_post(comp, path: str, body: dict) -> dict:
-    req = urllib.request.Request(
-        comp.url + path,
-        data=json.dumps(body).encode(),
-        headers={"Authorization": f"Bearer {comp.token}", "Content-Type": "application/json"},
-        method="POST",
-    )
-    with urllib.request.urlopen(req, timeout=15) as resp:
-        return json.load(resp)
-
-
 def form_post(comp, path: str, fields: dict) -> None:
     req = urllib.request.Request(comp.url + path, data=urllib.parse.urlencode(fields).encode(), method="POST")
     with comp.session_opener().open(req, timeout=15) as resp:
@@ -81,7 +70,7 @@ def seed(comp) -> dict:
                 "title": "【助力免费拿】蓝牙耳机 Pro 超长标题用来检查手机上的换行是否正常",
             },
         )
-        stall.append(api_post(comp, "/api/v1/captures", body))
+        stall.append(comp.post("/api/v1/captures", body))
     for i in range(4):
         body = capture_payload(
             url=AMOUNT_URL,
@@ -90,9 +79,8 @@ def seed(comp) -> dict:
             facts={"cut_amount": 90 + i, "remaining_amount": 9.28 - i, "helper_count": 3 * i},
             page={"url": AMOUNT_URL, "title": "砍价免费拿 豆浆机"},
         )
-        api_post(comp, "/api/v1/captures", body)
-    single = api_post(
-        comp,
+        comp.post("/api/v1/captures", body)
+    single = comp.post(
         "/api/v1/captures",
         capture_payload(url="https://mobile.yangkeduo.com/bargain.html?goods_id=1", taken_at=START, seed=99),
     )

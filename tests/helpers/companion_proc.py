@@ -62,6 +62,17 @@ class Companion:
         with urllib.request.urlopen(req, timeout=10) as resp:
             return json.load(resp)
 
+    def post(self, path: str, body: dict, timeout: float = 15) -> dict:
+        """POST a JSON body to an API path with the token; the decoded JSON answer."""
+        req = urllib.request.Request(
+            self.url + path,
+            data=json.dumps(body).encode(),
+            headers={"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"},
+            method="POST",
+        )
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
+            return json.load(resp)
+
     def session_link(self, next_path: str = "/") -> str:
         """A fresh one-time dashboard link, asked for with the token as the popup does."""
         req = urllib.request.Request(
