@@ -96,7 +96,9 @@ def evidence_items(
         item = _item(c, records.get(c["id"], {}), by_reading.get(c["id"]), files, proofs)
         shown = item["shown"]
         item["purposes"].append(
-            f"证明该时刻活动页面显示：{shown}。" if shown else "证明该时刻活动页面的状态（未读出页面上的数字）。"
+            f"证明该时刻活动页面显示：{shown}。"
+            if shown
+            else "证明该时刻活动页面的状态（未读出页面上的数字）。"
         )
         others.append(item)
     out = proving + others
