@@ -12,6 +12,7 @@ import hashlib
 import html as html_lib
 import json
 import re
+import shutil
 import sqlite3
 import zipfile
 from pathlib import Path
@@ -19,8 +20,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from helpers import launch_chromium, post_series
+from helpers.local_tsa import LocalTsa
 
 from companion.analysis.incidents import group
+from companion.app import create_app
 from companion.cli import cli
 from companion.complaints.case import (
     DEFAULT_DEMANDS,
@@ -31,6 +34,7 @@ from companion.complaints.case import (
     activity_id_from,
     evidence_name,
 )
+from companion.core.services import services_of
 from companion.export.court import DRAFT_BANNER
 
 SHOTS = Path("/tmp/shots-court")
@@ -44,9 +48,11 @@ QUIET = [{"cut_percent": 10.0 + 20 * i, "helper_count": i} for i in range(3)]
 PAPERS = ("evidence_list.html", "complaint_draft.html")
 
 
-def export(app, client, tmp_path: Path, facts) -> dict:
+def export(app, client, tmp_path: Path, facts, run_jobs: bool = False) -> dict:
     answers = post_series(client, facts)
     cid = answers[0]["campaign_id"]
+    if run_jobs:  # the time-stamping job among them
+        services_of(app).jobs.run_due(app)
     with client.get(f"/api/v1/campaigns/{cid}/export") as resp:
         assert resp.status_code == 200
         data = resp.data
@@ -67,8 +73,10 @@ def records(app, campaign_id: str, findings: list[dict]) -> dict:
     campaign = dict(db.execute("SELECT * FROM campaigns WHERE id = ?", [campaign_id]).fetchone())
     captures = [dict(r) for r in db.execute("SELECT * FROM captures WHERE campaign_id = ?", [campaign_id])]
     readings = [dict(r) for r in db.execute("SELECT * FROM readings WHERE campaign_id = ?", [campaign_id])]
+    stamps = [dict(r) for r in db.execute("SELECT gen_time, tsa_name FROM timestamp_tokens")]
     db.close()
-    texts = [str(v) for row in [campaign, *captures, *readings] for v in row.values() if v is not None]
+    rows = [campaign, *captures, *readings, *stamps]
+    texts = [str(v) for row in rows for v in row.values() if v is not None]
     texts.append(json.dumps(findings, ensure_ascii=False))
     corpus = "\n".join(texts)
     # Figures: the readings' numbers and the findings' own (their sentences and data), never a time.
@@ -82,6 +90,15 @@ def records(app, campaign_id: str, findings: list[dict]) -> dict:
         "corpus": corpus,
         "numbers": {float(v) for v in figures} | {float(n) for n in re.findall(r"\d+(?:\.\d+)?", said)},
     }
+
+
+def stamps(app) -> list[dict]:
+    db = sqlite3.connect(Path(app.config["DATA_DIR"], "bargain-witness.sqlite3"))
+    db.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in db.execute("SELECT gen_time FROM timestamp_tokens")]
+    finally:
+        db.close()
 
 
 def page_text(html: str) -> str:
@@ -267,3 +284,30 @@ def test_page_text_is_escaped(app, client, tmp_path):
         html = (papers["folder"] / name).read_text("utf-8")
         assert "<img" not in html and "\u202e" not in html
         assert "&lt;img src=x onerror=alert(1)&gt;&lt;U+202E&gt;gnp.exe" in html
+
+
+def test_trusted_times_are_the_authoritys(tmp_path):
+    """With an RFC 3161 authority, each item's 可信时间 is the token's own time, traced to its record."""
+    tsa = LocalTsa(tmp_path / "tsa")
+    try:
+        data = tmp_path / "data"
+        data.mkdir()
+        shutil.copy(tsa.root, data / "tsa-root.pem")
+        config = {"tsa_urls": [tsa.url], "tsa_ca_file": "tsa-root.pem"}
+        (data / "config.json").write_text(json.dumps(config), encoding="utf-8")
+        app = create_app(
+            {"TESTING": True, "DATA_DIR": str(data), "TSA_BATCH_SECONDS": 0, "OCR_CROSS_CHECK": False}
+        )
+        client = app.test_client()
+        client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {app.config['API_TOKEN']}"
+        papers = export(app, client, tmp_path, FACTS[:3], run_jobs=True)
+    finally:
+        tsa.close()
+    app.extensions["bargain_witness_db"].close_all()
+    recs = papers["records"]
+    listing = page_text((papers["folder"] / "evidence_list.html").read_text("utf-8"))
+    assert listing.count("可信时间：不晚于") == 3
+    shown = set(re.findall(r"可信时间：不晚于 (\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})（UTC）", listing))
+    stamped = {r["gen_time"] for r in stamps(app)}
+    assert shown and {f"{d}T{t}Z" for d, t in shown} <= stamped  # the authority's time, as it signed it
+    assert untraced(listing, recs, items=4, incidents=serious_incidents(recs["findings"])) == []

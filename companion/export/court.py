@@ -58,7 +58,7 @@ def _item(capture: dict[str, Any], record: dict[str, Any], reading: dict[str, An
         "source_kind": CAPTURE_SOURCE_ZH.get(source, source),
         "taken": fmt_local(capture.get("taken_at")),
         "received": fmt_local(capture.get("received_at")),
-        "trusted": proofs.trusted_at.get(capture["id"]),
+        "trusted": fmt_local(proofs.trusted_at[capture["id"]]) if capture["id"] in proofs.trusted_at else "",
         "clock_flag": CLOCK_FLAG_ZH.get(capture.get("clock_flag"), capture.get("clock_flag") or ""),
         "shown": "、".join(figures(reading, "helper_count")),
         "file": files.get(capture["id"], ""),
