@@ -239,7 +239,7 @@ def write_bundle(
             render_report(campaign, case, captures, readings, findings, proofs, files, exported_at, root),
         )
         items = evidence_items(case, captures, readings, files, proofs)  # the court papers (#16)
-        add(EVIDENCE_LIST, render_evidence_list(campaign, case, items, root).encode("utf-8"))
+        add(EVIDENCE_LIST, render_evidence_list(campaign, case, items, root))
         add(COMPLAINT_DRAFT, render_complaint_draft(campaign, case, items, root).encode("utf-8"))
         add("VERIFY.txt", VERIFY_TEXT.format(zip_name=f"{root}.zip").encode("utf-8"))
         add("manifest.json", _manifest(campaign, proofs, files, stamps, list(listed), exported_at))

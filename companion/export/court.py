@@ -11,6 +11,7 @@ court) is left as a placeholder 【请填写……】; nothing is filed or sent.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -148,8 +149,9 @@ def legal_items(case: CaseFacts) -> list[str]:
 
 def render_evidence_list(
     campaign: dict[str, Any], case: CaseFacts, items: list[dict[str, Any]], folder: str
-) -> str:
-    return _ENV.get_template(EVIDENCE_LIST).render(
+) -> Iterator[str]:
+    """In pieces (Jinja's ``generate``), like report.html: one row per capture, thousands of them."""
+    return _ENV.get_template(EVIDENCE_LIST).generate(
         campaign=campaign,
         case=case,
         items=items,
