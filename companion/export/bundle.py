@@ -3,7 +3,8 @@
 Everything sits in one folder ``bargain-witness-<campaign>/``: the original screenshots byte for
 byte, ``manifest.json`` (every record as stored, in chain order, with both clocks and the capture
 environment), ``timestamps/`` (checkpoints, the authorities' tokens and certificates), ``report.html``
-(printable, Chinese), ``report.md``, ``timeline.csv``, ``findings.json``, the complaint drafts,
+(printable, Chinese), the court papers ``evidence_list.html`` (证据目录) and ``complaint_draft.html``
+(民事起诉状 draft; ``court.py``), ``report.md``, ``timeline.csv``, ``findings.json``, the complaint drafts,
 ``VERIFY.txt`` and ``SHA256SUMS`` (``sha256sum -c SHA256SUMS`` in the folder checks every file).
 Page-derived text is escaped for each file's format (``text.py``).
 """
@@ -32,6 +33,13 @@ from companion.core.vocab import CHANNELS, SEVERITY_ZH
 from companion.evidence import tsa
 from companion.evidence.blobs import EXTENSIONS, BlobStore
 from companion.evidence.chain import GENESIS_HASH
+from companion.export.court import (
+    COMPLAINT_DRAFT,
+    EVIDENCE_LIST,
+    evidence_items,
+    render_complaint_draft,
+    render_evidence_list,
+)
 from companion.export.proofs import Proofs
 from companion.export.report import render_report
 from companion.export.text import csv_cell, md, plain
@@ -177,7 +185,7 @@ def write_bundle(
     by_id = {r["capture_id"]: r for r in readings}
     files = _image_paths(proofs.records)
     total = (
-        len(set(files.values())) + len(CHANNELS) + 8 + sum(1 + len(c["tokens"]) for c in proofs.checkpoints)
+        len(set(files.values())) + len(CHANNELS) + 10 + sum(1 + len(c["tokens"]) for c in proofs.checkpoints)
     )
     listed: list[dict[str, Any]] = []
     with zipfile.ZipFile(out, "w") as zf:
@@ -230,6 +238,9 @@ def write_bundle(
             "report.html",
             render_report(campaign, case, captures, readings, findings, proofs, files, exported_at, root),
         )
+        items = evidence_items(case, captures, readings, files, proofs)  # the court papers (#16)
+        add(EVIDENCE_LIST, render_evidence_list(campaign, case, items, root))
+        add(COMPLAINT_DRAFT, render_complaint_draft(campaign, case, items, root).encode("utf-8"))
         add("VERIFY.txt", VERIFY_TEXT.format(zip_name=f"{root}.zip").encode("utf-8"))
         add("manifest.json", _manifest(campaign, proofs, files, stamps, list(listed), exported_at))
         sums = "".join(f"{f['sha256']}  {f['path']}\n" for f in listed)
