@@ -47,18 +47,25 @@ DEFAULT_DEMANDS = PROBLEM_DEFAULTS["progress"]
 PROBLEM_STATEMENT = {
     "progress": "",
     "goods": "本人通过该活动获得的商品存在质量问题或与活动页面的描述不符；活动页面当时展示的内容见所附截图。",
-    "account": "本人账号被平台以“账号异常”为由限制参与活动或为好友助力，本人未收到判定所依据的具体事实和规则的说明。",
+    "account": "本人账号被平台以“账号异常”为由限制参与活动或为好友助力，"
+    "本人未收到判定所依据的具体事实和规则的说明。",
 }
 ECL_17 = (
     "《中华人民共和国电子商务法》第十七条（大意）：电子商务经营者应当全面、真实、准确、及时地披露商品或者服务信息，"
     "保障消费者的知情权和选择权。"
 )
-CPL_8 = "《中华人民共和国消费者权益保护法》第八条（大意）：消费者享有知悉其购买、使用的商品或者接受的服务的真实情况的权利。"
+CPL_8 = (
+    "《中华人民共和国消费者权益保护法》第八条（大意）：消费者享有知悉其购买、使用的商品或者接受的服务的"
+    "真实情况的权利。"
+)
 CPL_20 = (
     "《中华人民共和国消费者权益保护法》第二十条（大意）：经营者向消费者提供有关商品或者服务的信息，应当真实、全面，"
     "不得作虚假或者引人误解的宣传。"
 )
-ECL_59 = "《中华人民共和国电子商务法》第五十九条（大意）：电子商务经营者应当建立便捷、有效的投诉、举报机制，及时受理并处理投诉、举报。"
+ECL_59 = (
+    "《中华人民共和国电子商务法》第五十九条（大意）：电子商务经营者应当建立便捷、有效的投诉、举报机制，"
+    "及时受理并处理投诉、举报。"
+)
 CPL_23 = (
     "《中华人民共和国消费者权益保护法》第二十三条（大意）：经营者以广告、产品说明、实物样品或者其他方式表明商品质量状况的，"
     "应当保证其提供的商品的实际质量与表明的质量状况相符。"
@@ -226,9 +233,9 @@ def demands_text(demands: list[str]) -> str:
 
 
 def chosen_demands(f: CaseFacts, demands: list[str] | None) -> list[str]:
-    """The ticked demands that fit the case's problem, or that problem's defaults."""
+    """The ticked demands that fit the case's problem (in its order), or that problem's defaults."""
     offered = PROBLEM_DEMANDS[f.problem]
-    return [d for d in (demands or ()) if d in offered] or list(PROBLEM_DEFAULTS[f.problem])
+    return [d for d in offered if d in (demands or ())] or list(PROBLEM_DEFAULTS[f.problem])
 
 
 def worst_incident(f: CaseFacts) -> dict[str, Any] | None:

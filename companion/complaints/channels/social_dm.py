@@ -1,9 +1,10 @@
 """拼多多官方微博/微信公众号私信: an auxiliary channel (docs/complaints.md), one short message.
 
 A private message must stay short: MESSAGE_MAX characters (docs/complaints.md says why). It still
-names the campaign, the worst incident with its figures and times, and the demand; when the whole
-message is too long, it drops the least needed parts first (the capture count, the activity id),
-then shortens the campaign's name, then keeps only the first two demands.
+names the campaign (its name cut to TITLE_MAX), the worst incident with its figures and times, and
+the demand; when the whole message is too long, it drops the least needed parts first (the capture
+count, the other incidents' count, the activity id), then shortens the campaign's name to
+SHORT_TITLE, then keeps only the first two demands.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from companion.complaints.case import (
 from companion.complaints.channels.base import Channel
 
 MESSAGE_MAX = 500  # characters (字), a conservative limit for a private message
-SHORT_TITLE = 16  # characters of the campaign's name kept when the message must shrink
+TITLE_MAX = 40  # characters of the campaign's name a message carries
+SHORT_TITLE = 16  # ... and when the message must shrink
 
 TO_HINT = (
     "在微博或微信中搜索“拼多多”，认准带官方认证标识的账号后发私信；本工具未核实这些账号的具体名称。"
@@ -30,9 +32,8 @@ MESSAGE_HINT = f"私信内容不超过 {MESSAGE_MAX} 字；截图可在私信中
 
 
 def _title(f: CaseFacts, short: bool) -> str:
-    if short and len(f.title) > SHORT_TITLE:
-        return f.title[: SHORT_TITLE - 1] + "…"
-    return f.title
+    room = SHORT_TITLE if short else TITLE_MAX
+    return f.title if len(f.title) <= room else f.title[: room - 1] + "…"
 
 
 def _compose(f: CaseFacts, demands: list[str], step: int) -> str:
@@ -72,7 +73,9 @@ def message(f: CaseFacts, demands: list[str]) -> str:
 def fields(f: CaseFacts, demands: list[str]) -> list[dict[str, Any]]:
     return [
         field("to", "发送对象", "拼多多官方微博或微信公众号（带官方认证标识）", ("收件人",), hint=TO_HINT),
-        field("message", "私信内容", message(f, demands), ("私信", "消息"), multiline=True, hint=MESSAGE_HINT),
+        field(
+            "message", "私信内容", message(f, demands), ("私信", "消息"), multiline=True, hint=MESSAGE_HINT
+        ),
     ]
 
 
