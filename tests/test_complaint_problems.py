@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 import urllib.parse
 import urllib.request
 from datetime import date, datetime, timedelta
@@ -347,3 +348,20 @@ def comp_post(comp, path: str, body: dict) -> dict:
     )
     with urllib.request.urlopen(req, timeout=15) as resp:
         return json.load(resp)
+
+
+def test_an_odd_stored_problem_reads_as_progress(tmp_path, caplog):
+    app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path)})
+    c = app.test_client()
+    c.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {app.config['API_TOKEN']}"
+    cid = post_series(c, STALL)[0]["campaign_id"]
+    set_problem(c, cid, "goods")
+    app.extensions["bargain_witness_db"].close_all()
+    with sqlite3.connect(tmp_path / "bargain-witness.sqlite3") as db:
+        db.execute("UPDATE complaint_problems SET problem = 'refund' WHERE campaign_id = ?", [cid])
+    again = create_app({"TESTING": True, "DATA_DIR": str(tmp_path)})
+    c2 = again.test_client()
+    c2.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {again.config['API_TOKEN']}"
+    body, _ = draft(c2, cid, "social_dm")
+    assert body["problem"] == "progress" and "complaint_problems.problem" in caplog.text
+    again.extensions["bargain_witness_db"].close_all()

@@ -72,7 +72,7 @@ def message(f: CaseFacts, demands: list[str]) -> str:
 
 def fields(f: CaseFacts, demands: list[str]) -> list[dict[str, Any]]:
     return [
-        field("to", "发送对象", "拼多多官方微博或微信公众号（带官方认证标识）", ("收件人",), hint=TO_HINT),
+        field("to", "发送对象", "拼多多官方微博或微信公众号", ("收件人",), hint=TO_HINT),
         field(
             "message", "私信内容", message(f, demands), ("私信", "消息"), multiline=True, hint=MESSAGE_HINT
         ),
