@@ -130,6 +130,9 @@ def test_vocabulary_matches_the_schema():
     assert set(defs["finding"]["properties"]["severity"]["enum"]) == set(vocab.SEVERITIES)
     for name in ("complaint_draft", "filing"):
         assert tuple(defs[name]["properties"]["channel"]["enum"]) == vocab.CHANNELS
+    for name in ("complaint_edit", "complaint_draft"):
+        assert tuple(defs[name]["properties"]["problem"]["enum"]) == vocab.PROBLEMS
+    assert set(vocab.PROBLEM_ZH) == set(vocab.PROBLEMS)
     for table in (vocab.SEVERITY_ZH, vocab.FINDING_TYPE_ZH, vocab.CAPTURE_SOURCE_ZH):
         assert all(isinstance(v, str) and v for v in table.values())
     assert set(vocab.FINDING_TYPE_ZH) == set(vocab.FINDING_TYPES)

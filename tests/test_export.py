@@ -101,7 +101,7 @@ def test_anyone_can_verify_with_one_standard_command(bundle, tmp_path):
     result = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=folder, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
     files = [p for p in folder.rglob("*") if p.is_file() and p.name != "SHA256SUMS"]
-    assert result.stdout.count(": OK") == len(files) == 17  # every file in the bundle is listed
+    assert result.stdout.count(": OK") == len(files) == 18  # every file (six drafts, two court papers)
 
 
 def test_verify_intact_bundle(bundle):

@@ -41,6 +41,8 @@ def put_draft(campaign_id: str, channel: str):
     campaign = campaign_or_404(campaign_id)
     _channel_or_404(channel)
     body = json_body("complaint_edit")
+    if "problem" in body:  # the campaign's problem type, for every channel: first, so fields fit it
+        store.save_problem(get_db(), campaign_id, body["problem"])
     current = build_draft(campaign, channel)
     known = {f["key"] for f in current["fields"]}
     unknown = sorted(set(body.get("fields", {})) - known)

@@ -17,6 +17,7 @@ from urllib.parse import parse_qsl, urlsplit
 from companion.analysis.incidents import group as group_incidents
 from companion.analysis.points import to_points
 from companion.analysis.wording import describe_display, fmt_money, fmt_span
+from companion.core.vocab import severity_rank
 
 OPERATOR = "上海寻梦信息技术有限公司"
 DEMANDS = {
@@ -24,18 +25,69 @@ DEMANDS = {
     "ship": "按活动规则认定砍价成功并安排发货",
     "explain": "书面说明本人砍价的真实进度、每位好友助力的实际金额及所依据的活动规则",
     "compensate": "对上述问题给本人造成的损失给予合理补偿",
+    "replace": "更换与活动页面描述相符、质量合格的商品",
+    "return": "办理退货，退货运费由经营者承担",
+    "explain_goods": "书面说明所发商品与活动页面描述不一致或存在质量问题的原因",
+    "unrestrict": "解除对本人账号的限制，恢复参与活动和为好友助力的资格",
+    "reason": "书面说明判定本人账号“异常”的具体事实及所依据的规则条款",
 }
-DEFAULT_DEMANDS = ("restore", "explain")
-LEGAL_BASIS = (
+# What the complaint is about (core.vocab.PROBLEMS): the demands offered and ticked by default.
+PROBLEM_DEMANDS = {
+    "progress": ("restore", "ship", "explain", "compensate"),
+    "goods": ("replace", "return", "explain_goods", "compensate"),
+    "account": ("unrestrict", "reason", "restore", "compensate"),
+}
+PROBLEM_DEFAULTS = {
+    "progress": ("restore", "explain"),
+    "goods": ("replace", "explain_goods"),
+    "account": ("unrestrict", "reason"),
+}
+DEFAULT_DEMANDS = PROBLEM_DEFAULTS["progress"]
+# The user's own statement of the problem (they chose it); the archive holds the page it concerns.
+PROBLEM_STATEMENT = {
+    "progress": "",
+    "goods": "本人通过该活动获得的商品存在质量问题或与活动页面的描述不符；活动页面当时展示的内容见所附截图。",
+    "account": "本人账号被平台以“账号异常”为由限制参与活动或为好友助力，"
+    "本人未收到判定所依据的具体事实和规则的说明。",
+}
+ECL_17 = (
     "《中华人民共和国电子商务法》第十七条（大意）：电子商务经营者应当全面、真实、准确、及时地披露商品或者服务信息，"
-    "保障消费者的知情权和选择权。",
-    "《中华人民共和国消费者权益保护法》第八条（大意）：消费者享有知悉其购买、使用的商品或者接受的服务的真实情况的权利。",
+    "保障消费者的知情权和选择权。"
+)
+CPL_8 = (
+    "《中华人民共和国消费者权益保护法》第八条（大意）：消费者享有知悉其购买、使用的商品或者接受的服务的"
+    "真实情况的权利。"
+)
+CPL_20 = (
     "《中华人民共和国消费者权益保护法》第二十条（大意）：经营者向消费者提供有关商品或者服务的信息，应当真实、全面，"
-    "不得作虚假或者引人误解的宣传。",
-    "《中华人民共和国电子商务法》第五十九条（大意）：电子商务经营者应当建立便捷、有效的投诉、举报机制，及时受理并处理投诉、举报。",
+    "不得作虚假或者引人误解的宣传。"
+)
+ECL_59 = (
+    "《中华人民共和国电子商务法》第五十九条（大意）：电子商务经营者应当建立便捷、有效的投诉、举报机制，"
+    "及时受理并处理投诉、举报。"
+)
+CPL_23 = (
+    "《中华人民共和国消费者权益保护法》第二十三条（大意）：经营者以广告、产品说明、实物样品或者其他方式表明商品质量状况的，"
+    "应当保证其提供的商品的实际质量与表明的质量状况相符。"
+)
+CPL_24 = (
+    "《中华人民共和国消费者权益保护法》第二十四条（大意）：经营者提供的商品不符合质量要求的，消费者可以依照国家规定、"
+    "当事人约定退货，或者要求经营者履行更换、修理等义务；没有国家规定和当事人约定的，消费者可以自收到商品之日起七日内退货。"
+)
+LEGAL_BASIS = (
+    ECL_17,
+    CPL_8,
+    CPL_20,
+    ECL_59,
     "参考案例：上海市长宁区人民法院 2022 年审理的砍价纠纷案中，页面显示进度为“0.9%”而真实进度为 0.9996427%，"
     "法院认为平台未如实披露真实进度，侵害了消费者的知情权。",
 )
+# Per problem; only articles whose text docs/complaints.md lists as checked.
+PROBLEM_BASIS = {
+    "progress": LEGAL_BASIS,
+    "goods": (CPL_23, CPL_24, CPL_20, ECL_17, ECL_59),
+    "account": (ECL_17, CPL_8, ECL_59),
+}
 RULE_CHANGE_BASIS = (
     "《中华人民共和国电子商务法》第三十四条（大意）：修改交易规则应当公开征求意见，并至少提前七日予以公示。"
 )
@@ -62,6 +114,7 @@ class CaseFacts:
     # The warning and critical incidents (analysis/incidents.py): drafts speak per incident, so one
     # frozen period is one item with the assists inside it, not one item per pair of captures.
     incidents: list[dict[str, Any]] = field(default_factory=list)
+    problem: str = "progress"  # core.vocab.PROBLEMS: what the complaint is about, the user's choice
 
 
 def evidence_name(capture: dict[str, Any]) -> str:
@@ -84,6 +137,7 @@ def case_facts(
     readings: list[dict[str, Any]],
     captures: list[dict[str, Any]],
     findings: list[dict[str, Any]],
+    problem: str = "progress",
 ) -> CaseFacts:
     points = to_points(readings)
     with_progress = [p for p in points if p.figures]
@@ -112,6 +166,7 @@ def case_facts(
         amount=f"{total:.2f}" if total else "",
         findings=serious,
         incidents=incidents,
+        problem=problem if problem in PROBLEM_DEMANDS else "progress",
         evidence=[
             {
                 "file": evidence_name(c),
@@ -177,8 +232,20 @@ def demands_text(demands: list[str]) -> str:
     return "\n".join(f"{i}. {DEMANDS[d]}。" for i, d in enumerate(demands, 1))
 
 
+def chosen_demands(f: CaseFacts, demands: list[str] | None) -> list[str]:
+    """The ticked demands that fit the case's problem (in its order), or that problem's defaults."""
+    offered = PROBLEM_DEMANDS[f.problem]
+    return [d for d in offered if d in (demands or ())] or list(PROBLEM_DEFAULTS[f.problem])
+
+
+def worst_incident(f: CaseFacts) -> dict[str, Any] | None:
+    """The most severe incident (critical before warning), the earliest of equals."""
+    ranked = sorted(enumerate(f.incidents), key=lambda ix: (severity_rank(ix[1]["severity"]), ix[0]))
+    return ranked[0][1] if ranked else None
+
+
 def legal_text(f: CaseFacts) -> str:
-    items = list(LEGAL_BASIS)
+    items = list(PROBLEM_BASIS[f.problem])
     if any("rule_change" in x["types"] for x in f.incidents):
         items.insert(1, RULE_CHANGE_BASIS)
     return "\n".join(f"- {x}" for x in items)
@@ -201,7 +268,11 @@ def complaint_title(f: CaseFacts) -> str:
     """The form's 投诉标题: the platform, the campaign and what went wrong in one short line; the
     campaign's name is shortened (…) so the whole title fits TITLE_MAX."""
     types = {t for x in f.incidents for t in x["types"]}
-    if "rule_change" in types:
+    if f.problem == "goods":
+        issue = "商品与描述不符"
+    elif f.problem == "account":
+        issue = "账号被限制"
+    elif "rule_change" in types:
         issue = "单方面变更规则"
     elif types & {"swallowed_assist", "regression"}:
         issue = "助力未计入、进度倒退"
@@ -217,6 +288,10 @@ def complaint_title(f: CaseFacts) -> str:
 
 def problem_type(f: CaseFacts) -> str:
     types = {t for x in f.incidents for t in x["types"]}
+    if f.problem == "goods":
+        return "商品质量问题（与描述不符）"
+    if f.problem == "account":
+        return "账号被以“异常”为由限制"
     if "rule_change" in types:
         return "单方面变更活动规则"
     if types & {"swallowed_assist", "regression"}:
@@ -238,8 +313,11 @@ def field(
 
 def body_text(f: CaseFacts, demands: list[str]) -> str:
     """The full complaint text most channels carry: facts, findings, demands, legal basis, evidence."""
+    statement = PROBLEM_STATEMENT[f.problem]
     return (
-        f"{facts_paragraph(f)}\n\n存证中发现的情况：\n{findings_list(f)}\n\n"
+        facts_paragraph(f)
+        + (f"\n\n{statement}" if statement else "")
+        + f"\n\n存证中发现的情况：\n{findings_list(f)}\n\n"
         f"诉求：\n{demands_text(demands)}\n\n依据：\n{legal_text(f)}\n\n"
         f"证据（截图原件及 SHA-256 校验值）：\n{evidence_text(f)}"
     )

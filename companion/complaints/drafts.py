@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from companion.complaints.case import DEFAULT_DEMANDS, DEMANDS, CaseFacts
+from companion.complaints.case import DEMANDS, PROBLEM_DEMANDS, CaseFacts, chosen_demands
 from companion.complaints.channels import channel
+from companion.core.vocab import PROBLEM_ZH
 
 
 def draft(
@@ -13,7 +14,7 @@ def draft(
 ) -> dict[str, Any]:
     """A channel's draft; the user's saved edits replace generated values field by field."""
     ch = channel(key)
-    chosen = [d for d in (demands or DEFAULT_DEMANDS) if d in DEMANDS] or list(DEFAULT_DEMANDS)
+    chosen = chosen_demands(f, demands)  # only demands that fit the case's problem
     edits = edits or {}
     fields = ch.fields(f, chosen)
     for field in fields:
@@ -28,7 +29,10 @@ def draft(
         "title": f"{ch.name}：{f.title}",
         "fields": fields,
         "demands": chosen,
-        "demand_options": DEMANDS,
+        "demand_options": {d: DEMANDS[d] for d in PROBLEM_DEMANDS[f.problem]},
+        "problem": f.problem,
+        "problem_name": PROBLEM_ZH[f.problem],
+        "problem_options": PROBLEM_ZH,
         "attachments": f.evidence,
         "text": text,
         "edited": bool(edits),

@@ -16,6 +16,7 @@ from companion.complaints.followup import Calendar, status
 from companion.core import checks
 from companion.core.db import write_transaction
 from companion.core.timeutil import format_rfc3339, now_local
+from companion.core.vocab import PROBLEMS
 
 log = logging.getLogger(__name__)
 
@@ -25,8 +26,40 @@ def load_case(
 ) -> CaseFacts:
     cid = campaign["id"]
     return case_facts(
-        campaign, campaign_readings(db, cid), campaign_captures(db, cid, limit=1_000_000), findings
+        campaign,
+        campaign_readings(db, cid),
+        campaign_captures(db, cid, limit=1_000_000),
+        findings,
+        load_problem(db, cid),
     )
+
+
+def load_problem(db: sqlite_utils.Database, campaign_id: str) -> str:
+    """What the campaign's complaint is about (core.vocab.PROBLEMS); progress unless the user chose."""
+    rows = db.execute_returning_dicts(
+        "SELECT problem FROM complaint_problems WHERE campaign_id = ?", [campaign_id]
+    )
+    if not rows:
+        return "progress"
+    if rows[0]["problem"] not in PROBLEMS:
+        _skip("complaint_problems.problem", campaign_id, rows[0]["problem"])
+        return "progress"
+    return rows[0]["problem"]
+
+
+def save_problem(db: sqlite_utils.Database, campaign_id: str, problem: str) -> None:
+    if problem not in PROBLEMS:
+        raise ValueError(problem)
+    with write_transaction(db):
+        if load_problem(db, campaign_id) != problem:
+            # Ticked demands belong to a problem type: every channel starts from the new one's defaults.
+            db.execute(
+                "UPDATE complaint_edits SET demands_json = 'null' WHERE campaign_id = ?", [campaign_id]
+            )
+        db["complaint_problems"].upsert(
+            {"campaign_id": campaign_id, "problem": problem, "updated_at": format_rfc3339(now_local())},
+            pk="campaign_id",
+        )
 
 
 def load_edits(

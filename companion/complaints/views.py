@@ -16,6 +16,7 @@ from companion.complaints.web import build_draft, calendar, load_case, today
 from companion.core import checks
 from companion.core.db import get_db
 from companion.core.errors import DomainError
+from companion.core.vocab import PROBLEM_ZH, PROBLEMS
 from companion.core.web import PageError, campaign_or_404
 
 bp = Blueprint("complaints_ui", __name__, template_folder="templates")
@@ -29,7 +30,8 @@ def drafts(campaign_id: str):
         "complaints.html",
         campaign=campaign,
         drafts=[build_draft(campaign, ch, case) for ch in CHANNELS],
-        demand_options=DEMANDS,
+        problem=case.problem,
+        problem_options=PROBLEM_ZH,
         filings=store.filings(get_db(), calendar(), today(), campaign_id),
         channel_names=CHANNEL_NAMES,
         today=today().isoformat(),
@@ -59,6 +61,17 @@ def save(campaign_id: str, channel: str):
     return redirect(
         url_for("complaints_ui.drafts", campaign_id=campaign_id, saved=channel) + f"#ch-{channel}", 303
     )
+
+
+@bp.post("/campaigns/<campaign_id>/complaint-problem")
+def choose_problem(campaign_id: str):
+    """What the campaign's complaint is about: every channel's draft follows it."""
+    campaign_or_404(campaign_id)
+    problem = request.form.get("problem", "")
+    if problem not in PROBLEMS:
+        raise PageError(400, "unknown_problem", "没有这个问题类型，请在投诉页面上重新选择。")
+    store.save_problem(get_db(), campaign_id, problem)
+    return redirect(url_for("complaints_ui.drafts", campaign_id=campaign_id, saved="problem"), 303)
 
 
 @bp.post("/campaigns/<campaign_id>/filings")

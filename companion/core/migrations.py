@@ -364,3 +364,14 @@ def m008_campaign_names(db: Database) -> None:
         "CREATE TRIGGER campaign_events_no_delete BEFORE DELETE ON campaign_events "
         "BEGIN SELECT RAISE(ABORT, 'campaign events are append-only'); END"
     )
+
+
+@migrations()
+def m009_complaint_problem(db: Database) -> None:
+    """What each campaign's complaint is about (progress, goods, account), the user's choice."""
+    db["complaint_problems"].create(
+        {"campaign_id": str, "problem": str, "updated_at": str},
+        pk="campaign_id",
+        foreign_keys=[("campaign_id", "campaigns", "id")],
+        not_null={"problem"},
+    )

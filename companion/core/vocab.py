@@ -37,7 +37,16 @@ CAPTURE_SOURCES = ("extension", "screen", "import")
 CAPTURE_SOURCE_ZH = {"extension": "浏览器扩展", "screen": "屏幕区域截图", "import": "导入"}
 
 # Complaint channels, in escalation order; each has a module in companion/complaints/channels/.
-CHANNELS = ("pdd_chat", "pdd_hotline", "email", "12315", "heimao")
+CHANNELS = ("pdd_chat", "pdd_hotline", "email", "12315", "heimao", "social_dm")
+
+# What a campaign's complaint is about (chosen per campaign on the complaints page; progress unless
+# the user picks another): the case picks the matching demands and legal basis (docs/complaints.md).
+PROBLEMS = ("progress", "goods", "account")
+PROBLEM_ZH = {
+    "progress": "砍价进度异常（助力未计入、进度停滞或倒退）",
+    "goods": "收到的商品有质量问题或与描述不符",
+    "account": "账号被以“异常”为由限制",
+}
 
 
 def severity_rank(severity: object) -> int:

@@ -6,12 +6,12 @@ shared/schema.json); docs/complaints.md says what each channel's draft holds and
 
 from __future__ import annotations
 
-from companion.complaints.channels import email, gov_12315, heimao, pdd_chat, pdd_hotline
+from companion.complaints.channels import email, gov_12315, heimao, pdd_chat, pdd_hotline, social_dm
 from companion.complaints.channels.base import Channel
 from companion.core.vocab import CHANNELS
 
 REGISTRY: dict[str, Channel] = {
-    m.CHANNEL.key: m.CHANNEL for m in (pdd_chat, pdd_hotline, email, gov_12315, heimao)
+    m.CHANNEL.key: m.CHANNEL for m in (pdd_chat, pdd_hotline, email, gov_12315, heimao, social_dm)
 }
 assert tuple(REGISTRY) == CHANNELS, "channel modules and core.vocab.CHANNELS disagree"
 CHANNEL_NAMES = {key: ch.name for key, ch in REGISTRY.items()}

@@ -10,6 +10,7 @@ from typing import Any
 
 from companion.analysis.wording import fmt_span
 from companion.complaints.case import (
+    PROBLEM_STATEMENT,
     CaseFacts,
     demands_text,
     facts_paragraph,
@@ -34,7 +35,7 @@ def fields(f: CaseFacts, demands: list[str]) -> list[dict[str, Any]]:
         ]
     )
     script = (
-        f"您好，我要反映拼多多砍价活动的问题。{facts_paragraph(f)}\n存证中发现：\n{findings_list(f)}\n"
+        f"您好，我要反映拼多多砍价活动的问题。{facts_paragraph(f)}{PROBLEM_STATEMENT[f.problem]}\n存证中发现：\n{findings_list(f)}\n"
         f"我的诉求是：\n{demands_text(demands)}\n请问处理时限是多久？麻烦告知您的工号和受理单号。"
     )
     return [
