@@ -16,6 +16,8 @@ to ``Entry.rowid``. Whatever came after is one indexed seek (migration ``m006_an
   left to ``findings``, which the write path calls after its commit, so the write lock is never
   held for it (docs/performance.md).
 - A campaign not in the cache (a restart, evicted) is folded once from the database.
+- Friends' proofs (``friends.py``) are judged at each answer, over the campaign's readings, only
+  for a campaign that has one (an indexed lookup otherwise).
 Held by the app's services; one lock for the map, one per campaign for its analyzer.
 """
 
@@ -30,6 +32,7 @@ from typing import Any
 import sqlite_utils
 
 from companion.analysis.detect import Analyzer, Thresholds
+from companion.analysis.friends import campaign_proofs, proof_findings
 from companion.analysis.points import sort_key, to_point, to_points
 from companion.campaigns.queries import campaign_readings, readings_after, readings_from
 
@@ -127,7 +130,7 @@ class AnalysisCache:
             else:
                 return None
             entry.rowid = rowid
-            return entry.analyzer.findings()
+            return entry.analyzer.findings(friend_findings(db, campaign_id))
         finally:
             entry.lock.release()
 
@@ -135,7 +138,7 @@ class AnalysisCache:
         """Drop the campaign's analyzer: a reading was rewritten in place (OCR filled it), which
         the count alone can't see; the next ``findings`` re-folds."""
         with self._lock:
-            self._analyzers.pop(campaign_id, None)
+            self._entries.pop(campaign_id, None)
 
     def findings(self, db: sqlite_utils.Database, campaign_id: str) -> list[dict[str, Any]]:
         """Current findings: what was stored since the analyzer last looked is folded in first, from the
@@ -146,7 +149,7 @@ class AnalysisCache:
             new = readings_after(db, campaign_id, entry.rowid)
             if new:
                 self._catch_up(db, campaign_id, entry, new)
-            return entry.analyzer.findings()
+            return entry.analyzer.findings(friend_findings(db, campaign_id))
 
     @staticmethod
     def _replay_size(entry: Entry, key: tuple) -> int:
@@ -192,4 +195,12 @@ def campaign_findings(
     db: sqlite_utils.Database, campaign_id: str, thresholds: Thresholds
 ) -> list[dict[str, Any]]:
     """Uncached: fold everything (benchmarks, exports)."""
-    return refold(db, campaign_id, thresholds).findings()
+    return refold(db, campaign_id, thresholds).findings(friend_findings(db, campaign_id))
+
+
+def friend_findings(db: sqlite_utils.Database, campaign_id: str) -> list[dict[str, Any]]:
+    """Findings of the campaign's friends' proofs (``friends.py``); one indexed query when it has none."""
+    proofs = campaign_proofs(db, campaign_id)
+    if not proofs:
+        return []
+    return proof_findings(proofs, to_points(campaign_readings(db, campaign_id)))

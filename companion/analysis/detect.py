@@ -334,9 +334,10 @@ class Analyzer:
                 self._settled += rule_change_between(self._last_rules, p)
             self._last_rules = p
 
-    def findings(self) -> list[dict[str, Any]]:
-        """All findings, most severe first, then in time order; each carries its ``incident_id``."""
-        out = [dict(f) for f in self._settled + self._provisional]
+    def findings(self, extra: Iterable[dict[str, Any]] = ()) -> list[dict[str, Any]]:
+        """All findings (and ``extra`` ones, as friends' proofs give), most severe first, then in time
+        order; each carries its ``incident_id``."""
+        out = [dict(f) for f in [*self._settled, *self._provisional, *extra]]
         if self._stage is not None:
             out += self._stage.open_findings(latest=True)
         out.sort(

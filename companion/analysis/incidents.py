@@ -200,6 +200,11 @@ def _clause(f: dict[str, Any]) -> list[str]:
     if kind != "swallowed_assist":
         return []
     unit = str(data.get("stage") or "")
+    if data.get("friend_proof"):
+        who = f"好友 {data['friend']}" if data.get("friend") else "一位好友"
+        return [
+            f"其中{who}截图证明已助力（{data.get('amount_raw') or '助力成功'}），页面始终没有显示这次助力"
+        ]
     if "helper_count_before" in data:
         return [
             f"其中 {_span(f)} 页面显示的助力好友人数从 {data['helper_count_before']} 人"

@@ -89,3 +89,15 @@ def display_value(p: Any) -> str | None:
 def fmt_duration(seconds: float) -> str:
     minutes = abs(seconds) / 60
     return f"{minutes / 60:.1f} 小时" if minutes >= 90 else f"{minutes:.0f} 分钟"
+
+
+def friend_proof_summary(data: dict[str, Any], at: datetime, later: datetime) -> str:
+    """A friend's proof the initiator's page never showed: the friend's own words and figure as shown."""
+    who = f"好友 {data['friend']}" if data.get("friend") else "一位好友"
+    shown = f"「{data['amount_raw']}」" if data.get("amount_raw") else "「助力成功」"
+    when = fmt_time(at) + ("" if data.get("time_source") == "page" else "（截图时间）")
+    if data.get("shown_by") == "list":
+        absent = f"页面的助力列表（共 {data['count_after']} 人，已全部显示）中没有这位好友"
+    else:
+        absent = f"页面显示的助力好友人数仍为 {data['count_after']} 人（此前为 {data['count_before']} 人）"
+    return f"{who}的助力成功截图显示{shown}，时间 {when}；但到 {fmt_time(later)}，{absent}。"

@@ -53,11 +53,26 @@ def _app(data_dir: str | None):
 @click.option(
     "--time", "time_text", help="截图时间（照片和文件名里都没有时间时使用），如 2026-11-20 14:03:12。"
 )
+@click.option(
+    "--friend-proof",
+    is_flag=True,
+    help="这些截图是好友自己手机上的「助力成功」页面（如「已帮好友砍掉0.03元」），作为好友已助力的证明。",
+)
+@click.option(
+    "--friend", "friend_name", help="好友的昵称（与 --friend-proof 一起用；截图里没有昵称时填写）。"
+)
 @DATA_DIR_OPTION
 def import_(
-    files: tuple[str, ...], campaign: str | None, time_text: str | None, data_dir: str | None
+    files: tuple[str, ...],
+    campaign: str | None,
+    time_text: str | None,
+    data_dir: str | None,
+    friend_proof: bool = False,
+    friend_name: str | None = None,
 ) -> None:
     """导入手机截图（PNG/JPEG），原样存证；截图中的砍价数据由助手在后台识别（OCR）。"""
+    if friend_name and not friend_proof:
+        raise click.UsageError("--friend 只能与 --friend-proof 一起使用。")
     app = _app(data_dir)
     db = connect(app.config["DATABASE"])
     given = FoundTime(parse_user_time(time_text), "user") if time_text else None
@@ -74,7 +89,16 @@ def import_(
                 failed += 1
                 continue
             try:
-                stored = store_file(app, db, data, path.name, found, campaign=campaign)
+                stored = store_file(
+                    app,
+                    db,
+                    data,
+                    path.name,
+                    found,
+                    campaign=campaign,
+                    friend_proof=friend_proof,
+                    friend=friend_name,
+                )
             except DomainError as exc:
                 click.echo(f"✗ {path.name}：{exc.message}", err=True)
                 failed += 1
@@ -83,7 +107,7 @@ def import_(
             again = "（之前已导入，未重复保存）" if stored.duplicate else ""
             click.echo(
                 f"✓ {path.name} → 活动 {body['campaign_id']}，截图时间 {found.at:%Y-%m-%d %H:%M:%S}"
-                f"（来自{SOURCE_WORDS[found.source]}）{again}"
+                f"（来自{SOURCE_WORDS[found.source]}）{'，好友助力证明' if friend_proof else ''}{again}"
             )
     finally:
         db.close()

@@ -28,7 +28,7 @@ from PIL import Image, UnidentifiedImageError
 from companion import __version__
 from companion.core.errors import DomainError
 from companion.core.services import services_of
-from companion.core.timeutil import format_rfc3339
+from companion.core.timeutil import format_rfc3339, now_local
 from companion.evidence.ingest import IngestResult, ingest_capture, previous_answer
 from companion.intake.times import FoundTime
 
@@ -82,8 +82,13 @@ def store_file(
     *,
     campaign: str | None = None,
     source: str = "import",
+    friend_proof: bool = False,
+    friend: str | None = None,
 ) -> Stored:
-    """Archive one file; ``DomainError`` for a file that is not a screenshot we accept."""
+    """Archive one file; ``DomainError`` for a file that is not a screenshot we accept.
+
+    ``friend_proof``: the file is a friend's screenshot of their own 助力成功 page (``friend``: their
+    name as the user knows it); it is marked in ``friend_proofs`` in the same transaction."""
     if len(data) > app.config["MAX_CONTENT_LENGTH"]:
         raise DomainError(413, "too_large", "文件太大，无法导入。")
     mime = mime_of(data)
@@ -106,6 +111,8 @@ def store_file(
         db["capture_times"].insert(
             {"capture_id": row["id"], "time_source": found.source, "file_name": name[:255]}, replace=True
         )
+        if friend_proof:
+            mark_friend_proof(db, row, friend)
 
     with app.app_context():
         result = ingest_capture(
@@ -118,6 +125,20 @@ def store_file(
             on_stored=[*svc.on_capture_stored, record_time],
         )
     return Stored(name, result, found)
+
+
+def mark_friend_proof(db: sqlite_utils.Database, row: dict[str, Any], friend: str | None) -> None:
+    """The capture is a friend's proof; OCR (``ocr/friend.py``) fills in what it shows."""
+    db["friend_proofs"].insert(
+        {
+            "capture_id": row["id"],
+            "campaign_id": row["campaign_id"],
+            "given_name": (friend or "").strip()[:64] or None,
+            "state": "pending",
+            "marked_at": format_rfc3339(now_local()),
+        },
+        replace=True,
+    )
 
 
 def _capture_id(data: bytes, source: str) -> uuid.UUID:

@@ -59,8 +59,16 @@ def import_file():
     if found is None:
         raise DomainError(422, "time_unknown", "这张截图的照片信息和文件名里都没有时间，请填写截图时间。")
     campaign = body.get("campaign") if isinstance(body.get("campaign"), str) else None
+    friend = body.get("friend") if isinstance(body.get("friend"), str) else None
     stored = store_file(
-        current_app._get_current_object(), get_db(), data, body["name"], found, campaign=campaign or None
+        current_app._get_current_object(),
+        get_db(),
+        data,
+        body["name"],
+        found,
+        campaign=campaign or None,
+        friend_proof=body.get("friend_proof") is True,
+        friend=friend,
     )
     answer = {**stored.result.body, "time_source": found.source, "taken_at": found.at.isoformat()}
     return jsonify(answer), stored.result.status

@@ -6,6 +6,8 @@ Every new capture queues one in its own write transaction (``Services.on_capture
   came with no facts gets its reading from the pixels: the readings row (derived, not evidence) is
   replaced by one with the OCR figures and ``origin = pixels``, the campaign's cached analysis is
   dropped and re-folded, so detection re-runs and the pages show the figures;
+- a capture marked as a friend's proof (``friend_proofs``) is read by ``friend.py`` into its
+  ``friend_proofs`` row (never a reading: it is the friend's page), then detection re-runs;
 - any other capture (the extension read the page text) is cross-checked: a figure OCR read that
   differs from the page text's is recorded as a disagreement (``crosscheck.py``).
 
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import timezone
 from typing import Any
 
 import sqlite_utils
@@ -24,10 +27,11 @@ from flask import Flask
 
 from companion.core.db import get_db, write_transaction
 from companion.core.services import services, services_of
-from companion.core.timeutil import format_rfc3339, now_local
+from companion.core.timeutil import format_rfc3339, now_local, parse_rfc3339
 from companion.ocr.crosscheck import disagreements
 from companion.ocr.engine import OcrEngine, engine_version
-from companion.ocr.layout import product_name, read_boxes
+from companion.ocr.friend import read_friend_proof
+from companion.ocr.layout import Box, product_name, read_boxes
 
 log = logging.getLogger(__name__)
 OCR_JOB = "ocr"
@@ -65,6 +69,12 @@ def read_capture(payload: dict[str, Any]) -> None:
         _store(db, capture["id"], "failed", {}, {"*": "original_missing"}, [], 0.0)
         return
     pixels = svc.ocr.engine.read(original.read_bytes())
+    if _is_friend_proof(db, capture["id"]):
+        record_friend_proof(db, capture, pixels.boxes, pixels.seconds)
+        if svc.analysis is not None:
+            svc.analysis.forget(capture["campaign_id"])
+            svc.analysis.findings(db, capture["campaign_id"])
+        return
     reading = read_boxes(pixels.boxes)
     page_facts = json.loads(capture["facts_json"] or "{}")
     from_pixels = capture["source"] in PIXEL_SOURCES and not page_facts
@@ -77,6 +87,35 @@ def read_capture(payload: dict[str, Any]) -> None:
     if from_pixels and svc.analysis is not None:
         svc.analysis.forget(capture["campaign_id"])
         svc.analysis.findings(db, capture["campaign_id"])  # detection re-runs now, off the request path
+
+
+def _is_friend_proof(db: sqlite_utils.Database, capture_id: str) -> bool:
+    return db.execute("SELECT 1 FROM friend_proofs WHERE capture_id = ?", [capture_id]).fetchone() is not None
+
+
+def record_friend_proof(
+    db: sqlite_utils.Database, capture: dict[str, Any], boxes: list[Box], seconds: float
+) -> dict[str, Any]:
+    """A friend's proof is not the initiator's page: its figures never become a reading. What it
+    shows (``friend.read_friend_proof``) fills its ``friend_proofs`` row; without a date on the page
+    the assist's time is the capture's. Returns the row's new values."""
+    taken = parse_rfc3339(capture["taken_at"])
+    shown = read_friend_proof(boxes, taken.tzinfo or timezone.utc)
+    at = shown.get("assisted_at")
+    values = {
+        "state": "done" if shown.get("success") else "unreadable",
+        "name": shown.get("name"),
+        "amount": shown.get("amount"),
+        "amount_raw": shown.get("amount_raw"),
+        "assisted_at": format_rfc3339(at) if at is not None else capture["taken_at"],
+        "time_source": "page" if at is not None else "capture",
+    }
+    facts = {k: v for k, v in values.items() if v is not None and k != "state"}
+    missing = {} if shown.get("success") else {"*": "no_friend_proof"}
+    with write_transaction(db):
+        _store(db, capture["id"], "done", facts, missing, [], seconds)
+        db["friend_proofs"].update(capture["id"], values)
+    return values
 
 
 def _replace_reading(db: sqlite_utils.Database, capture: dict[str, Any], facts: dict[str, Any]) -> None:

@@ -30,6 +30,7 @@ MISSING_ZH = {
     "unreadable": "数字没有认出来",
     "no_value": "找到了标签，但旁边没有数字",
     "original_missing": "原图文件不在数据目录中",
+    "no_friend_proof": "没有认出「助力成功」或帮砍金额，不能作为好友的助力证明",
 }
 
 

@@ -24,6 +24,11 @@
       try {
         const body = { name: file.name, data_base64: await toBase64(file), campaign: campaign.value.trim() };
         if (takenAt) body.taken_at = takenAt;
+        const proof = document.getElementById("friend-proof");
+        if (proof && proof.checked) {
+          body.friend_proof = true;
+          body.friend = document.getElementById("friend").value.trim();
+        }
         const resp = await fetch("import/file", {
           method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
         });

@@ -152,3 +152,32 @@ def tall(scale: int = 3) -> Image.Image:
     c.text(220, 1400, "还差", 15, (120, 120, 120))
     c.text(210, 1426, "¥2.30", 22, (228, 57, 60), bold=True)
     return c.image
+
+
+# A friend's own page after helping: (text, x, y, size) as drawn at 1x, for recorded boxes.
+FRIEND_PROOF_TEXTS = (
+    ("助力成功", 130, 120, 22),
+    ("已帮好友砍掉0.03元", 100, 170, 16),
+    ("昵称：小红", 16, 230, 14),
+    ("2026-11-20 14:20", 16, 260, 14),
+    ("我也要免费拿", 120, 330, 16),
+)
+
+
+def friend_proof(scale: int = 1) -> Image.Image:
+    """The friend's 助力成功 page: the amount, their nickname and the time, as a phone shows them."""
+    c = _canvas(scale)
+    _header(c, "砍价免费拿")
+    for text, x, y, size in FRIEND_PROOF_TEXTS:
+        c.text(x, y, text, size, (228, 57, 60) if "砍" in text else (40, 40, 40), bold=size > 20)
+    return c.image
+
+
+def friend_proof_boxes(scale: int = 1) -> list[tuple[str, float, tuple[float, float, float, float]]]:
+    """What an OCR engine reports for ``friend_proof``: (text, confidence, x0 y0 x1 y1) per line,
+    each box as wide as its text is drawn."""
+    out = []
+    for text, x, y, size in FRIEND_PROOF_TEXTS:
+        width = _font(size * scale).getlength(text)
+        out.append((text, 0.97, (x * scale, y * scale, x * scale + width, (y + size * 1.4) * scale)))
+    return out
