@@ -186,6 +186,8 @@ def test_a_friends_proof_imported_becomes_a_swallowed_assist_with_both_captures(
     # every figure in the sentence is the stored record's
     assert kept["amount_raw"] in f["summary_zh"] and kept["name"] in f["summary_zh"]
     assert "2026-11-20 14:20" in f["summary_zh"] and "2026-11-20 14:45" in f["summary_zh"]
+    page = client.get(f"/captures/{proof_id}").get_data(as_text=True)
+    assert "好友助力证明" in page and "「已帮好友砍掉0.03元」" in page and "好友 小红" in page
     (incident,) = [i for i in answer["incidents"] if i["incident_id"] == f["incident_id"]]
     assert (incident["before_capture_id"], incident["after_capture_id"]) == (proof_id, ids[1])
 
@@ -211,3 +213,11 @@ def test_drop_page_offers_the_friends_proof_choice(client):
     login_test_client(client)
     page = client.get("/import").get_data(as_text=True)
     assert 'id="friend-proof"' in page and "助力成功" in page
+
+
+def test_the_real_engine_reads_the_rendered_page_as_the_recorded_boxes_say(ocr_engine):
+    """The one engine test: the phone-sized (3x) picture read as the recorded boxes are."""
+    buf = io.BytesIO()
+    phone_shots.friend_proof(3).save(buf, format="PNG")
+    pixels = ocr_engine.read(buf.getvalue())
+    assert read_friend_proof(pixels.boxes, CST) == read_friend_proof(recorded_boxes(), CST)

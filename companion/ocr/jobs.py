@@ -110,7 +110,9 @@ def record_friend_proof(
         "assisted_at": format_rfc3339(at) if at is not None else capture["taken_at"],
         "time_source": "page" if at is not None else "capture",
     }
-    facts = {k: v for k, v in values.items() if v is not None and k != "state"}
+    facts = (
+        {k: v for k, v in values.items() if v is not None and k != "state"} if shown.get("success") else {}
+    )
     missing = {} if shown.get("success") else {"*": "no_friend_proof"}
     with write_transaction(db):
         _store(db, capture["id"], "done", facts, missing, [], seconds)
