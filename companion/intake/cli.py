@@ -47,36 +47,44 @@ def _app(data_dir: str | None):
     return create_app(data_dir=data_dir)
 
 
+def _friend_options() -> tuple[bool, str | None]:
+    """``--friend-proof`` and ``--friend`` (kept in the click context, not in ``import_``'s
+    parameters, so the import command's other modes stay as they are)."""
+    meta = click.get_current_context().meta
+    if meta.get("friend") and not meta.get("friend_proof"):
+        raise click.UsageError("--friend 只能与 --friend-proof 一起使用。")
+    return bool(meta.get("friend_proof")), meta.get("friend")
+
+
 @click.command("import")
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--friend-proof",
+    is_flag=True,
+    expose_value=False,
+    callback=lambda ctx, _param, value: ctx.meta.__setitem__("friend_proof", value),
+    help="这些截图是好友自己手机上的「助力成功」页面（如「已帮好友砍掉0.03元」），作为好友已助力的证明。",
+)
+@click.option(
+    "--friend",
+    expose_value=False,
+    callback=lambda ctx, _param, value: ctx.meta.__setitem__("friend", value),
+    help="好友的昵称（与 --friend-proof 一起用；截图里没有昵称时填写）。",
+)
 @click.option("--campaign", help="放进哪个活动（活动编号或名称；没有就新建）。默认按截图日期新建。")
 @click.option(
     "--time", "time_text", help="截图时间（照片和文件名里都没有时间时使用），如 2026-11-20 14:03:12。"
 )
-@click.option(
-    "--friend-proof",
-    is_flag=True,
-    help="这些截图是好友自己手机上的「助力成功」页面（如「已帮好友砍掉0.03元」），作为好友已助力的证明。",
-)
-@click.option(
-    "--friend", "friend_name", help="好友的昵称（与 --friend-proof 一起用；截图里没有昵称时填写）。"
-)
 @DATA_DIR_OPTION
 def import_(
-    files: tuple[str, ...],
-    campaign: str | None,
-    time_text: str | None,
-    data_dir: str | None,
-    friend_proof: bool = False,
-    friend_name: str | None = None,
+    files: tuple[str, ...], campaign: str | None, time_text: str | None, data_dir: str | None
 ) -> None:
     """导入手机截图（PNG/JPEG），原样存证；截图中的砍价数据由助手在后台识别（OCR）。"""
-    if friend_name and not friend_proof:
-        raise click.UsageError("--friend 只能与 --friend-proof 一起使用。")
     app = _app(data_dir)
     db = connect(app.config["DATABASE"])
     given = FoundTime(parse_user_time(time_text), "user") if time_text else None
     failed = 0
+    friend_proof, friend = _friend_options()
     from companion.intake.importer import store_file
 
     try:
@@ -97,7 +105,7 @@ def import_(
                     found,
                     campaign=campaign,
                     friend_proof=friend_proof,
-                    friend=friend_name,
+                    friend=friend,
                 )
             except DomainError as exc:
                 click.echo(f"✗ {path.name}：{exc.message}", err=True)
