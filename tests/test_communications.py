@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import json
 import os
 import sqlite3
+import zipfile
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -184,3 +186,47 @@ def _campaign(app) -> str:
     answer = client.post("/api/v1/captures", json=capture_payload())
     assert answer.status_code == 201, answer.get_json()
     return answer.get_json()["campaign_id"]
+
+
+def test_in_the_bundle_listed_and_a_tampered_recording_in_it_is_caught(app, tmp_path):
+    campaign = _campaign(app)
+    wav = samples.wav()
+    add_file(
+        _db(app), _root(app), campaign, wav, "rec.wav", given=_given(), phone_number="95017", note="客服答复"
+    )
+    add_file(_db(app), _root(app), campaign, samples.eml(), "reply.eml")
+    add_file(_db(app), _root(app), campaign, png_bytes(seed=3), "Screenshot_20261120-150000.png")
+    client = app.test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {app.config['API_TOKEN']}"
+    path = tmp_path / "b.zip"
+    with client.get(f"/api/v1/campaigns/{campaign}/export") as resp:
+        assert resp.status_code == 200
+        path.write_bytes(resp.data)
+    files = _unzip(path)
+    manifest = json.loads(files["manifest.json"])
+    comms = manifest["communications"]
+    assert [c["kind"] for c in comms] == ["call", "email", "chat"]
+    listed = {f["path"]: f["sha256"] for f in manifest["files"]}
+    sums = files["SHA256SUMS"].decode()
+    for c in comms:
+        assert files[c["file"]] == path_of(_root(app), c).read_bytes()
+        assert listed[c["file"]] == c["sha256"] and f"{c['sha256']}  {c['file']}" in sums
+    assert files[comms[0]["file"]] == wav
+    ok = CliRunner().invoke(cli, ["verify", str(path)])
+    assert ok.exit_code == 0, ok.output
+    bad = tmp_path / "bad.zip"
+    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(bad, "w") as zout:
+        for name in zin.namelist():
+            data = zin.read(name)
+            if name.endswith(comms[0]["file"]):
+                data = data[:-1] + bytes([data[-1] ^ 0xFF])
+            zout.writestr(name, data)
+    caught = CliRunner().invoke(cli, ["verify", str(bad)])
+    assert caught.exit_code != 0
+    assert f"文件已被改动：{comms[0]['file']}" in caught.output and "原件被改动" in caught.output
+
+
+def _unzip(path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as zf:
+        top = zf.namelist()[0].split("/")[0] + "/"
+        return {n.removeprefix(top): zf.read(n) for n in zf.namelist()}

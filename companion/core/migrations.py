@@ -379,39 +379,20 @@ def m009_complaint_problem(db: Database) -> None:
 
 @migrations()
 def m010_communications(db: Database) -> None:
-    """Issue #16: chat screenshots, call recordings and e-mails kept as evidence of a campaign.
-
-    Each row names its file by SHA-256 (the file itself under ``communications/`` in the data dir,
-    byte for byte) and is chained per campaign (``evidence/communications.py``); append-only.
-    """
+    """Issue #16: chat screenshots, call recordings and e-mails as evidence of a campaign, each file
+    named by its SHA-256 (kept under ``communications/``), chained per campaign, append-only
+    (``evidence/communications.py``: what each column holds)."""
+    texts = ("kind", "occurred_at", "time_source", "file_name", "sha256", "mime", "phone_number")
+    texts += ("agent_id", "note", "added_at", "prev_hash", "record_hash")
     db["communications"].create(
-        {
-            "campaign_id": str,
-            "comm_seq": int,  # 1, 2, ... within the campaign
-            "kind": str,  # chat | call | email
-            "occurred_at": str,  # RFC 3339: when it happened (the file's own time, else the user's)
-            "time_source": str,  # email_date | mp4_mvhd | exif | file_name | user
-            "file_name": str,
-            "sha256": str,
-            "mime": str,
-            "bytes": int,
-            "phone_number": str,  # calls: the number dialled
-            "agent_id": str,  # calls: the agent's 工号
-            "note": str,  # the user's note: what it proves
-            "added_at": str,
-            "prev_hash": str,
-            "record_hash": str,
-        },
+        {"campaign_id": str, "comm_seq": int, **dict.fromkeys(texts, str), "bytes": int},
         pk=("campaign_id", "comm_seq"),
         foreign_keys=[("campaign_id", "campaigns", "id")],
         not_null={"campaign_id", "comm_seq", "kind", "occurred_at", "sha256", "prev_hash", "record_hash"},
     )
     db["communications"].create_index(["campaign_id", "occurred_at"])
-    db.execute(
-        "CREATE TRIGGER communications_no_update BEFORE UPDATE ON communications "
-        "BEGIN SELECT RAISE(ABORT, 'communications are append-only'); END"
-    )
-    db.execute(
-        "CREATE TRIGGER communications_no_delete BEFORE DELETE ON communications "
-        "BEGIN SELECT RAISE(ABORT, 'communications are append-only'); END"
-    )
+    for action in ("UPDATE", "DELETE"):
+        db.execute(
+            f"CREATE TRIGGER communications_no_{action.lower()} BEFORE {action} ON communications "
+            "BEGIN SELECT RAISE(ABORT, 'communications are append-only'); END"
+        )
