@@ -212,6 +212,17 @@ def test_in_the_bundle_listed_and_a_tampered_recording_in_it_is_caught(app, tmp_
         assert files[c["file"]] == path_of(_root(app), c).read_bytes()
         assert listed[c["file"]] == c["sha256"] and f"{c['sha256']}  {c['file']}" in sums
     assert files[comms[0]["file"]] == wav
+    court = files["evidence_list.html"].decode()
+    for words in (
+        "通话录音",
+        "电子邮件",
+        "客服聊天截图",
+        "证明：客服答复",
+        "拨打号码 95017",
+        "邮件的 Date 信头",
+    ):
+        assert words in court, words
+    assert "2026-11-20 14:03:12" in court  # the e-mail's own time, as the record has it
     ok = CliRunner().invoke(cli, ["verify", str(path)])
     assert ok.exit_code == 0, ok.output
     bad = tmp_path / "bad.zip"
