@@ -4,6 +4,7 @@ kept byte for byte, hashed and chained; verify catches a changed recording or re
 from __future__ import annotations
 
 import hashlib
+import io
 import itertools
 import json
 import os
@@ -13,7 +14,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from click.testing import CliRunner
-from helpers import capture_payload, png_bytes
+from helpers import capture_payload, png_bytes, session_client
 from helpers import comm_samples as samples
 
 from companion.cli import cli
@@ -241,3 +242,79 @@ def _unzip(path) -> dict[str, bytes]:
     with zipfile.ZipFile(path) as zf:
         top = zf.namelist()[0].split("/")[0] + "/"
         return {n.removeprefix(top): zf.read(n) for n in zf.namelist()}
+
+
+def test_added_on_the_dashboard_on_the_case_timeline_and_played_with_a_session(app):
+    campaign = _campaign(app)
+    client = session_client(app)
+    wav = samples.wav()
+    form = {
+        "file": (io.BytesIO(wav), "recording.wav"),
+        "occurred_at": "2026-11-20T16:30:00",
+        "phone_number": "95017",
+        "agent_id": "A1234",
+        "note": "客服说活动无法完成",
+    }
+    added = client.post(
+        f"/campaigns/{campaign}/communications", data=form, content_type="multipart/form-data"
+    )
+    assert added.status_code == 303 and added.headers["Location"].endswith("#case")
+    mail = {"file": (io.BytesIO(samples.eml()), "reply.eml"), "note": "平台的书面答复"}
+    assert client.post(f"/campaigns/{campaign}/communications", data=mail).status_code == 303
+    rows = of_campaign(_db(app), campaign)
+    assert [(r["kind"], r["time_source"]) for r in rows] == [("call", "user"), ("email", "email_date")]
+    assert rows[0]["phone_number"] == "95017" and rows[0]["agent_id"] == "A1234"
+
+    page = client.get(f"/campaigns/{campaign}").get_data(as_text=True)
+    case = page[page.index('id="case"') : page.index('id="timeline"')]
+    audio = f"/campaigns/{campaign}/communications/1"
+    assert f'<audio controls preload="none" src="{audio}"' in case
+    assert "通话录音" in case and "工号 A1234" in case and "客服说活动无法完成" in case
+    assert "电子邮件" in case and "截图 1 张" in case
+    # time order: the capture (2026-11-20 14:03), the e-mail (14:03:12), the call (16:30)
+    assert case.index("截图 1 张") < case.index("电子邮件") < case.index("通话录音")
+    with client.get(audio) as played:
+        assert played.status_code == 200 and played.data == wav and played.mimetype == "audio/wav"
+    with client.get(f"/campaigns/{campaign}/communications/2") as eml:
+        assert eml.status_code == 200 and "attachment" in eml.headers["Content-Disposition"]
+    assert app.test_client().get(audio).status_code in (302, 401, 403)  # no session, no recording
+    assert client.get(f"/campaigns/{campaign}/communications/9").status_code == 404
+
+    refused = client.post(
+        f"/campaigns/{campaign}/communications", data={"file": (io.BytesIO(b"not audio"), "x.mp3")}
+    )
+    assert refused.status_code == 415 and "通话录音" in refused.get_data(as_text=True)
+    no_time = client.post(
+        f"/campaigns/{campaign}/communications", data={"file": (io.BytesIO(samples.amr()), "a.amr")}
+    )
+    assert no_time.status_code == 422 and "发生时间" in no_time.get_data(as_text=True)
+
+
+def test_case_timeline_has_filings_and_incidents_and_summarises_captures_by_day(app):
+    from companion.campaigns.page_queries import case_timeline
+
+    client = app.test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {app.config['API_TOKEN']}"
+    answers = [
+        client.post(
+            "/api/v1/captures",
+            json=capture_payload(taken_at=datetime(2026, 11, 20 + i // 3, 10 + i, 0, tzinfo=CST), seed=i),
+        ).get_json()
+        for i in range(6)
+    ]
+    campaign = answers[0]["campaign_id"]
+    db = _db(app)
+    db["filings"].insert(
+        {"campaign_id": campaign, "channel": "12315", "sent_on": "2026-11-21", "answered_on": "2026-11-23"}
+    )
+    entries = case_timeline(db, campaign, [{"started_at": "2026-11-20T11:30:00.000+08:00", "types": []}])
+    kinds = [(e["kind"], str(e["at"])[:10]) for e in entries]
+    assert kinds == [
+        ("captures", "2026-11-20"),
+        ("incident", "2026-11-20"),
+        ("filed", "2026-11-21"),  # a day without a time comes first on its day
+        ("captures", "2026-11-21"),
+        ("answered", "2026-11-23"),
+    ]
+    assert [e["count"] for e in entries if e["kind"] == "captures"] == [3, 3]
+    assert entries[0]["first_id"] == answers[0]["capture_id"]

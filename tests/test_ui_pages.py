@@ -41,7 +41,7 @@ STALL = [
     (630, "99.9", 20),
     (640, "99.9", 22),
 ]
-ROUTE_ARGS = {"campaign_id", "capture_id", "filename", "channel", "filing_id", "secret"}
+ROUTE_ARGS = {"campaign_id", "capture_id", "filename", "channel", "filing_id", "secret", "seq"}
 
 
 def form_post(comp, path: str, fields: dict) -> None:
@@ -150,8 +150,9 @@ def html_pages(data_dir: Path, seeded: dict) -> list[tuple[str, str]]:
             "dashboard.capture_thumb",
             "export_ui.export_ui",
             "intake.screen_png",
+            "intake.communication_file",
         ):
-            continue  # an image or a ZIP, not a page
+            continue  # an image, a recording or a ZIP, not a page
         if rule.endpoint in ("dashboard.demo_redirect", "access.login") or not set(rule.arguments) <= set(
             values
         ):
