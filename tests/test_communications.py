@@ -279,6 +279,7 @@ def test_added_on_the_dashboard_on_the_case_timeline_and_played_with_a_session(a
         assert eml.status_code == 200 and "attachment" in eml.headers["Content-Disposition"]
     assert app.test_client().get(audio).status_code in (302, 401, 403)  # no session, no recording
     assert client.get(f"/campaigns/{campaign}/communications/9").status_code == 404
+    assert client.get(f"/campaigns/{campaign}/communications/{10**20}").status_code == 404
 
     refused = client.post(
         f"/campaigns/{campaign}/communications", data={"file": (io.BytesIO(b"not audio"), "x.mp3")}

@@ -139,9 +139,11 @@ def communication_file(campaign_id: str, seq: int):
     from companion.core.config import DataDir
     from companion.evidence.communications import path_of
 
-    rows = get_db().execute_returning_dicts(
-        "SELECT * FROM communications WHERE campaign_id = ? AND comm_seq = ?", [campaign_id, seq]
-    )
+    rows = []
+    if seq < 1 << 62:  # SQLite integers are 64-bit: a larger number names no record
+        rows = get_db().execute_returning_dicts(
+            "SELECT * FROM communications WHERE campaign_id = ? AND comm_seq = ?", [campaign_id, seq]
+        )
     if not rows:
         raise DomainError(404, "communication_not_found", "找不到这条沟通记录。")
     path = path_of(DataDir(Path(current_app.config["DATA_DIR"])).communications, rows[0])
