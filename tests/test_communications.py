@@ -126,6 +126,9 @@ def test_a_tampered_recording_is_caught_by_verify(app):
     path.unlink()
     problems = verify_archive(DataDir(_root(app).parent)).problems
     assert any("原件缺失" in p for p in problems), problems
+    (_root(app) / "stray.mp3").write_bytes(samples.mp3())
+    problems = verify_archive(DataDir(_root(app).parent)).problems
+    assert any("没有任何沟通记录指向的文件：communications/stray.mp3" in p for p in problems), problems
 
 
 def test_a_changed_or_removed_record_is_caught_and_the_table_is_append_only(app):

@@ -63,6 +63,7 @@ def verify_archive(
     report.problems.extend(
         check_communications(comms, lambda c: _sha_or_none(path_of(data_dir.communications, c)))
     )
+    _comm_orphans(data_dir, comms, report)
     if tsa_roots is None:
         try:
             tsa_roots = tsa.certificates_from_file(tsa_settings(load_user_config(data_dir), data_dir).ca_file)
@@ -126,6 +127,16 @@ def _orphans(data_dir: DataDir, rows, report: Report) -> None:
             report.problems.append(f"中断写入留下的临时文件（可删除）：{path.relative_to(data_dir.root)}")
         elif path.name not in named:
             report.problems.append(f"没有任何存证记录指向的图片文件：{path.relative_to(data_dir.root)}")
+
+
+def _comm_orphans(data_dir: DataDir, comms, report: Report) -> None:
+    """Files in communications/ that no communication record names (copied in, or a torn write)."""
+    if not data_dir.communications.is_dir():
+        return
+    named = {path_of(data_dir.communications, c) for c in comms}
+    for path in sorted(p for p in data_dir.communications.rglob("*") if p.is_file()):
+        if path not in named:
+            report.problems.append(f"没有任何沟通记录指向的文件：{path.relative_to(data_dir.root)}")
 
 
 def _check_checkpoints(rows, checkpoints, tokens, roots, report: Report) -> None:
