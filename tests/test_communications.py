@@ -264,8 +264,11 @@ def test_added_on_the_dashboard_on_the_case_timeline_and_played_with_a_session(a
     assert added.status_code == 303 and added.headers["Location"].endswith("#case")
     mail = {"file": (io.BytesIO(samples.eml()), "reply.eml"), "note": "平台的书面答复"}
     assert client.post(f"/campaigns/{campaign}/communications", data=mail).status_code == 303
+    chat = {"file": (io.BytesIO(png_bytes(seed=9)), "Screenshot_20261121-083000.png")}
+    assert client.post(f"/campaigns/{campaign}/communications", data=chat).status_code == 303
     rows = of_campaign(_db(app), campaign)
-    assert [(r["kind"], r["time_source"]) for r in rows] == [("call", "user"), ("email", "email_date")]
+    kinds = [(r["kind"], r["time_source"]) for r in rows]
+    assert kinds == [("call", "user"), ("email", "email_date"), ("chat", "file_name")]
     assert rows[0]["phone_number"] == "95017" and rows[0]["agent_id"] == "A1234"
 
     page = client.get(f"/campaigns/{campaign}").get_data(as_text=True)
@@ -275,7 +278,11 @@ def test_added_on_the_dashboard_on_the_case_timeline_and_played_with_a_session(a
     assert "通话录音" in case and "工号 A1234" in case and "客服说活动无法完成" in case
     assert "电子邮件" in case and "截图 1 张" in case
     # time order: the capture (2026-11-20 14:03), the e-mail (14:03:12), the call (16:30)
-    assert case.index("截图 1 张") < case.index("电子邮件") < case.index("通话录音")
+    assert (
+        case.index("截图 1 张") < case.index("电子邮件") < case.index("通话录音") < case.index("客服聊天截图")
+    )
+    with client.get(f"/campaigns/{campaign}/communications/3") as shot:
+        assert shot.mimetype == "image/png" and shot.data == png_bytes(seed=9)
     with client.get(audio) as played:
         assert played.status_code == 200 and played.data == wav and played.mimetype == "audio/wav"
     with client.get(f"/campaigns/{campaign}/communications/2") as eml:
