@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from helpers import CST, capture_payload, launch_chromium, png_bytes
+from helpers import CST, capture_payload, comm_samples, launch_chromium, png_bytes
 from helpers.companion_proc import start_companion, stop_companion
 
 from companion.app import create_app
@@ -41,13 +41,34 @@ STALL = [
     (630, "99.9", 20),
     (640, "99.9", 22),
 ]
-ROUTE_ARGS = {"campaign_id", "capture_id", "filename", "channel", "filing_id", "secret"}
+ROUTE_ARGS = {"campaign_id", "capture_id", "filename", "channel", "filing_id", "secret", "seq"}
 
 
 def form_post(comp, path: str, fields: dict) -> None:
     req = urllib.request.Request(comp.url + path, data=urllib.parse.urlencode(fields).encode(), method="POST")
     with comp.session_opener().open(req, timeout=15) as resp:
         assert resp.status == 200
+
+
+def add_recording(comp, campaign_id: str) -> None:
+    """A call recording on the case timeline (#16), through the campaign page's multipart form."""
+    boundary = "----bw-ui-test"
+    fields = {"occurred_at": "2026-11-02T10:15:00", "phone_number": "021-61897088", "agent_id": "KF0231"}
+    fields["note"] = "客服承认活动进度停在 99.9%，无法完成"
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'
+        for k, v in fields.items()
+    ]
+    head = f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="call.wav"\r\n\r\n'
+    body = ("".join(parts) + head).encode() + comm_samples.wav(0.5) + f"\r\n--{boundary}--\r\n".encode()
+    req = urllib.request.Request(
+        f"{comp.url}/campaigns/{campaign_id}/communications",
+        data=body,
+        method="POST",
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )
+    with comp.session_opener().open(req, timeout=15) as resp:
+        assert resp.status == 200 and f"/campaigns/{campaign_id}" in resp.url
 
 
 def seed(comp) -> dict:
@@ -93,6 +114,7 @@ def seed(comp) -> dict:
     form_post(
         comp, f"/campaigns/{campaign_id}/filings", {"channel": "12315", "sent_on": "2026-11-25", "ticket": ""}
     )
+    add_recording(comp, campaign_id)
     return {
         "campaign_id": campaign_id,
         "capture_id": stall[2]["capture_id"],
@@ -150,8 +172,9 @@ def html_pages(data_dir: Path, seeded: dict) -> list[tuple[str, str]]:
             "dashboard.capture_thumb",
             "export_ui.export_ui",
             "intake.screen_png",
+            "intake.communication_file",
         ):
-            continue  # an image or a ZIP, not a page
+            continue  # an image, a recording or a ZIP, not a page
         if rule.endpoint in ("dashboard.demo_redirect", "access.login") or not set(rule.arguments) <= set(
             values
         ):

@@ -171,3 +171,50 @@ def newer_count(db: sqlite_utils.Database, capture: dict[str, Any]) -> int:
         f"SELECT COUNT(*) {_ORDERED} AND (r.taken_utc > ? OR (r.taken_utc = ? AND k.seq > ?))",
         [capture["campaign_id"], capture["taken_utc"], capture["taken_utc"], capture["seq"]],
     ).fetchone()[0]
+
+
+MAX_DAYS = 366  # captures on the case timeline: one line a day, at most this many days
+
+
+def case_timeline(
+    db: sqlite_utils.Database, campaign_id: str, incidents: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The case in time order (#16): captures summarised one line a day (count, first and last, so a
+    campaign of 10,000 captures is a few lines, one indexed aggregate), incidents, complaints sent
+    and answered (``filings``), and the communications the user added. Each entry: ``at`` (RFC 3339
+    or a day), ``kind`` and what its link needs."""
+    entries: list[dict[str, Any]] = []
+    days = db.execute(
+        "SELECT substr(r.taken_at, 1, 10) AS day, COUNT(*), MIN(r.taken_at), MAX(r.taken_at) "
+        "FROM readings r WHERE r.campaign_id = ? GROUP BY day ORDER BY day LIMIT ?",
+        [campaign_id, MAX_DAYS],
+    ).fetchall()
+    for day, count, first, last in days:
+        first_id = db.execute(
+            "SELECT capture_id FROM readings WHERE campaign_id = ? AND taken_at = ? LIMIT 1",
+            [campaign_id, first],
+        ).fetchone()
+        entries.append(
+            {"at": first, "kind": "captures", "day": day, "count": count, "first": first, "last": last}
+            | {"first_id": first_id[0] if first_id else None}
+        )
+    for x in incidents:
+        entries.append({"at": x.get("started_at") or "", "kind": "incident", "incident": x})
+    filings = db.execute_returning_dicts(
+        "SELECT id, channel, sent_on, answered_on, ticket FROM filings WHERE campaign_id = ? ORDER BY id",
+        [campaign_id],
+    )
+    for f in filings:
+        entries.append({"at": str(f["sent_on"] or ""), "kind": "filed", "filing": f})
+        if f.get("answered_on"):
+            entries.append({"at": str(f["answered_on"]), "kind": "answered", "filing": f})
+    comms = db.execute_returning_dicts(
+        "SELECT comm_seq, kind, occurred_at, time_source, file_name, mime, sha256, phone_number, agent_id, "
+        "note "
+        "FROM communications WHERE campaign_id = ? ORDER BY comm_seq",
+        [campaign_id],
+    )
+    for c in comms:
+        entries.append({"at": c["occurred_at"], "kind": "communication", "comm": c})
+    # Days ("2026-11-20") and instants sort together by their text: a day sorts before its instants.
+    return sorted(entries, key=lambda e: (str(e["at"])[:10], str(e["at"])))

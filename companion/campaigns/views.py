@@ -32,6 +32,7 @@ from companion.campaigns.formatting import (
 from companion.campaigns.page_queries import (
     campaign_stats,
     cards_by_id,
+    case_timeline,
     neighbours,
     newer_count,
     thumb_source,
@@ -39,6 +40,7 @@ from companion.campaigns.page_queries import (
 )
 from companion.campaigns.queries import get_capture, get_reading, list_campaigns
 from companion.campaigns.thumbnails import ThumbnailBusy, ThumbnailError
+from companion.complaints.channels import CHANNEL_NAMES
 from companion.core.checks import time_or_none
 from companion.core.config import PUBLIC_TSAS, ConfigError, save_user_config, tsa_settings
 from companion.core.db import close_db, get_db
@@ -48,6 +50,7 @@ from companion.core.services import services
 from companion.core.vocab import CAPTURE_SOURCE_ZH, FINDING_TYPE_ZH, SEVERITY_ZH
 from companion.core.web import campaign_or_404, error_page
 from companion.evidence.environment import CLOCK_FLAG_ZH
+from companion.intake.comm_files import KIND_WORDS as COMM_KIND_ZH
 from companion.ocr.results import FIELD_ZH, MISSING_ZH, disagreeing_captures, ocr_result, time_source
 
 bp = Blueprint("dashboard", __name__, template_folder="templates")
@@ -115,6 +118,10 @@ def campaign(campaign_id: str):
         per_page=PER_PAGE,
         first_index=total - (page - 1) * PER_PAGE,
         disagreeing=disagreeing_captures(db, campaign_id),
+        case=case_timeline(db, campaign_id, incidents),
+        channel_names=CHANNEL_NAMES,
+        COMM_KIND_ZH=COMM_KIND_ZH,
+        import_command=user_command("import"),
     )
 
 

@@ -39,6 +39,11 @@ class DataDir:
         return self.root / "blobs"
 
     @property
+    def communications(self) -> Path:
+        """Chat screenshots, call recordings and e-mails, content-addressed (evidence, issue #16)."""
+        return self.root / "communications"
+
+    @property
     def thumbs(self) -> Path:
         """Derived thumbnails; safe to delete at any time."""
         return self.root / "thumbs"

@@ -375,3 +375,24 @@ def m009_complaint_problem(db: Database) -> None:
         foreign_keys=[("campaign_id", "campaigns", "id")],
         not_null={"problem"},
     )
+
+
+@migrations()
+def m010_communications(db: Database) -> None:
+    """Issue #16: chat screenshots, call recordings and e-mails as evidence of a campaign, each file
+    named by its SHA-256 (kept under ``communications/``), chained per campaign, append-only
+    (``evidence/communications.py``: what each column holds)."""
+    texts = ("kind", "occurred_at", "time_source", "file_name", "sha256", "mime", "phone_number")
+    texts += ("agent_id", "note", "added_at", "prev_hash", "record_hash")
+    db["communications"].create(
+        {"campaign_id": str, "comm_seq": int, **dict.fromkeys(texts, str), "bytes": int},
+        pk=("campaign_id", "comm_seq"),
+        foreign_keys=[("campaign_id", "campaigns", "id")],
+        not_null={"campaign_id", "comm_seq", "kind", "occurred_at", "sha256", "prev_hash", "record_hash"},
+    )
+    db["communications"].create_index(["campaign_id", "occurred_at"])
+    for action in ("UPDATE", "DELETE"):
+        db.execute(
+            f"CREATE TRIGGER communications_no_{action.lower()} BEFORE {action} ON communications "
+            "BEGIN SELECT RAISE(ABORT, 'communications are append-only'); END"
+        )

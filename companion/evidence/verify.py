@@ -21,6 +21,7 @@ from companion.evidence import tsa
 from companion.evidence.blobs import EXTENSIONS, BlobStore
 from companion.evidence.campaign_events import check_events
 from companion.evidence.chain import GENESIS_HASH, chain_hash, leaf_hash, parse_checkpoint
+from companion.evidence.communications import check_communications, path_of
 from companion.evidence.coverage import check_stamp
 from companion.evidence.verify_bundle import NO_TSA_ZH, Progress, Report, verify_bundle
 
@@ -28,6 +29,7 @@ __all__ = ["Report", "verify_archive", "verify_bundle"]
 
 
 EVENTS_QUERY = "SELECT * FROM campaign_events ORDER BY campaign_id, event_seq"
+COMMS_QUERY = "SELECT * FROM communications ORDER BY campaign_id, comm_seq"
 
 
 def verify_archive(
@@ -44,7 +46,9 @@ def verify_archive(
     try:
         rows = [dict(r) for r in conn.execute("SELECT * FROM captures ORDER BY seq")]
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        checkpoints = tokens = events = []
+        checkpoints = tokens = events = comms = []
+        if "communications" in tables:
+            comms = [dict(r) for r in conn.execute(COMMS_QUERY)]
         if "campaign_events" in tables:
             events = [dict(r) for r in conn.execute(EVENTS_QUERY)]
         if "checkpoints" in tables:
@@ -56,6 +60,10 @@ def verify_archive(
     _walk_chain(rows, report, BlobStore(data_dir.blobs), progress)
     _orphans(data_dir, rows, report)
     report.problems.extend(check_events(events, rows))  # renames and archivings (#12)
+    report.problems.extend(
+        check_communications(comms, lambda c: _sha_or_none(path_of(data_dir.communications, c)))
+    )
+    _comm_orphans(data_dir, comms, report)
     if tsa_roots is None:
         try:
             tsa_roots = tsa.certificates_from_file(tsa_settings(load_user_config(data_dir), data_dir).ca_file)
@@ -97,6 +105,10 @@ def _walk_chain(rows, report: Report, blobs: BlobStore, progress) -> None:
             problems.append(f"截图原件被改动：{path.name}（记录 {rec['id']}）")
 
 
+def _sha_or_none(path: Path) -> str | None:
+    return _file_sha256(path) if path.is_file() else None
+
+
 def _file_sha256(path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as fh:
@@ -115,6 +127,16 @@ def _orphans(data_dir: DataDir, rows, report: Report) -> None:
             report.problems.append(f"中断写入留下的临时文件（可删除）：{path.relative_to(data_dir.root)}")
         elif path.name not in named:
             report.problems.append(f"没有任何存证记录指向的图片文件：{path.relative_to(data_dir.root)}")
+
+
+def _comm_orphans(data_dir: DataDir, comms, report: Report) -> None:
+    """Files in communications/ that no communication record names (copied in, or a torn write)."""
+    if not data_dir.communications.is_dir():
+        return
+    named = {path_of(data_dir.communications, c) for c in comms}
+    for path in sorted(p for p in data_dir.communications.rglob("*") if p.is_file()):
+        if path not in named:
+            report.problems.append(f"没有任何沟通记录指向的文件：{path.relative_to(data_dir.root)}")
 
 
 def _check_checkpoints(rows, checkpoints, tokens, roots, report: Report) -> None:

@@ -24,6 +24,7 @@ from companion.evidence import tsa
 from companion.evidence.bundle_source import BundleError, BundleSource
 from companion.evidence.campaign_events import check_events
 from companion.evidence.chain import GENESIS_HASH, chain_hash, facts_json
+from companion.evidence.communications import check_communications
 from companion.evidence.coverage import Stamp, check_stamp, cover, roots_and_intermediates
 
 Progress = Callable[[int, int], None]
@@ -74,6 +75,12 @@ def _verify(source: BundleSource, tsa_roots, progress: Progress | None) -> Repor
     _check_completeness(manifest, records, report)
     events = manifest.get("campaign_events") or []
     report.problems.extend(check_events(events if isinstance(events, list) else [None], records))
+    comms = manifest.get("communications") or []
+    report.problems.extend(
+        check_communications(
+            comms if isinstance(comms, list) else [None], lambda c: hashes.get(str(c.get("file")))
+        )
+    )
     _check_timestamps(source, manifest, records, hashes, tsa_roots, report)
     return report
 

@@ -27,4 +27,15 @@ def write_campaign_bundle(
     findings = svc.analysis.findings(db, campaign["id"])
     case = case_facts(campaign, readings, captures, findings)
     proofs = collect(db, campaign["id"], tsa_settings(svc.user_config, svc.data_dir))
-    write_bundle(out, campaign, captures, readings, findings, case, svc.blobs, proofs, progress)
+    write_bundle(
+        out,
+        campaign,
+        captures,
+        readings,
+        findings,
+        case,
+        svc.blobs,
+        proofs,
+        progress,
+        comm_root=svc.data_dir.communications,
+    )

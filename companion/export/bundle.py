@@ -19,6 +19,7 @@ import logging
 import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
 from typing import Any, BinaryIO
 
 from companion import __version__
@@ -33,6 +34,7 @@ from companion.core.vocab import CHANNELS, SEVERITY_ZH
 from companion.evidence import tsa
 from companion.evidence.blobs import EXTENSIONS, BlobStore
 from companion.evidence.chain import GENESIS_HASH
+from companion.evidence.communications import file_name_of, path_of
 from companion.export.court import (
     COMPLAINT_DRAFT,
     EVIDENCE_LIST,
@@ -47,6 +49,7 @@ from companion.export.text import csv_cell, md, plain
 log = logging.getLogger(__name__)
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 FORMAT = "bargain-witness-bundle/2"
+COMM_FOLDER = "communications/"
 Progress = Callable[[int, int], None]  # (files written, files in all)
 VERIFY_TEXT = """砍价存证 · 证据包校验方法
 ========================
@@ -175,6 +178,7 @@ def write_bundle(
     blobs: BlobStore,
     proofs: Proofs,
     progress: Progress | None = None,
+    comm_root: Path | None = None,
 ) -> None:
     """Write the ZIP to ``out`` one file at a time (originals stored as is, text deflated), so a
     campaign of thousands of screenshots never sits in memory. ``captures`` are in time order
@@ -185,7 +189,11 @@ def write_bundle(
     by_id = {r["capture_id"]: r for r in readings}
     files = _image_paths(proofs.records)
     total = (
-        len(set(files.values())) + len(CHANNELS) + 10 + sum(1 + len(c["tokens"]) for c in proofs.checkpoints)
+        len(set(files.values()))
+        + len(proofs.communications)
+        + len(CHANNELS)
+        + 10
+        + sum(1 + len(c["tokens"]) for c in proofs.checkpoints)
     )
     listed: list[dict[str, Any]] = []
     with zipfile.ZipFile(out, "w") as zf:
@@ -193,7 +201,8 @@ def write_bundle(
         def add(path: str, data: bytes | Iterable[str]) -> None:
             """One file, written (and hashed) piece by piece: text comes as an iterable of str."""
             info = zipfile.ZipInfo(f"{root}/{path}", date_time=stamp)
-            info.compress_type = zipfile.ZIP_STORED if path.startswith("images/") else zipfile.ZIP_DEFLATED
+            stored = path.startswith(("images/", COMM_FOLDER))
+            info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
             digest, size, pending = hashlib.sha256(), 0, []
 
             def flush(fh) -> int:
@@ -228,6 +237,12 @@ def write_bundle(
                 data = _original(blobs, r)
                 if data is not None:  # else the bundle's verify names the file as missing
                     add(files[r["id"]], data)
+        for row in proofs.communications:  # chats, calls, e-mails byte for byte (#16)
+            row["file"] = f"{COMM_FOLDER}{file_name_of(row)}"
+            original = _comm_original(comm_root, row)
+            if original is not None and row["file"] not in written:
+                written.add(row["file"])
+                add(row["file"], original)
         add("timeline.csv", _timeline_csv(captures, by_id, files))
         add("findings.json", json.dumps(findings, ensure_ascii=False, indent=2).encode("utf-8"))
         add("report.md", _report_md(campaign, case, captures, findings, files, exported_at))
@@ -274,6 +289,7 @@ def _manifest(
         },
         "captures": [],
         "campaign_events": proofs.events,  # renames and archivings (docs/evidence.md)
+        "communications": proofs.communications,  # chats, calls, e-mails, chained (#16)
         "timestamps": stamps,
         "files": listed,
     }
@@ -285,6 +301,17 @@ def _manifest(
         text = encoder.encode(record).replace("\n", "\n    ")
         yield ("," if i else "") + "\n    " + text
     yield ("\n  ]" if records else "]") + tail
+
+
+def _comm_original(root: Path | None, row: dict[str, Any]) -> bytes | None:
+    """A communication's file, or None (logged) when it is gone: the bundle's verify names it."""
+    try:
+        return path_of(root, row).read_bytes() if root else None
+    except OSError:
+        log.warning(
+            "communication %s of %s not in the bundle (missing)", row.get("comm_seq"), row.get("campaign_id")
+        )
+        return None
 
 
 def _original(blobs: BlobStore, record: dict[str, Any]) -> bytes | None:

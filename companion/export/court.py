@@ -53,6 +53,7 @@ def _item(capture: dict[str, Any], record: dict[str, Any], reading: dict[str, An
     source = record.get("source") if record.get("source") in SOURCE_ZH else "extension"
     return {
         "capture_id": capture["id"],
+        "comm": False,
         "roles": [],  # (incident number, '之前' | '之后')
         "purposes": [],
         "source": SOURCE_ZH[source],
@@ -117,7 +118,53 @@ def evidence_items(
             )
     for item in others:
         item["name"] = "活动页面截图"
+    for row in proofs.communications:  # chats, calls, e-mails the user added (#16), after the pages
+        out.append(_comm_item(row, len(out) + 1))
     return out
+
+
+COMM_NAME_ZH = {"chat": "客服聊天截图", "call": "通话录音", "email": "电子邮件"}
+COMM_SOURCE_ZH = {
+    "chat": "本人手机截取的与客服的聊天记录，添加到「砍价存证」",
+    "call": "本人与客服通话的录音，添加到「砍价存证」",
+    "email": "本人收到或发出的电子邮件（.eml 原件），添加到「砍价存证」",
+}
+TIME_SOURCE_ZH = {
+    "email_date": "邮件的 Date 信头",
+    "mp4_mvhd": "录音文件内记录的创建时间",
+    "exif": "照片 EXIF",
+    "file_name": "文件名",
+    "user": "本人填写",
+}
+
+
+def _comm_item(row: dict[str, Any], n: int) -> dict[str, Any]:
+    """One communication as an item of the list: its time, where that came from, the user's note."""
+    call = [f"拨打号码 {row['phone_number']}" if row.get("phone_number") else ""]
+    call.append(f"客服工号 {row['agent_id']}" if row.get("agent_id") else "")
+    purposes = [f"证明：{row['note']}" if row.get("note") else "（添加时未写明证明目的）"]
+    if any(call):
+        purposes.append("，".join(c for c in call if c) + "。")
+    kind = row.get("kind")
+    return {
+        "n": n,
+        "comm": True,
+        "capture_id": "",
+        "roles": [],
+        "purposes": purposes,
+        "name": COMM_NAME_ZH.get(kind, kind),
+        "source": COMM_SOURCE_ZH.get(kind, ""),
+        "source_kind": COMM_NAME_ZH.get(kind, kind),
+        "taken": fmt_local(row.get("occurred_at")),
+        "time_source": TIME_SOURCE_ZH.get(row.get("time_source"), row.get("time_source") or ""),
+        "received": fmt_local(row.get("added_at")),
+        "trusted": "",
+        "clock_flag": "",
+        "shown": "",
+        "file": row.get("file") or "",
+        "original_name": row.get("file_name") or "",
+        "sha256": row.get("sha256") or "",
+    }
 
 
 def _incident_rows(case: CaseFacts, items: list[dict[str, Any]]) -> list[dict[str, Any]]:

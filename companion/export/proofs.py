@@ -14,7 +14,7 @@ from typing import Any
 import sqlite_utils
 
 from companion.core.config import TsaSettings
-from companion.evidence import campaign_events, tsa
+from companion.evidence import campaign_events, communications, tsa
 from companion.evidence.chain import parse_checkpoint, prefix_leaves
 
 
@@ -25,6 +25,7 @@ class Proofs:
     certificates: list[Any] = field(default_factory=list)  # cryptography x509 certificates
     trusted_at: dict[str, str] = field(default_factory=dict)  # capture id -> earliest trusted time (UTC)
     events: list[dict[str, Any]] = field(default_factory=list)  # renames and archivings, chained (#12)
+    communications: list[dict[str, Any]] = field(default_factory=list)  # chats, calls, e-mails (#16)
 
 
 def campaign_records(db: sqlite_utils.Database, campaign_id: str) -> list[dict[str, Any]]:
@@ -37,7 +38,11 @@ def campaign_records(db: sqlite_utils.Database, campaign_id: str) -> list[dict[s
 
 def collect(db: sqlite_utils.Database, campaign_id: str, settings: TsaSettings) -> Proofs:
     records = campaign_records(db, campaign_id)
-    proofs = Proofs(records, events=campaign_events.events(db, campaign_id))
+    proofs = Proofs(
+        records,
+        events=campaign_events.events(db, campaign_id),
+        communications=communications.of_campaign(db, campaign_id),
+    )
     stamped = db.execute(
         "SELECT l.checkpoint_id, l.count FROM checkpoint_leaves l WHERE l.campaign_id = ? AND EXISTS "
         "(SELECT 1 FROM timestamp_tokens t WHERE t.checkpoint_id = l.checkpoint_id) ORDER BY l.checkpoint_id",

@@ -21,7 +21,14 @@ from companion.core.errors import DomainError
 from companion.core.timeutil import parse_rfc3339
 from companion.intake.times import FoundTime, capture_time, local_zone
 
-SOURCE_WORDS = {"exif": "照片 EXIF", "file_name": "文件名", "user": "你输入的时间", "clock": "本机时钟"}
+SOURCE_WORDS = {
+    "exif": "照片 EXIF",
+    "file_name": "文件名",
+    "user": "你输入的时间",
+    "clock": "本机时钟",
+    "email_date": "邮件的 Date 信头",
+    "mp4_mvhd": "录音文件的创建时间",
+}
 
 
 def parse_user_time(text: str) -> datetime:
@@ -75,11 +82,22 @@ def _friend_options() -> tuple[bool, str | None]:
 @click.option(
     "--time", "time_text", help="截图时间（照片和文件名里都没有时间时使用），如 2026-11-20 14:03:12。"
 )
+@click.option("--chat", is_flag=True, help="这些截图是与客服的聊天记录（作为沟通证据，需 --campaign）。")
+@click.option("--number", default="", help="通话录音：拨打的号码（如 021-xxxx）。")
+@click.option("--agent", default="", help="通话录音：客服的工号。")
+@click.option("--note", default="", help="沟通证据的说明（证明什么），写进证据目录。")
 @DATA_DIR_OPTION
 def import_(
-    files: tuple[str, ...], campaign: str | None, time_text: str | None, data_dir: str | None
+    files: tuple[str, ...],
+    campaign: str | None,
+    time_text: str | None,
+    chat: bool,
+    number: str,
+    agent: str,
+    note: str,
+    data_dir: str | None,
 ) -> None:
-    """导入手机截图（PNG/JPEG），原样存证；截图中的砍价数据由助手在后台识别（OCR）。"""
+    """导入手机截图（PNG/JPEG），或客服聊天截图、通话录音（m4a/mp3/amr/aac/wav）、邮件（.eml）。"""
     app = _app(data_dir)
     db = connect(app.config["DATABASE"])
     given = FoundTime(parse_user_time(time_text), "user") if time_text else None
@@ -91,6 +109,10 @@ def import_(
         for name in files:
             path = Path(name)
             data = path.read_bytes()
+            if chat or _is_communication(data):
+                comm = dict(phone_number=number, agent_id=agent, note=note)
+                failed += not _import_communication(app, db, path, data, campaign, given, comm)
+                continue
             found = capture_time(data, path.name) or given or _ask(path.name)
             if found is None:
                 click.echo(f"✗ {path.name}：照片和文件名里都没有截图时间，请用 --time 指定。", err=True)
@@ -122,6 +144,45 @@ def import_(
     click.echo("截图中的数字将在助手运行时自动识别（bargain-witness serve）。")
     if failed:
         sys.exit(1)
+
+
+def _is_communication(data: bytes) -> bool:
+    from companion.intake.comm_files import NotACommunication, detect
+
+    try:
+        return detect(data).kind != "chat"
+    except NotACommunication:
+        return False
+
+
+def _import_communication(app, db, path: Path, data: bytes, campaign, given, comm: dict) -> bool:
+    """One chat screenshot, recording or e-mail into a campaign; False (and a line) when refused."""
+    from companion.core.config import DataDir
+    from companion.intake.comm_files import KIND_WORDS
+    from companion.intake.comms import add_file, find_campaign
+
+    try:
+        if not campaign:
+            raise DomainError(400, "campaign_needed", "沟通证据要放进已有的活动，请用 --campaign 指定。")
+        campaign_id = find_campaign(db, campaign)
+        row = add_file(
+            db,
+            DataDir(Path(app.config["DATA_DIR"])).communications,
+            campaign_id,
+            data,
+            path.name,
+            given=given,
+            **comm,
+        )
+    except DomainError as exc:
+        click.echo(f"✗ {path.name}：{exc.message}", err=True)
+        return False
+    again = "（之前已添加，未重复保存）" if row["duplicate"] else ""
+    click.echo(
+        f"✓ {path.name} → 活动 {campaign_id} 的{KIND_WORDS[row['kind']]}，发生时间 {row['occurred_at']}"
+        f"（来自{SOURCE_WORDS.get(row['time_source'], row['time_source'])}）{again}"
+    )
+    return True
 
 
 def _ask(name: str) -> FoundTime | None:

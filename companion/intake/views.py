@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from pathlib import Path
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
@@ -103,3 +104,73 @@ def screen_png():
     resp.headers["X-Screen-Origin"] = f"{left},{top}"
     resp.headers["Cross-Origin-Resource-Policy"] = "same-origin"
     return resp
+
+
+@bp.post("/campaigns/<campaign_id>/communications")
+def add_communication(campaign_id: str):
+    """The campaign page's form: one chat screenshot, recording or e-mail, kept as evidence (#16)."""
+    from flask import redirect, url_for
+
+    from companion.core.config import DataDir
+    from companion.intake.comms import add_file, find_campaign
+
+    db = get_db()
+    campaign_id = find_campaign(db, campaign_id)
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise DomainError(400, "no_file", "请选择要添加的文件。")
+    given = None
+    if request.form.get("occurred_at"):
+        try:
+            given = FoundTime(_local_time(request.form["occurred_at"]), "user")
+        except ValueError:
+            raise DomainError(400, "bad_time", "发生时间格式不对。") from None
+    add_file(
+        db,
+        DataDir(Path(current_app.config["DATA_DIR"])).communications,
+        campaign_id,
+        upload.read(),
+        upload.filename,
+        given=given,
+        phone_number=request.form.get("phone_number", ""),
+        agent_id=request.form.get("agent_id", ""),
+        note=request.form.get("note", ""),
+    )
+    return redirect(url_for("dashboard.campaign", campaign_id=campaign_id) + "#case", 303)
+
+
+@bp.get("/campaigns/<campaign_id>/communications/<int:seq>")
+def communication_file(campaign_id: str, seq: int):
+    """The kept file as it was added: audio and pictures shown in the page, an e-mail downloaded."""
+    from flask import send_file
+
+    from companion.core.config import DataDir
+    from companion.evidence.communications import path_of
+
+    rows = []
+    if seq < 1 << 62:  # SQLite integers are 64-bit: a larger number names no record
+        rows = get_db().execute_returning_dicts(
+            "SELECT * FROM communications WHERE campaign_id = ? AND comm_seq = ?", [campaign_id, seq]
+        )
+    if not rows:
+        raise DomainError(404, "communication_not_found", "找不到这条沟通记录。")
+    path = path_of(DataDir(Path(current_app.config["DATA_DIR"])).communications, rows[0])
+    if not path.is_file():
+        raise DomainError(
+            404, "communication_missing", "这条沟通记录的原件不在数据目录中（请运行 verify 检查）。"
+        )
+    email = rows[0]["mime"] == "message/rfc822"
+    resp = send_file(
+        path, mimetype=rows[0]["mime"], as_attachment=email, download_name=rows[0]["file_name"] or path.name
+    )
+    resp.headers["Cross-Origin-Resource-Policy"] = "same-origin"
+    return resp
+
+
+def _local_time(text: str):
+    """A datetime-local field ('2026-11-20T14:03' or with seconds) in this computer's zone."""
+    from datetime import datetime
+
+    from companion.intake.times import local_zone
+
+    return datetime.fromisoformat(text.strip()).replace(tzinfo=local_zone())
