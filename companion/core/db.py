@@ -23,7 +23,6 @@ from pathlib import Path
 import sqlite_utils
 from flask import Flask, current_app, g
 
-from companion.core import migrations_m011  # noqa: F401  (registers m011 after migrations.py's own)
 from companion.core.migrations import migrations
 
 log = logging.getLogger(__name__)
