@@ -1,4 +1,4 @@
-"""Every route of docs/openapi.yaml fuzzed: >= 10,000 requests, 0 answers 5xx (issue #11).
+"""Every route of shared/openapi.yaml fuzzed: >= 10,000 requests, 0 answers 5xx (issue #11).
 
 Requests are generated from the spec (tests/helpers/openapi.py) and sent through Flask's test
 client in-process (the server's own limits are tests/test_server_limits.py). Each answer must be
@@ -145,7 +145,7 @@ def test_ten_thousand_fuzzed_requests_over_every_route_answer_below_500(tmp_path
             if resp.status_code >= 500 or "Traceback" in text:
                 problems.append(f"{where}: {text[:200]}")
             elif resp.status_code not in documented[op.name]:
-                problems.append(f"{where}: status not in docs/openapi.yaml")
+                problems.append(f"{where}: status not in shared/openapi.yaml")
             elif resp.status_code >= 400 and req.path.startswith("/api/"):
                 body = resp.get_json(silent=True) or {}
                 body = body if isinstance(body, dict) else {}

@@ -1,4 +1,4 @@
-"""docs/openapi.yaml names every route the companion serves, and nothing it does not (issue #11).
+"""shared/openapi.yaml names every route the companion serves, and nothing it does not (issue #11).
 
 The fuzz (tests/test_fuzz_routes.py) only reaches the routes the spec lists, so a route added
 without its description would escape it: this test fails first.
@@ -14,8 +14,8 @@ from helpers.openapi import operations, resolve, served_operations, spec
 def test_every_served_route_is_in_the_spec_and_back(app):
     served = served_operations(app)
     described = {op.name for op in operations()}
-    assert not served - described, f"routes missing from docs/openapi.yaml: {sorted(served - described)}"
-    assert not described - served, f"docs/openapi.yaml lists routes not served: {sorted(described - served)}"
+    assert not served - described, f"routes missing from shared/openapi.yaml: {sorted(served - described)}"
+    assert not described - served, f"shared/openapi.yaml lists routes not served: {sorted(described - served)}"
 
 
 def test_every_path_parameter_is_declared_and_every_ref_resolves():

@@ -1,4 +1,4 @@
-"""docs/openapi.yaml read for tests: its operations, its routes in Flask's spelling, and requests
+"""shared/openapi.yaml read for tests: its operations, its routes in Flask's spelling, and requests
 generated from it with Hypothesis (issue #11: >= 10,000 fuzzed requests over every route, 0 5xx).
 
 The request bodies come from the spec's schemas (``$ref``s into shared/schema.json resolved here,
@@ -24,8 +24,8 @@ from hypothesis import strategies as st
 
 from helpers import ROOT, SCHEMA_PATH, capture_payload
 
-SPEC_PATH = ROOT / "docs" / "openapi.yaml"
-SHARED_REF = "../shared/schema.json#/$defs/"
+SPEC_PATH = ROOT / "shared" / "openapi.yaml"
+SHARED_REF = "schema.json#/$defs/"
 METHODS = ("get", "put", "post", "delete", "patch")
 
 
