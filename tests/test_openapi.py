@@ -15,7 +15,7 @@ def test_every_served_route_is_in_the_spec_and_back(app):
     served = served_operations(app)
     described = {op.name for op in operations()}
     assert not served - described, f"routes missing from shared/openapi.yaml: {sorted(served - described)}"
-    assert not described - served, f"shared/openapi.yaml lists routes not served: {sorted(described - served)}"
+    assert not described - served, f"shared/openapi.yaml lists unserved routes: {sorted(described - served)}"
 
 
 def test_every_path_parameter_is_declared_and_every_ref_resolves():
