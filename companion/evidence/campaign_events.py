@@ -17,7 +17,7 @@ import sqlite_utils
 from companion.core.db import write_transaction
 from companion.core.errors import DomainError
 from companion.core.timeutil import format_rfc3339, now_local
-from companion.evidence.chain import EVENT_FIELDS, GENESIS_HASH, event_hash
+from companion.evidence.chain import EVENT_FIELDS, GENESIS_HASH, check_campaign_chains, event_hash
 
 MAX_NAME = 200
 NAME_SOURCES = ("page", "product", "user")
@@ -77,27 +77,15 @@ def check_events(rows: list[Any], captures: list[dict[str, Any]]) -> list[str]:
     """Every campaign's event chain re-computed (``rows`` in campaign, event order; from the database
     or a bundle's manifest, so any shape): a changed, inserted or removed event is named, and so is
     one pinned to a capture record that is not there."""
-    problems = []
     heads = {(c.get("campaign_id"), c.get("record_hash")) for c in captures if isinstance(c, dict)}
-    prev: dict[Any, tuple[Any, Any]] = {}
-    for row in rows:
-        if not isinstance(row, dict):
-            problems.append("一条更名/归档记录的格式不正确（已被改动）。")
-            continue
-        campaign = row.get("campaign_id")
-        count, prev_hash = prev.get(campaign, (0, GENESIS_HASH))
-        where = f"活动 {campaign} 的第 {row.get('event_seq')} 条更名/归档记录"
-        if row.get("event_seq") != count + 1:
-            problems.append(f"{where}：序号应为 {count + 1}，前面的记录缺失或被调换。")
-        if row.get("prev_hash") != prev_hash:
-            problems.append(f"{where}：与上一条记录的链接不符（前一条被改动或删除）。")
-        if event_hash(row, str(row.get("prev_hash"))) != row.get("record_hash"):
-            problems.append(f"{where}：内容与哈希不符，记录被改动过。")
+
+    def pinned(row: dict, where: str) -> list[str]:
         head = row.get("capture_head")
-        if head != GENESIS_HASH and (campaign, head) not in heads:
-            problems.append(f"{where}：它所指向的截图记录不在存档中。")
-        prev[campaign] = (row.get("event_seq"), row.get("record_hash"))
-    return problems
+        if head != GENESIS_HASH and (row.get("campaign_id"), head) not in heads:
+            return [f"{where}：它所指向的截图记录不在存档中。"]
+        return []
+
+    return check_campaign_chains(rows, "event_seq", event_hash, "更名/归档记录", pinned)
 
 
 def _campaign(db: sqlite_utils.Database, campaign_id: str) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 GENESIS_HASH = "0" * 64
@@ -145,3 +145,31 @@ def parse_checkpoint(body: bytes) -> dict[str, Any] | None:
     if not isinstance(value.get("leaves"), list):
         return None
     return value
+
+
+def check_campaign_chains(
+    rows: list[Any], seq_key: str, hash_of: Callable[[dict, str], str], noun: str, extra=None
+) -> list[str]:
+    """A per-campaign chain of side records re-computed (rows in campaign, seq order; from the
+    database or a bundle's manifest, so any shape): a changed, inserted, removed or reordered record
+    is named in Chinese. ``extra(row, where)`` adds the record kind's own checks (its file, its
+    anchor). Shared by the rename/archive events and the communications."""
+    problems: list[str] = []
+    prev: dict[Any, tuple[Any, Any]] = {}
+    for row in rows:
+        if not isinstance(row, dict):
+            problems.append(f"一条{noun}的格式不正确（已被改动）。")
+            continue
+        campaign = row.get("campaign_id")
+        count, prev_hash = prev.get(campaign, (0, GENESIS_HASH))
+        where = f"活动 {campaign} 的第 {row.get(seq_key)} 条{noun}"
+        if row.get(seq_key) != count + 1:
+            problems.append(f"{where}：序号应为 {count + 1}，前面的记录缺失或被调换。")
+        if row.get("prev_hash") != prev_hash:
+            problems.append(f"{where}：与上一条记录的链接不符（前一条被改动或删除）。")
+        if hash_of(row, str(row.get("prev_hash"))) != row.get("record_hash"):
+            problems.append(f"{where}：内容与哈希不符，记录被改动过。")
+        if extra is not None:
+            problems += extra(row, where)
+        prev[campaign] = (row.get(seq_key), row.get("record_hash"))
+    return problems

@@ -19,7 +19,7 @@ from companion.core.db import write_transaction
 from companion.core.errors import DomainError
 from companion.core.timeutil import format_rfc3339, now_local
 from companion.evidence.blobs import atomic_write
-from companion.evidence.chain import GENESIS_HASH, canonical, sha256_hex
+from companion.evidence.chain import GENESIS_HASH, canonical, check_campaign_chains, sha256_hex
 
 COMM_FORMAT = "bargain-witness-communication/1"
 # Fields of a communication record covered by its hash, in order.
@@ -126,25 +126,13 @@ def check_communications(rows: list[Any], read_sha256) -> list[str]:
     """Every campaign's communications chain re-computed (``rows`` in campaign, seq order, from the
     database or a bundle's manifest) and every file re-hashed: ``read_sha256(row)`` answers the file's
     SHA-256 now, or None when it is missing."""
-    problems = []
-    prev: dict[Any, tuple[Any, Any]] = {}
-    for row in rows:
-        if not isinstance(row, dict):
-            problems.append("一条沟通记录的格式不正确（已被改动）。")
-            continue
-        campaign = row.get("campaign_id")
-        count, prev_hash = prev.get(campaign, (0, GENESIS_HASH))
-        where = f"活动 {campaign} 的第 {row.get('comm_seq')} 条沟通记录"
-        if row.get("comm_seq") != count + 1:
-            problems.append(f"{where}：序号应为 {count + 1}，前面的记录缺失或被调换。")
-        if row.get("prev_hash") != prev_hash:
-            problems.append(f"{where}：与上一条记录的链接不符（前一条被改动或删除）。")
-        if comm_hash(row, str(row.get("prev_hash"))) != row.get("record_hash"):
-            problems.append(f"{where}：内容与哈希不符，记录被改动过。")
+
+    def original(row: dict, where: str) -> list[str]:
         now = read_sha256(row)
         if now is None:
-            problems.append(f"{where}：原件缺失（{row.get('file_name') or row.get('sha256')}）。")
-        elif now != row.get("sha256"):
-            problems.append(f"{where}：原件被改动（{row.get('file_name') or row.get('sha256')}）。")
-        prev[campaign] = (row.get("comm_seq"), row.get("record_hash"))
-    return problems
+            return [f"{where}：原件缺失（{row.get('file_name') or row.get('sha256')}）。"]
+        if now != row.get("sha256"):
+            return [f"{where}：原件被改动（{row.get('file_name') or row.get('sha256')}）。"]
+        return []
+
+    return check_campaign_chains(rows, "comm_seq", comm_hash, "沟通记录", original)

@@ -24,16 +24,6 @@ from companion.intake.times import FoundTime, capture_time, local_zone, time_fro
 
 KINDS = ("chat", "call", "email")
 KIND_WORDS = {"chat": "客服聊天截图", "call": "通话录音", "email": "电子邮件"}
-EXTENSIONS = {
-    "audio/mp4": ".m4a",
-    "audio/mpeg": ".mp3",
-    "audio/amr": ".amr",
-    "audio/aac": ".aac",
-    "audio/wav": ".wav",
-    "message/rfc822": ".eml",
-    "image/png": ".png",
-    "image/jpeg": ".jpg",
-}
 MAX_BYTES = {"chat": 25 << 20, "call": 200 << 20, "email": 25 << 20}
 EPOCH_1904 = datetime(1904, 1, 1, tzinfo=timezone.utc)
 HEADER = re.compile(rb"^[A-Za-z0-9-]+:[ \t]")
