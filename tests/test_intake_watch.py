@@ -96,7 +96,7 @@ def test_only_changed_frames_are_stored(app, bargain_window):
     print(f"watch: {watcher.stats.frames} frames grabbed, {watcher.stats.stored} stored")
     assert watcher.stats.stored == 3 == len(rows)
     assert {r[0] for r in rows} == {"screen"} and len({r[1] for r in rows}) == 3
-    assert watcher.stats.frames >= 9
+    assert watcher.stats.frames >= 8  # 1 + 2 + at least 1 while waiting + 3 + at least 1
 
 
 def test_watch_command_stores_one_frame_of_a_still_screen(bargain_window, tmp_path):
