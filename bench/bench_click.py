@@ -100,6 +100,7 @@ def clicks(playwright, extension: Path, server: Server, page_url: str, n: int, t
         cdp = ctx.browser.new_browser_cdp_session()
         db = Path(server.app.config["DATABASE"])
         times = []
+        retried = False
         for _ in range(n + 1):  # the first click warms the service worker; not counted
             tab = next(
                 t
@@ -112,6 +113,11 @@ def clicks(playwright, extension: Path, server: Server, page_url: str, n: int, t
             deadline = t0 + 20
             while captures(db) == before:
                 if time.perf_counter() > deadline:
+                    if not times and not retried:  # the warm-up click can reach a worker still starting
+                        retried = True
+                        cdp.send("Extensions.triggerAction", {"id": ext_id, "targetId": tab["targetId"]})
+                        deadline = time.perf_counter() + 20
+                        continue
                     raise AssertionError(f"no capture stored by {extension.name}")
                 time.sleep(0.001)  # a benchmark's poll interval, not a wait for a condition
             times.append(time.perf_counter() - t0)
