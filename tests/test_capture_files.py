@@ -208,6 +208,7 @@ def test_unknown_capture_404_and_not_json_400(client):
     bad = client.post(f"/api/v1/captures/{cid}/files", data=b"[1", content_type="application/json")
     assert bad.status_code == 400
     assert client.get(f"/api/v1/captures/{cid}/files/999").status_code == 404
+    assert client.get(f"/api/v1/captures/{cid}/files/{10**30}").status_code == 404  # past SQLite's integers
 
 
 def test_token_or_dashboard_session_nothing_else(app, client):
