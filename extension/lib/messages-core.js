@@ -25,6 +25,11 @@
     WATCH_START: "watch-start", // popup → sw {tabId, intervalMinutes}
     WATCH_STOP: "watch-stop", // popup → sw {}
     WATCH_STATUS: "watch-status", // popup → sw {}
+    RECORD_START: "record-start", // popup → sw {tabId}: capture the tab, then record it (docs/recording.md)
+    RECORD_STOP: "record-stop", // popup → sw {}: stop the recording, flush its last chunk, finish it
+    RECORD_STATUS: "record-status", // popup → sw {}: {supported, recording|null}
+    RECORD_CHUNK: "record-chunk", // offscreen recorder → sw {capture_id, recording_id, part, mime, data_base64, meta}
+    RECORD_ENDED: "record-ended", // offscreen recorder → sw {capture_id, recording_id, chunks, duration_ms, reason}
     COMPLAINT_CAMPAIGNS: "complaint-campaigns", // formfill (complaint sites) → sw {}
     COMPLAINT_DRAFT: "complaint-draft", // formfill (complaint sites) → sw {campaign_id, channel}
   });

@@ -1,0 +1,94 @@
+"""The ``recording_remux`` job: after a recording is finished (and whenever its derived copy is
+missing or older than its chunks: a queued chunk that arrived late), concatenate the original
+chunks and remux them into one indexed WebM under the data dir's ``derived-recordings/``. The copy is
+a convenience, never evidence: it is not in any chain, and deleting it only makes it be made again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+from flask import Flask
+
+from companion.core.db import get_db
+from companion.core.services import services, services_of
+from companion.evidence.blobs import atomic_write
+from companion.recording import store
+from companion.recording.remux import concatenate, remux
+
+log = logging.getLogger(__name__)
+REMUX_JOB = "recording_remux"
+
+
+def derived_path(recording_id: str) -> Path:
+    return services().data_dir.derived_recordings / f"{recording_id}.webm"
+
+
+def is_current(row: dict[str, Any] | None, chunks: list[dict[str, Any]]) -> bool:
+    """Is the derived copy there, and made from exactly these chunks?"""
+    if not row or not row.get("derived_sha256"):
+        return False
+    return (
+        row.get("derived_sources") == store.sources_key(chunks) and derived_path(row["recording_id"]).exists()
+    )
+
+
+def queue_remux(db: sqlite_utils.Database, capture_id: str, recording_id: str) -> bool:
+    return services().jobs.enqueue(
+        db,
+        REMUX_JOB,
+        {"capture_id": capture_id, "recording_id": recording_id},
+        key=f"{capture_id}/{recording_id}",
+    )
+
+
+def make_derived(payload: dict[str, Any]) -> None:
+    db = get_db()
+    capture_id, recording_id = payload["capture_id"], payload["recording_id"]
+    row = store.finished_row(db, capture_id, recording_id)
+    chunks = store.chunk_rows(db, capture_id, recording_id)
+    if row is None or not chunks or is_current(row, chunks):
+        return
+    blobs = services().blobs
+    sources = [blobs.path_for(c["sha256"], c["mime"]) for c in chunks]
+    target = derived_path(recording_id)
+    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd, joined_name = tempfile.mkstemp(dir=target.parent, prefix=".joined-", suffix=".webm")
+    os.close(fd)
+    joined = Path(joined_name)
+    remuxed_path = joined.with_name(joined.name.replace(".joined-", ".remux-"))
+    try:
+        concatenate(sources, joined)
+        try:
+            result = remux(joined, remuxed_path)
+        except (ValueError, OSError) as exc:
+            log.warning("no derived copy of recording %s: %s", recording_id, exc)
+            store.record_derived(
+                db, capture_id, recording_id, derived_error="录像无法转成可拖动的副本：原始分段仍可播放。"
+            )
+            return
+        data = remuxed_path.read_bytes()
+        atomic_write(target, lambda fh: fh.write(data))
+        store.record_derived(
+            db,
+            capture_id,
+            recording_id,
+            derived_sha256=hashlib.sha256(data).hexdigest(),
+            derived_size=len(data),
+            derived_duration_ms=result.duration_ms,
+            derived_sources=store.sources_key(chunks),
+            derived_error=None,
+        )
+    finally:
+        for path in (joined, remuxed_path):
+            path.unlink(missing_ok=True)
+
+
+def register(app: Flask) -> None:
+    services_of(app).jobs.register(REMUX_JOB, make_derived, max_attempts=3)
