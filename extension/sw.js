@@ -3,6 +3,7 @@
 // {ok: false, kind, error}; only our own extension pages may ask for a capture. The form
 // filler's content script (complaint sites only) may ask for campaigns and complaint drafts.
 
+import { queuedCount as queuedFiles } from "./lib/attachments.js";
 import { captureTab, flushOutbox } from "./lib/capture.js";
 import { COMPLAINT_TYPES, complaintSenderChannel, handleComplaintMessage } from "./lib/complaints.js";
 import { KINDS, MSG, fail, isEnvelope, ok, replyFromError, unknownType } from "./lib/messages.js";
@@ -203,7 +204,7 @@ chrome.alarms.onAlarm.addListener(async (alarm) => {
     return;
   }
   if (alarm.name !== RETRY_ALARM) return;
-  if ((await outbox.count()) > 0) {
+  if ((await outbox.count()) + (await queuedFiles()) > 0) {
     await flushOutbox(() => updateBadge(null));
     await updateBadge(null);
   }
