@@ -19,6 +19,7 @@ from flask import Flask
 from companion.core.db import get_db
 from companion.core.services import services, services_of
 from companion.evidence.blobs import atomic_write
+from companion.evidence.capture_files import base_mime
 from companion.recording import store
 from companion.recording.remux import concatenate, remux
 
@@ -56,7 +57,7 @@ def make_derived(payload: dict[str, Any]) -> None:
     if row is None or not chunks or is_current(row, chunks):
         return
     blobs = services().blobs
-    sources = [blobs.path_for(c["sha256"], c["mime"]) for c in chunks]
+    sources = [blobs.path_for(c["sha256"], base_mime(c["mime"])) for c in chunks]
     target = derived_path(recording_id)
     target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd, joined_name = tempfile.mkstemp(dir=target.parent, prefix=".joined-", suffix=".webm")

@@ -23,25 +23,17 @@ def chunk_rows(
 ) -> list[dict[str, Any]]:
     """The video chunks of a capture (of one recording), in recording then part order."""
     sql = (
-        "SELECT id, capture_id, recording_id, part, mime, sha256, size, meta_json, received_at, entry_hash "
+        "SELECT id, capture_id, recording_id, part, mime, sha256, size, meta_json, received_at, record_hash "
         "FROM capture_files WHERE capture_id = ? AND kind = ?"
     )
     args: list[Any] = [capture_id, CHUNK_KIND]
     if recording_id is not None:
         sql += " AND recording_id = ?"
         args.append(recording_id)
-    rows = (
-        [dict(r) for r in db.execute(sql + " ORDER BY recording_id, part", args).fetchall()]
-        if _has_files(db)
-        else []
-    )
+    rows = list(db.query(sql + " ORDER BY recording_id, part", args))
     for row in rows:
         row["meta"] = _meta(row.pop("meta_json"))
     return rows
-
-
-def _has_files(db: sqlite_utils.Database) -> bool:
-    return db["capture_files"].exists()
 
 
 def _meta(text: Any) -> dict[str, Any]:
@@ -53,18 +45,17 @@ def _meta(text: Any) -> dict[str, Any]:
 
 
 def finished_row(db: sqlite_utils.Database, capture_id: str, recording_id: str) -> dict[str, Any] | None:
-    row = db.execute(
+    rows = db.query(
         "SELECT * FROM recordings WHERE capture_id = ? AND recording_id = ?", [capture_id, recording_id]
-    ).fetchone()
-    return dict(row) if row else None
+    )
+    return next(iter(rows), None)
 
 
 def recordings_of(db: sqlite_utils.Database, capture_id: str) -> list[dict[str, Any]]:
     """Every recording of a capture: its chunks, the finish row (or None), which parts are missing."""
     chunks = chunk_rows(db, capture_id)
     finished = {
-        r["recording_id"]: dict(r)
-        for r in db.execute("SELECT * FROM recordings WHERE capture_id = ?", [capture_id]).fetchall()
+        r["recording_id"]: r for r in db.query("SELECT * FROM recordings WHERE capture_id = ?", [capture_id])
     }
     ids = sorted({c["recording_id"] for c in chunks} | set(finished))
     out = []

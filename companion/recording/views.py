@@ -14,6 +14,7 @@ from companion.campaigns.formatting import fmt_local
 from companion.core.db import get_db
 from companion.core.services import services
 from companion.core.web import error_page
+from companion.evidence.capture_files import base_mime
 from companion.recording import store
 from companion.recording.api import valid_recording_id
 from companion.recording.jobs import derived_path, is_current, queue_remux
@@ -36,7 +37,7 @@ def original(capture_id: str, recording_id: str):
     if not chunks:
         return error_page(404, NOT_FOUND)
     blobs = services().blobs
-    paths = [blobs.path_for(c["sha256"], c["mime"]) for c in chunks]
+    paths = [blobs.path_for(c["sha256"], base_mime(c["mime"])) for c in chunks]
 
     def stream() -> Iterator[bytes]:
         for path in paths:
