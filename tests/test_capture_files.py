@@ -303,7 +303,7 @@ def test_bundle_carries_files_lists_them_and_its_verify_catches_tampering(app, c
         for name in zin.namelist():
             data = zin.read(name)
             if name.endswith(rows[0]["file"]):
-                data = data.replace("0.52".encode(), "9.99".encode())
+                data = data.replace(b"0.52", b"9.99")
             zout.writestr(name, data)
     caught = CliRunner().invoke(cli, ["verify", str(bad)])
     assert caught.exit_code != 0

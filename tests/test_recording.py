@@ -146,3 +146,38 @@ def test_video_files_need_a_session_and_a_real_recording(app, client):
     assert client.get(f"/captures/{cid}/recordings/x/derived.webm").status_code == 400
     anonymous = app.test_client()
     assert anonymous.get(f"/captures/{cid}/recordings/{uuid.uuid4()}/original.webm").status_code in (401, 403)
+
+
+def test_bundle_adds_the_derived_copy_apart_from_the_evidence(app, client, video, tmp_path):
+    import json
+    import zipfile
+
+    from click.testing import CliRunner
+
+    from companion.cli import cli
+
+    cid, rid = _capture(client), str(uuid.uuid4())
+    chunks = split(video, 3)
+    _send_chunks(client, cid, rid, chunks)
+    assert _finish(client, cid, rid).status_code == 201
+    app.extensions["bargain_witness"].jobs.run_due(app)
+    campaign = client.get(f"/api/v1/captures/{cid}").get_json()["campaign_id"]
+    path = tmp_path / "b.zip"
+    with client.get(f"/api/v1/campaigns/{campaign}/export") as resp:
+        path.write_bytes(resp.data)
+    with zipfile.ZipFile(path) as zf:
+        top = zf.namelist()[0].split("/")[0] + "/"
+        files = {n.removeprefix(top): zf.read(n) for n in zf.namelist()}
+    copy = files[f"derived/recording-{cid}-{rid}.webm"]
+    assert 2.8 <= decode(copy)["header_s"] <= 3.2
+    assert (
+        "派生副本" in files["derived/派生副本说明.txt"].decode()
+        and "不是证据" in files["derived/派生副本说明.txt"].decode()
+    )
+    manifest = json.loads(files["manifest.json"])
+    # The chunks are the evidence rows; the copy is only a listed file, in no chain.
+    assert [r["kind"] for r in manifest["capture_files"]] == ["video_chunk"] * 3
+    assert not any(r["file"].startswith("derived/") for r in manifest["capture_files"])
+    assert b"".join(files[r["file"]] for r in manifest["capture_files"]) == video
+    ok = CliRunner().invoke(cli, ["verify", str(path)])
+    assert ok.exit_code == 0, ok.output

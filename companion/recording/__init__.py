@@ -21,3 +21,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(api.bp)
     app.register_blueprint(views.bp)
     svc.capture_sections.append(views.capture_section)
+    svc.bundle_extras.append(jobs.bundle_copies)

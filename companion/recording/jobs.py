@@ -91,5 +91,31 @@ def make_derived(payload: dict[str, Any]) -> None:
             path.unlink(missing_ok=True)
 
 
+BUNDLE_NOTE = (
+    "这个文件夹里是录屏的派生副本：把原始分段按顺序拼接后重新封装，加上了时长和进度索引，方便播放和拖动。\n"
+    "派生副本不是证据，不在证据链中；证据是 files/ 文件夹里的原始分段（video_chunk），"
+    "它们的 SHA-256 和证据链记录在 manifest.json 中。\n"
+    "文件名：recording-<截图编号>-<录屏编号>.webm\n"
+)
+
+
+def bundle_copies(db: sqlite_utils.Database, campaign_id: str) -> list[tuple[str, bytes | Path]]:
+    """The campaign's derived copies for its bundle (``derived/``, with a note saying they are not
+    evidence). A copy not made yet is queued and left out: the chunks in the bundle play anyway."""
+    rows = db.query(
+        "SELECT r.* FROM recordings r JOIN captures c ON c.id = r.capture_id WHERE c.campaign_id = ? "
+        "ORDER BY r.finished_at, r.recording_id",
+        [campaign_id],
+    )
+    out: list[tuple[str, bytes | Path]] = []
+    for row in rows:
+        if is_current(row, store.chunk_rows(db, row["capture_id"], row["recording_id"])):
+            name = f"derived/recording-{row['capture_id']}-{row['recording_id']}.webm"
+            out.append((name, derived_path(row["recording_id"])))
+        elif not row.get("derived_error"):
+            queue_remux(db, row["capture_id"], row["recording_id"])
+    return [("derived/派生副本说明.txt", BUNDLE_NOTE.encode("utf-8")), *out] if out else []
+
+
 def register(app: Flask) -> None:
     services_of(app).jobs.register(REMUX_JOB, make_derived, max_attempts=3)
