@@ -9,8 +9,8 @@
 // and sends it after its capture. A 2 s chunk is a few hundred KB of Base64 over the message channel.
 
 import { rfc3339 } from "./lib/format.js";
-import { MSG, send } from "./lib/messages.js";
-import { OFFSCREEN_TARGET, RECORDER_MIME_TYPES, TIMESLICE_MS } from "./lib/recording-core.js";
+import { KINDS, MSG, RECORDER, fail, ok, send } from "./lib/messages.js";
+import { RECORDER_MIME_TYPES, TIMESLICE_MS } from "./lib/recording-core.js";
 
 let current = null; // {recorder, stream, audio, recordingId, captureId, part, sending, stopped}
 
@@ -112,13 +112,15 @@ function stop(state, reason) {
   return state.stopped;
 }
 
+// Only the worker talks to the recorder: messages addressed to it, from this extension.
 chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
-  if (!message || message.target !== OFFSCREEN_TARGET || sender.id !== chrome.runtime.id) return false;
-  const work = message.type === "start" ? start(message.data) : message.type === "stop" ? stop(current, "stopped") : null;
+  if (!message || message.target !== RECORDER || sender.id !== chrome.runtime.id) return false;
+  const work = message.type === MSG.RECORDER_START ? start(message.data)
+    : message.type === MSG.RECORDER_STOP ? stop(current, "stopped") : null;
   if (!work) return false;
   work.then(
-    (data) => sendResponse({ ok: true, data }),
-    (err) => sendResponse({ ok: false, error: String((err && err.message) || err) }),
+    (data) => sendResponse(ok(data)),
+    (err) => sendResponse(fail(KINDS.INTERNAL, String((err && err.message) || err))),
   );
   return true;
 });

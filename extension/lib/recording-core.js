@@ -1,9 +1,6 @@
 // What the tab recorder (offscreen.js) and the service worker (lib/recording.js) agree on, in a
 // file with no browser API so both, and the unit tests, can import it (docs/recording.md).
 
-/** Messages from the worker to the offscreen document carry this target (never "background"). */
-export const OFFSCREEN_TARGET = "offscreen-recorder";
-
 /** MediaRecorder's timeslice: a crash of the browser or the companion loses at most about this much. */
 export const TIMESLICE_MS = 2000;
 

@@ -8,7 +8,8 @@
 
 import { sendFile } from "./attachments.js";
 import { CompanionError, request } from "./companion.js";
-import { OFFSCREEN_TARGET, canRecordTabs, finishPath, UNSUPPORTED_SENTENCE } from "./recording-core.js";
+import { MSG, RECORDER, send } from "./messages.js";
+import { canRecordTabs, finishPath, UNSUPPORTED_SENTENCE } from "./recording-core.js";
 import { loadSettings } from "./settings.js";
 
 const OFFSCREEN_URL = "offscreen.html";
@@ -41,7 +42,7 @@ async function closeOffscreen() {
 }
 
 function toRecorder(type, data = {}) {
-  return chrome.runtime.sendMessage({ type, target: OFFSCREEN_TARGET, data });
+  return send(type, data, RECORDER);
 }
 
 /**
@@ -66,7 +67,7 @@ export async function startRecording(tab, capture) {
     startedAt: Date.now(), chunks: 0, queued: 0, lastError: "",
   };
   await ensureOffscreen();
-  const reply = await toRecorder("start", { streamId, recordingId: recording.recordingId, captureId: recording.captureId });
+  const reply = await toRecorder(MSG.RECORDER_START, { streamId, recordingId: recording.recordingId, captureId: recording.captureId });
   if (!reply || !reply.ok) {
     await closeOffscreen();
     throw new Error(`录屏没有开始：${(reply && reply.error) || "录制程序没有回应"}`);
@@ -96,7 +97,7 @@ export async function takeChunk(chunk) {
 export async function stopRecording() {
   const recording = await getRecording();
   if (!recording) return null;
-  const reply = await toRecorder("stop").catch(() => null);
+  const reply = await toRecorder(MSG.RECORDER_STOP);
   if (!reply || !reply.ok || !reply.data) {
     // No recorder answered (the browser restarted it away): what arrived is kept; finish with that.
     await recordingEnded({
@@ -104,6 +105,7 @@ export async function stopRecording() {
       duration_ms: Date.now() - recording.startedAt, reason: "lost",
     });
   }
+  await closeOffscreen(); // only now: closing it earlier cuts the recorder's answer off
   return recording;
 }
 
@@ -114,7 +116,8 @@ export async function recordingEnded(summary) {
     await setRecording(null);
     await chrome.action.setBadgeText({ tabId: recording.tabId, text: null }).catch(() => {});
   }
-  await closeOffscreen();
+  // Stopped by the worker: stopRecording closes the document once the recorder has answered.
+  if (summary.reason !== "stopped") await closeOffscreen();
   const finish = {
     captureId: summary.capture_id, recordingId: summary.recording_id,
     body: { chunks: summary.chunks, duration_ms: Math.max(0, Math.round(summary.duration_ms)) },
