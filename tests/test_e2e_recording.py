@@ -3,7 +3,8 @@ buttons, tabCapture + an offscreen MediaRecorder, a page whose progress changes 
 companion as a subprocess. The companion holds the chunks, their concatenation decodes with PyAV
 to a video as long as the recording, and the derived copy states that duration. Then a second
 recording during which the companion is killed with kill -9: after the restart everything it had
-taken is intact, verifies and plays, and at most the last chunk is lost."""
+taken is intact, verifies and plays, and at most the last chunk is lost. A third recording ends
+when the tab leaves the page."""
 
 from __future__ import annotations
 
@@ -154,6 +155,15 @@ def test_recording_arrives_in_chunks_that_play_and_survives_a_killed_companion(p
             )
             assert played2["frames"] >= 10
             assert verify_archive(DataDir(tmp_path / "data")).problems == []
+
+            # 3. Leaving the page ends a recording cleanly: its last chunk flushed, then finished.
+            rec3 = _start(browser, page)
+            wait_for(lambda: _chunks(comp, rec3["captureId"], rec3["recordingId"]), 20, message="a chunk")
+            page.goto(f"{pages}/bargain.html?goods_id=32")
+            wait_for(lambda: browser.sw.evaluate(STATE) is None, 20, message="the recording to end")
+            done3 = _finished(comp, rec3["captureId"], rec3["recordingId"], 0, derived=False)
+            parts3 = [c["part"] for c in _chunks(comp, rec3["captureId"], rec3["recordingId"])]
+            assert parts3 == list(range(done3["chunks_expected"])) and done3["missing_parts"] == []
     finally:
         browser.close()
         stop_companion(comp)
