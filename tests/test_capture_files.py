@@ -324,3 +324,32 @@ def test_bundle_carries_files_lists_them_and_its_verify_catches_tampering(app, c
             zout.writestr(name, data)
     gap = CliRunner().invoke(cli, ["verify", str(dropped)])
     assert gap.exit_code != 0 and "截图附件记录" in gap.output, gap.output
+
+
+def test_dashboard_lists_files_and_shows_a_source_as_text_only(app, client):
+    cid = _capture(client)
+    hostile = '<html><body><script>alert("x")</script><p>还差 0.52 元</p></body></html>'.encode()
+    _post(client, cid, kind="page_source", mime="text/html", data_base64=_b64(hostile))
+    _post(
+        client, cid, kind="page_source", mime="multipart/related", data_base64=_b64(MHTML)
+    )  # 200: slot taken
+    _post(client, cid, kind="full_page", mime="image/png", data_base64=_b64(png_bytes(60, 500, seed=5)))
+    dashboard = session_client(app)
+    page = dashboard.get(f"/captures/{cid}").get_data(as_text=True)
+    assert "一并保存的文件" in page and "网页源文件" in page and "整页截图" in page
+    assert hashlib.sha256(hostile).hexdigest() in page and 'class="fullpage-scroll"' in page
+    file_id = client.get(f"/api/v1/captures/{cid}").get_json()["files"][2]["id"]
+    view = dashboard.get(f"/captures/{cid}/files/{file_id}/source")
+    text = view.get_data(as_text=True)
+    assert view.status_code == 200 and "还差 0.52 元" in text
+    assert "<script>alert" not in text and "&lt;script&gt;alert" in text
+    assert "script-src 'self'" in view.headers["Content-Security-Policy"]
+    assert dashboard.get(f"/captures/{cid}/files/999/source").status_code == 404
+
+
+def test_an_mhtml_source_shows_its_decoded_html():
+    from companion.campaigns.sources import source_text
+
+    shown = source_text(MHTML, "multipart/related")
+    assert shown.from_mhtml and "还差 0.52 元" in shown.text and "=E8" not in shown.text
+    assert source_text(b"\xff<p>", "multipart/related").text.endswith("<p>")  # not MIME: shown raw
