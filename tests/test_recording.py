@@ -118,7 +118,7 @@ def test_missing_chunk_is_said(app, client, video):
     rec = _finish(client, cid, rid).get_json()["recording"]
     assert rec["missing_parts"] == [2] and rec["chunks_received"] == 2
     page = client.get(f"/captures/{cid}").get_data(as_text=True)
-    assert "缺少第 2 段" in page
+    assert "缺少第 3 段" in page
 
 
 @pytest.mark.parametrize(
