@@ -131,6 +131,7 @@ async function handle(message) {
     case MSG.FLUSH_OUTBOX: {
       const flushed = await flushOutbox(() => updateBadge(null));
       await updateBadge(null);
+      await recording.retryFinishes(); // finished recordings the companion has not been told of
       return ok(flushed);
     }
     case MSG.OUTBOX_COUNT:
