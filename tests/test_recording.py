@@ -181,3 +181,17 @@ def test_bundle_adds_the_derived_copy_apart_from_the_evidence(app, client, video
     assert b"".join(files[r["file"]] for r in manifest["capture_files"]) == video
     ok = CliRunner().invoke(cli, ["verify", str(path)])
     assert ok.exit_code == 0, ok.output
+
+
+def test_undecodable_chunks_keep_playing_the_originals_and_are_not_retried(app, client):
+    cid, rid = _capture(client), str(uuid.uuid4())
+    junk = [b"\x1a\x45\xdf\xa3" + b"\x00" * 60, b"not video at all"]  # a WebM header, then nothing
+    jobs = app.extensions["bargain_witness"].jobs
+    jobs.run_due(app)  # the capture's own jobs (thumbnail)
+    _send_chunks(client, cid, rid, junk)
+    _finish(client, cid, rid, chunks=2, duration_ms=4000)
+    assert jobs.run_due(app) == 1
+    page = client.get(f"/captures/{cid}").get_data(as_text=True)
+    assert "录像无法转成可拖动的副本" in page and 'data-source="original"' in page
+    assert jobs.run_due(app) == 0  # the same chunks again would fail again: not queued anew
+    assert client.get(f"/captures/{cid}/recordings/{rid}/original.webm").data == b"".join(junk)

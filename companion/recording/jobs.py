@@ -16,9 +16,9 @@ from typing import Any
 import sqlite_utils
 from flask import Flask
 
+from companion.core import portable
 from companion.core.db import get_db
 from companion.core.services import services, services_of
-from companion.evidence.blobs import atomic_write
 from companion.evidence.capture_files import base_mime
 from companion.recording import store
 from companion.recording.remux import concatenate, remux
@@ -40,6 +40,13 @@ def is_current(row: dict[str, Any] | None, chunks: list[dict[str, Any]]) -> bool
     )
 
 
+def needs_remux(row: dict[str, Any] | None, chunks: list[dict[str, Any]]) -> bool:
+    """Finished, with chunks, and no current copy: unless making one failed on these very chunks."""
+    if not row or not chunks or is_current(row, chunks):
+        return False
+    return not (row.get("derived_error") and row.get("derived_sources") == store.sources_key(chunks))
+
+
 def queue_remux(db: sqlite_utils.Database, capture_id: str, recording_id: str) -> bool:
     return services().jobs.enqueue(
         db,
@@ -54,7 +61,7 @@ def make_derived(payload: dict[str, Any]) -> None:
     capture_id, recording_id = payload["capture_id"], payload["recording_id"]
     row = store.finished_row(db, capture_id, recording_id)
     chunks = store.chunk_rows(db, capture_id, recording_id)
-    if row is None or not chunks or is_current(row, chunks):
+    if not needs_remux(row, chunks):
         return
     blobs = services().blobs
     sources = [blobs.path_for(c["sha256"], base_mime(c["mime"])) for c in chunks]
@@ -64,28 +71,20 @@ def make_derived(payload: dict[str, Any]) -> None:
     os.close(fd)
     joined = Path(joined_name)
     remuxed_path = joined.with_name(joined.name.replace(".joined-", ".remux-"))
+    key = store.sources_key(chunks)
     try:
         concatenate(sources, joined)
         try:
             result = remux(joined, remuxed_path)
-        except (ValueError, OSError) as exc:
+        except ValueError as exc:  # not decodable (remux.py turns FFmpeg's errors into ValueError)
             log.warning("no derived copy of recording %s: %s", recording_id, exc)
-            store.record_derived(
-                db, capture_id, recording_id, derived_error="录像无法转成可拖动的副本：原始分段仍可播放。"
-            )
+            error = "录像无法转成可拖动的副本：原始分段仍可播放。"
+            store.record_derived(db, capture_id, recording_id, derived_error=error, derived_sources=key)
             return
-        data = remuxed_path.read_bytes()
-        atomic_write(target, lambda fh: fh.write(data))
-        store.record_derived(
-            db,
-            capture_id,
-            recording_id,
-            derived_sha256=hashlib.sha256(data).hexdigest(),
-            derived_size=len(data),
-            derived_duration_ms=result.duration_ms,
-            derived_sources=store.sources_key(chunks),
-            derived_error=None,
-        )
+        digest, size = _hash_file(remuxed_path)
+        portable.replace(str(remuxed_path), target)  # same folder: the copy appears whole or not at all
+        fields = {"derived_sha256": digest, "derived_size": size, "derived_duration_ms": result.duration_ms}
+        store.record_derived(db, capture_id, recording_id, **fields, derived_sources=key, derived_error=None)
     finally:
         for path in (joined, remuxed_path):
             path.unlink(missing_ok=True)
@@ -109,12 +108,24 @@ def bundle_copies(db: sqlite_utils.Database, campaign_id: str) -> list[tuple[str
     )
     out: list[tuple[str, bytes | Path]] = []
     for row in rows:
-        if is_current(row, store.chunk_rows(db, row["capture_id"], row["recording_id"])):
+        chunks = store.chunk_rows(db, row["capture_id"], row["recording_id"])
+        if is_current(row, chunks):
             name = f"derived/recording-{row['capture_id']}-{row['recording_id']}.webm"
             out.append((name, derived_path(row["recording_id"])))
-        elif not row.get("derived_error"):
+        elif needs_remux(row, chunks):
             queue_remux(db, row["capture_id"], row["recording_id"])
     return [("derived/派生副本说明.txt", BUNDLE_NOTE.encode("utf-8")), *out] if out else []
+
+
+def _hash_file(path: Path) -> tuple[str, int]:
+    """SHA-256 and size, read 1 MiB at a time (a long recording never sits in memory); fsynced."""
+    digest, size = hashlib.sha256(), 0
+    with path.open("rb+") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+            size += len(chunk)
+        os.fsync(fh.fileno())
+    return digest.hexdigest(), size
 
 
 def register(app: Flask) -> None:

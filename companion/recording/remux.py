@@ -28,8 +28,9 @@ def concatenate(sources: Iterable[Path], out: Path) -> int:
     size = 0
     with out.open("wb") as fh:
         for path in sources:
-            with path.open("rb") as src:
-                size += _copy(src, fh)
+            if path.exists():  # a chunk the archive lost is reported by verify; play what is left
+                with path.open("rb") as src:
+                    size += _copy(src, fh)
     return size
 
 
@@ -40,7 +41,15 @@ def _copy(src, dst) -> int:
 
 
 def remux(source: Path, out: Path) -> Remuxed:
-    """Copy the audio and video packets of ``source`` into a new WebM at ``out``, indexed."""
+    """Copy the audio and video packets of ``source`` into a new WebM at ``out``, indexed. Raises
+    ValueError when ``source`` holds nothing decodable (FFmpeg's own errors included)."""
+    try:
+        return _remux(source, out)
+    except av.FFmpegError as exc:
+        raise ValueError(f"not a readable WebM: {exc}") from exc
+
+
+def _remux(source: Path, out: Path) -> Remuxed:
     packets = 0
     truncated = False
     with av.open(str(source), "r") as inp, av.open(str(out), "w", format="webm") as output:

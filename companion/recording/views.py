@@ -17,7 +17,7 @@ from companion.core.web import error_page
 from companion.evidence.capture_files import base_mime
 from companion.recording import store
 from companion.recording.api import valid_recording_id
-from companion.recording.jobs import derived_path, is_current, queue_remux
+from companion.recording.jobs import derived_path, is_current, needs_remux, queue_remux
 from companion.recording.present import fmt_ms, recording_json
 
 bp = Blueprint("recording", __name__, template_folder="templates")
@@ -69,7 +69,7 @@ def capture_section(capture_id: str) -> Markup | str:
     shown = []
     for rec in recordings:
         current = bool(rec["finished"]) and is_current(rec["finished"], rec["chunks"])
-        if rec["finished"] and rec["chunks"] and not current and not rec["finished"].get("derived_error"):
+        if needs_remux(rec["finished"], rec["chunks"]):
             queue_remux(db, capture_id, rec["recording_id"])
         info = recording_json(capture_id, rec)
         shown.append(
