@@ -3,6 +3,7 @@
 // (docs/reader.md) is not archived until the user answers 「仍然存证」; 「取消」 archives nothing.
 // ?tabId=N lets tests and power users aim at a specific tab when the popup is opened as a page.
 
+import { extrasOf, watchExtras } from "./lib/extras.js";
 import { explainCaptureError, forbiddenPage } from "./lib/forbidden.js";
 import { sessionLink } from "./lib/companion.js";
 import { figureRows } from "./lib/format.js";
@@ -86,6 +87,24 @@ async function openDashboard(event, path) {
   }
 }
 
+/** The lines of what was saved with the capture (page source, full page: lib/extras.js). */
+function showExtras(lines) {
+  const list = $("extras");
+  list.replaceChildren();
+  for (const line of lines) {
+    const li = document.createElement("li");
+    li.className = line.state;
+    li.textContent = line.text;
+    list.append(li);
+  }
+  list.hidden = lines.length === 0;
+}
+
+async function followExtras(captureId) {
+  watchExtras(captureId, showExtras);
+  showExtras(await extrasOf(captureId));
+}
+
 /** Show a capture reply: {ok: true, data: capture} or {ok: false, kind, error, data?: details}. */
 function render(reply) {
   const result = { ...(reply.data || {}), ok: reply.ok, error: reply.error };
@@ -109,6 +128,7 @@ function render(reply) {
     showStatus("error", result.error || "截图失败。");
   }
   if (result.readError) $("details").textContent += ` ${result.readError}`;
+  if (result.capture_id && (result.ok || result.queued)) followExtras(result.capture_id);
   document.body.dataset.state = result.ok ? "ok" : result.queued ? "queued" : "error";
 }
 

@@ -5,6 +5,7 @@
 
 import { queuedCount as queuedFiles } from "./lib/attachments.js";
 import { captureTab, flushOutbox } from "./lib/capture.js";
+import { runExtras } from "./lib/extras.js";
 import { COMPLAINT_TYPES, complaintSenderChannel, handleComplaintMessage } from "./lib/complaints.js";
 import { KINDS, MSG, fail, isEnvelope, ok, replyFromError, unknownType } from "./lib/messages.js";
 import * as outbox from "./lib/outbox.js";
@@ -72,6 +73,9 @@ async function captureAndReport(tab, options = {}) {
     result = { ok: false, queued: false, errorKind: KINDS.CAPTURE, error: `截图失败：${err.message}` };
   }
   await chrome.storage.session?.set({ lastResult: result }).catch(() => {});
+  // The page source (and the full page) after the capture is stored or queued, never delaying it;
+  // the popup shows their lines as they arrive (lib/extras.js, issue #15).
+  runExtras(tab, result).catch((err) => console.warn("砍价存证: extras failed:", err.message));
   if (result.errorKind === KINDS.NOT_BARGAIN) {
     await showNotArchived(tab.id, result);
     return result;

@@ -4,8 +4,8 @@
 // browser reads, so neither shows "unrecognized key" warnings (README, "安装扩展包"):
 //   Chromium: background.service_worker only (no background.scripts, no browser_specific_settings)
 //   Firefox:  background.scripts only (no service_worker, no minimum_chrome_version), and no
-//             tabCapture/offscreen permissions (Firefox has neither: the popup says recording needs
-//             Chrome or Edge, docs/recording.md)
+//             tabCapture/offscreen/pageCapture permissions (Firefox has none of them: the popup
+//             says recording needs Chrome or Edge, docs/recording.md; lib/pagesource.js saves the DOM)
 // Run with `npm run build`; tests/test_extension_build.py checks the zips.
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -20,7 +20,7 @@ const STAGE = join(ROOT, "build", "extension");
 
 const manifest = JSON.parse(readFileSync(join(SOURCE, "manifest.json"), "utf8"));
 
-const CHROMIUM_ONLY_PERMISSIONS = new Set(["tabCapture", "offscreen"]);
+const CHROMIUM_ONLY_PERMISSIONS = new Set(["tabCapture", "offscreen", "pageCapture"]);
 
 const TARGETS = {
   chromium(m) {

@@ -99,6 +99,19 @@ def _fetch(client, url):
     return resp
 
 
+def test_files_match_the_contract_in_shared_schema(app, client):
+    from companion.core.schema import Schema
+
+    schema = Schema()
+    cid = _capture(client)
+    body = {"kind": "full_page", "mime": "image/png", "data_base64": _b64(png_bytes(30, 90)), "part": 0}
+    assert schema.first_error("capture_file_upload", body) is None
+    answer = _post(client, cid, **body, meta={"parts": 1}).get_json()
+    assert schema.first_error("capture_file", answer["file"]) is None
+    for f in client.get(f"/api/v1/captures/{cid}").get_json()["files"]:
+        assert schema.first_error("capture_file", f) is None, f
+
+
 def test_old_captures_list_only_their_image(client):
     cid = _capture(client)
     files = client.get(f"/api/v1/captures/{cid}").get_json()["files"]
@@ -208,6 +221,7 @@ def test_unknown_capture_404_and_not_json_400(client):
     bad = client.post(f"/api/v1/captures/{cid}/files", data=b"[1", content_type="application/json")
     assert bad.status_code == 400
     assert client.get(f"/api/v1/captures/{cid}/files/999").status_code == 404
+    assert client.get(f"/api/v1/captures/{cid}/files/{10**30}").status_code == 404  # past SQLite's integers
 
 
 def test_token_or_dashboard_session_nothing_else(app, client):
