@@ -4,7 +4,7 @@ companion as a subprocess. The companion holds the chunks, their concatenation d
 to a video as long as the recording, and the derived copy states that duration. Then a second
 recording during which the companion is killed with kill -9: after the restart everything it had
 taken is intact, verifies and plays, and at most the last chunk is lost. A third recording ends
-when the tab leaves the page."""
+when the tab leaves the page, a fourth when the tab is closed."""
 
 from __future__ import annotations
 
@@ -164,6 +164,16 @@ def test_recording_arrives_in_chunks_that_play_and_survives_a_killed_companion(p
             done3 = _finished(comp, rec3["captureId"], rec3["recordingId"], 0, derived=False)
             parts3 = [c["part"] for c in _chunks(comp, rec3["captureId"], rec3["recordingId"])]
             assert parts3 == list(range(done3["chunks_expected"])) and done3["missing_parts"] == []
+
+            # 4. So does closing the tab.
+            page.goto(f"{pages}/recording.html?goods_id=33")
+            rec4 = _start(browser, page)
+            wait_for(lambda: _chunks(comp, rec4["captureId"], rec4["recordingId"]), 20, message="a chunk")
+            page.close()
+            wait_for(lambda: browser.sw.evaluate(STATE) is None, 20, message="the recording to end")
+            done4 = _finished(comp, rec4["captureId"], rec4["recordingId"], 0, derived=False)
+            parts4 = [c["part"] for c in _chunks(comp, rec4["captureId"], rec4["recordingId"])]
+            assert parts4 == list(range(done4["chunks_expected"])) and done4["missing_parts"] == []
     finally:
         browser.close()
         stop_companion(comp)

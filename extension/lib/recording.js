@@ -98,11 +98,13 @@ export async function stopRecording() {
   const recording = await getRecording();
   if (!recording) return null;
   const reply = await toRecorder(MSG.RECORDER_STOP);
-  if (!reply || !reply.ok || !reply.data) {
-    // No recorder answered (the browser restarted it away): what arrived is kept; finish with that.
+  const still = await getRecording();
+  if ((!reply || !reply.ok || !reply.data) && still && still.recordingId === recording.recordingId) {
+    // No recorder answered and none reported the end (the browser took it away): what arrived is
+    // kept; finish with that. (A recorder that ended by itself, the tab closing, has reported.)
     await recordingEnded({
-      capture_id: recording.captureId, recording_id: recording.recordingId, chunks: recording.chunks,
-      duration_ms: Date.now() - recording.startedAt, reason: "lost",
+      capture_id: still.captureId, recording_id: still.recordingId, chunks: still.chunks,
+      duration_ms: Date.now() - still.startedAt, reason: "lost",
     });
   }
   await closeOffscreen(); // only now: closing it earlier cuts the recorder's answer off
