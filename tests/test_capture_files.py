@@ -214,6 +214,16 @@ def test_too_large_is_413(client, monkeypatch):
     assert resp.status_code == 413 and resp.get_json()["error"] == "file_too_large"
 
 
+def test_a_file_request_may_be_larger_than_a_captures(client):
+    # 31 MB of source is 41 MB of Base64: over the 32 MB every other request may weigh, so the route's
+    # own limit lets it in and the page-source cap (30 MB) answers, in Chinese.
+    cid = _capture(client)
+    big = b"<p>" + b"a" * (31 << 20) + b"</p>"
+    resp = _post(client, cid, kind="page_source", mime="text/html", data_base64=_b64(big))
+    assert resp.status_code == 413 and resp.get_json()["error"] == "file_too_large", resp.get_json()
+    assert "30 MB" in resp.get_json()["message"]
+
+
 def test_unknown_capture_404_and_not_json_400(client):
     resp = _post(client, str(uuid.uuid4()), kind="page_source", mime="text/html", data_base64="PHA+")
     assert resp.status_code == 404 and resp.get_json()["error"] == "capture_not_found"
