@@ -10,7 +10,7 @@ const $ = (id) => document.getElementById(id);
 let ticker = null;
 
 function describe(recording, tabId, clockSkew) {
-  if (!recording) return "录屏会先截一张图，再把这个标签页的画面连续录下来，每约 2 秒一段发送到助手。";
+  if (!recording) return "先截一张图，再连续录下这个标签页，每 2 秒一段存证。";
   if (recording.tabId !== tabId) return "另一个标签页正在录屏：请先在那个标签页停止录屏。";
   const elapsed = formatElapsed(Date.now() + clockSkew - recording.startedAt);
   const queued = recording.queued ? `，其中 ${recording.queued} 段暂存在扩展中等助手可用后补传` : "";
