@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Flask
 
-from companion import access, analysis, campaigns, complaints, evidence, export, intake, jobs, ocr
+from companion import access, analysis, campaigns, complaints, evidence, export, intake, jobs, ocr, recording
 from companion.core import db, security
 from companion.core.config import load_user_config, read_or_create_token, resolve_data_dir
 from companion.core.schema import Schema
@@ -21,7 +21,7 @@ from companion.core.web import register_error_handlers
 
 # Each feature wires its routes, services and job handlers; order matters only where a feature
 # uses another's service at init time (jobs first: others register handlers with it).
-FEATURES = (jobs, access, evidence, analysis, campaigns, complaints, export, ocr, intake)
+FEATURES = (jobs, access, evidence, analysis, campaigns, complaints, export, ocr, intake, recording)
 
 DEFAULTS: dict[str, Any] = {
     # Largest accepted request: a 4K full-page PNG in base64 is ~20 MB; more is refused with 413.

@@ -9,6 +9,7 @@ import { sessionLink } from "./lib/companion.js";
 import { figureRows } from "./lib/format.js";
 import { KINDS, MSG, send } from "./lib/messages.js";
 import { loadSettings } from "./lib/settings.js";
+import { showRecording } from "./popup-record.js";
 
 const $ = (id) => document.getElementById(id);
 const SEVERITY_ZH = { critical: "严重", warning: "警告", info: "提示" };
@@ -212,6 +213,9 @@ async function main() {
     document.body.dataset.state = "forbidden";
     return;
   }
+  showRecording(tab.id).catch((err) => {
+    $("record-status").textContent = `录屏不可用：${err.message}`;
+  });
   // The click already started the capture in the service worker; take its result, else capture now.
   const started = await send(MSG.CLICK_RESULT, { tabId: tab.id });
   const none = started.ok && started.data && started.data.inFlight === false;

@@ -9,6 +9,8 @@ import { runExtras } from "./lib/extras.js";
 import { COMPLAINT_TYPES, complaintSenderChannel, handleComplaintMessage } from "./lib/complaints.js";
 import { KINDS, MSG, fail, isEnvelope, ok, replyFromError, unknownType } from "./lib/messages.js";
 import * as outbox from "./lib/outbox.js";
+import { canRecordTabs } from "./lib/recording-core.js";
+import * as recording from "./lib/recording.js";
 import { ALARM as WATCH_ALARM, getWatch, startWatch, stopWatch, watchTick } from "./lib/watch.js";
 
 const RETRY_ALARM = "flush-outbox";
@@ -134,6 +136,7 @@ async function handle(message) {
     case MSG.FLUSH_OUTBOX: {
       const flushed = await flushOutbox(() => updateBadge(null));
       await updateBadge(null);
+      await recording.retryFinishes(); // finished recordings the companion has not been told of
       return ok(flushed);
     }
     case MSG.OUTBOX_COUNT:
@@ -146,6 +149,24 @@ async function handle(message) {
       return ok({ watch: await stopWatch() });
     case MSG.WATCH_STATUS:
       return ok({ watch: await getWatch() });
+    case MSG.RECORD_START: {
+      // The user chose to record this very tab: its opening capture needs no bargain-page question.
+      const tab = await chrome.tabs.get(data.tabId);
+      try {
+        const started = await recording.startRecording(tab, (t) => captureAndReport(t, { notBargainConfirmed: true }));
+        return ok({ recording: started.recording, capture: started.capture });
+      } catch (err) {
+        return fail(KINDS.CAPTURE, err.message);
+      }
+    }
+    case MSG.RECORD_STOP:
+      return ok({ recording: await recording.stopRecording() });
+    case MSG.RECORD_STATUS:
+      return ok({ supported: canRecordTabs(), recording: await recording.getRecording(), now: Date.now() });
+    case MSG.RECORD_CHUNK:
+      return ok(await recording.takeChunk(data));
+    case MSG.RECORD_ENDED:
+      return ok(await recording.recordingEnded(data));
     case MSG.COMPLAINT_CAMPAIGNS:
     case MSG.COMPLAINT_DRAFT:
       return handleComplaintMessage(message, "");
@@ -188,9 +209,18 @@ chrome.alarms.onAlarm.addListener(async (alarm) => {
     await watchTick((tab) => captureAndReport(tab, { notBargainConfirmed: true }));
     return;
   }
-  if (alarm.name !== RETRY_ALARM || (await outbox.count()) + (await queuedFiles()) === 0) return;
-  await flushOutbox(() => updateBadge(null));
-  await updateBadge(null);
+  if (alarm.name !== RETRY_ALARM) return;
+  if ((await outbox.count()) + (await queuedFiles()) > 0) {
+    await flushOutbox(() => updateBadge(null));
+    await updateBadge(null);
+  }
+  await recording.retryFinishes(); // after the queued chunks they finish
+});
+
+// A recorded tab that closes or leaves its page ends the recording cleanly (docs/recording.md).
+chrome.tabs.onRemoved.addListener((tabId) => recording.onTabGone(tabId));
+chrome.tabs.onUpdated.addListener((tabId, changeInfo) => {
+  if (changeInfo.url) recording.onTabGone(tabId, changeInfo.url);
 });
 
 // Queued captures are retried every 30 s (Chromium's shortest alarm period for an installed

@@ -4,7 +4,8 @@
 // browser reads, so neither shows "unrecognized key" warnings (README, "安装扩展包"):
 //   Chromium: background.service_worker only (no background.scripts, no browser_specific_settings)
 //   Firefox:  background.scripts only (no service_worker, no minimum_chrome_version), and no
-//             "pageCapture" permission (Firefox has none: lib/pagesource.js saves the DOM instead)
+//             tabCapture/offscreen/pageCapture permissions (Firefox has none of them: the popup
+//             says recording needs Chrome or Edge, docs/recording.md; lib/pagesource.js saves the DOM)
 // Run with `npm run build`; tests/test_extension_build.py checks the zips.
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -19,6 +20,8 @@ const STAGE = join(ROOT, "build", "extension");
 
 const manifest = JSON.parse(readFileSync(join(SOURCE, "manifest.json"), "utf8"));
 
+const CHROMIUM_ONLY_PERMISSIONS = new Set(["tabCapture", "offscreen", "pageCapture"]);
+
 const TARGETS = {
   chromium(m) {
     delete m.background.scripts;
@@ -28,7 +31,7 @@ const TARGETS = {
   firefox(m) {
     delete m.background.service_worker;
     delete m.minimum_chrome_version;
-    m.permissions = m.permissions.filter((p) => p !== "pageCapture");
+    m.permissions = m.permissions.filter((p) => !CHROMIUM_ONLY_PERMISSIONS.has(p));
     return m;
   },
 };

@@ -42,7 +42,10 @@ STALL = [
     (630, "99.9", 20),
     (640, "99.9", 22),
 ]
-ROUTE_ARGS = {"campaign_id", "capture_id", "filename", "channel", "filing_id", "secret", "seq", "file_id"}
+ROUTE_ARGS = {
+    *("campaign_id", "capture_id", "filename", "channel", "filing_id", "secret", "seq", "file_id"),
+    "recording_id",
+}
 
 
 def form_post(comp, path: str, fields: dict) -> None:
@@ -189,6 +192,8 @@ def html_pages(data_dir: Path, seeded: dict) -> list[tuple[str, str]]:
             "export_ui.export_ui",
             "intake.screen_png",
             "intake.communication_file",
+            "recording.original",
+            "recording.derived",
         ):
             continue  # an image, a recording or a ZIP, not a page
         if rule.endpoint in ("dashboard.demo_redirect", "access.login") or not set(rule.arguments) <= set(

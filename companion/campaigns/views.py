@@ -168,6 +168,8 @@ def capture(capture_id: str):
         time_source=time_source(db, found["id"]),
         FIELD_ZH=FIELD_ZH,
         MISSING_ZH=MISSING_ZH,
+        # Other features' sections (the recording's player and chunks: companion/recording/views.py).
+        extra_sections=[section(found["id"]) for section in services().capture_sections],
         **_files_context(db, found["id"]),
     )
 

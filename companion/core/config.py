@@ -49,6 +49,11 @@ class DataDir:
         return self.root / "thumbs"
 
     @property
+    def derived_recordings(self) -> Path:
+        """Recordings' derived, fixed-up copies (issue #15); never evidence, made again when missing."""
+        return self.root / "derived-recordings"
+
+    @property
     def token(self) -> Path:
         return self.root / "token"
 

@@ -47,6 +47,12 @@ class Services:
     # Sections of the dashboard's settings page that other features own (access: paired browsers),
     # each a callable returning HTML, rendered in order after the page's own facts.
     settings_sections: list[Callable[[], Any]] = field(default_factory=list)
+    # Sections of the dashboard's capture page that other features own (recording: the player and
+    # its chunks), each a callable(capture_id) returning HTML (or ""), rendered after the picture.
+    capture_sections: list[Callable[[str], Any]] = field(default_factory=list)
+    # Files other features add to a campaign's bundle as conveniences, never evidence (recording:
+    # the derived copies): each a callable(db, campaign_id) returning [(path in the bundle, bytes or Path)].
+    bundle_extras: list[Callable[[Any, str], list[tuple[str, Any]]]] = field(default_factory=list)
     ocr: OcrService = None  # type: ignore[assignment]  # ocr: the one engine, used by the job worker
     # Called inside each new capture's write transaction with the database and the capture row
     # (features subscribe in init_app, e.g. to queue a thumbnail job): cheap steps only, they

@@ -38,4 +38,5 @@ def write_campaign_bundle(
         proofs,
         progress,
         comm_root=svc.data_dir.communications,
+        extras=[item for extra in svc.bundle_extras for item in extra(db, campaign["id"])],
     )

@@ -180,6 +180,7 @@ def write_bundle(
     proofs: Proofs,
     progress: Progress | None = None,
     comm_root: Path | None = None,
+    extras: Iterable[tuple[str, bytes | Path]] = (),
 ) -> None:
     """Write the ZIP to ``out`` one file at a time (originals stored as is, text deflated), so a
     campaign of thousands of screenshots never sits in memory. ``captures`` are in time order
@@ -258,6 +259,8 @@ def write_bundle(
             if stored_at is not None and row["file"] not in written:
                 written.add(row["file"])
                 add(row["file"], stored_at)
+        for path, data in extras:  # features' conveniences, never evidence (a recording's derived copy)
+            add(path, data)
         add("timeline.csv", _timeline_csv(captures, by_id, files))
         add("findings.json", json.dumps(findings, ensure_ascii=False, indent=2).encode("utf-8"))
         add("report.md", _report_md(campaign, case, captures, findings, files, exported_at))

@@ -25,6 +25,13 @@
     WATCH_START: "watch-start", // popup → sw {tabId, intervalMinutes}
     WATCH_STOP: "watch-stop", // popup → sw {}
     WATCH_STATUS: "watch-status", // popup → sw {}
+    RECORD_START: "record-start", // popup → sw {tabId}: capture the tab, then record it (docs/recording.md)
+    RECORD_STOP: "record-stop", // popup → sw {}: stop the recording, flush its last chunk, finish it
+    RECORD_STATUS: "record-status", // popup → sw {}: {supported, recording|null}
+    RECORD_CHUNK: "record-chunk", // offscreen recorder → sw {capture_id, recording_id, part, mime, data_base64, meta}
+    RECORD_ENDED: "record-ended", // offscreen recorder → sw {capture_id, recording_id, chunks, duration_ms, reason}
+    RECORDER_START: "recorder-start", // sw → offscreen recorder (target RECORDER) {streamId, recordingId, captureId}
+    RECORDER_STOP: "recorder-stop", // sw → offscreen recorder (target RECORDER) {}: stop, flush, report RECORD_ENDED
     COMPLAINT_CAMPAIGNS: "complaint-campaigns", // formfill (complaint sites) → sw {}
     COMPLAINT_DRAFT: "complaint-draft", // formfill (complaint sites) → sw {campaign_id, channel}
   });
@@ -44,8 +51,9 @@
     DISCONNECTED: "disconnected", // the message could not be delivered at all (made by send())
   });
 
-  /** Every envelope is addressed to the service worker. */
+  /** Envelopes are addressed to the service worker, except the recorder's (docs/recording.md). */
   const TARGET = "background";
+  const RECORDER = "offscreen-recorder";
   const TYPE_VALUES = new Set(Object.values(MSG));
   const KIND_VALUES = new Set(Object.values(KINDS));
 
@@ -71,7 +79,7 @@
    * problem (that becomes a failed reply of kind disconnected/no_answer), only for an unknown type,
    * which is a programming error.
    */
-  async function send(type, data = {}) {
+  async function send(type, data = {}, target = TARGET) {
     if (!TYPE_VALUES.has(type)) throw new TypeError(`unknown message type ${type}`);
     const runtime = typeof chrome !== "undefined" ? chrome.runtime : undefined;
     if (!runtime || !runtime.id) {
@@ -79,12 +87,12 @@
     }
     let answer;
     try {
-      answer = await runtime.sendMessage({ type, target: TARGET, data });
+      answer = await runtime.sendMessage({ type, target, data });
     } catch (err) {
       return fail(KINDS.DISCONNECTED, `无法联系砍价存证扩展（${err && err.message}）：请刷新本页面后重试。`);
     }
     return isReply(answer) ? answer : fail(KINDS.NO_ANSWER, "砍价存证扩展没有回应：请刷新本页面后重试。");
   }
 
-  globalThis.BargainWitnessMessages = Object.freeze({ MSG, KINDS, TARGET, ok, fail, isReply, send });
+  globalThis.BargainWitnessMessages = Object.freeze({ MSG, KINDS, TARGET, RECORDER, ok, fail, isReply, send });
 })();

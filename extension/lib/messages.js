@@ -13,7 +13,7 @@ import "./messages-core.js";
 
 const core = globalThis.BargainWitnessMessages;
 
-export const { MSG, KINDS, TARGET, ok, fail, isReply, send } = core;
+export const { MSG, KINDS, TARGET, RECORDER, ok, fail, isReply, send } = core;
 
 const COMPANION_KINDS = new Set([KINDS.OFFLINE, KINDS.UNPAIRED, KINDS.AUTH, KINDS.REJECTED, KINDS.SERVER]);
 

@@ -23,6 +23,8 @@ globalThis.chrome = {
   action: { onClicked: event("clicked") },
   alarms: { onAlarm: event("alarm"), create: async () => {}, clear: async () => true },
   tabs: {
+    onRemoved: event("tabRemoved"),
+    onUpdated: event("tabUpdated"),
     get: async (id) => {
       if (!tabs.has(id)) throw new Error(`No tab with id: ${id}.`);
       return tabs.get(id);
@@ -34,6 +36,11 @@ globalThis.chrome = {
       set: async (items) => Object.entries(items).forEach(([k, v]) => store.set(k, structuredClone(v))),
       remove: async (key) => store.delete(key),
     },
+    session: {
+      get: async (key) => (store.has(`session:${key}`) ? { [key]: structuredClone(store.get(`session:${key}`)) } : {}),
+      set: async (items) => Object.entries(items).forEach(([k, v]) => store.set(`session:${k}`, structuredClone(v))),
+      remove: async (key) => store.delete(`session:${key}`),
+    },
   },
 };
 
@@ -41,6 +48,7 @@ const POPUP = { id: EXT_ID, url: `chrome-extension://${EXT_ID}/popup.html` };
 const OPTIONS_TAB = { id: EXT_ID, tab: { id: 3 }, url: `chrome-extension://${EXT_ID}/options.html` };
 const ON_12315 = { id: EXT_ID, tab: { id: 4 }, frameId: 0, url: "https://www.12315.cn/tousu" };
 const ON_OTHER_SITE = { id: EXT_ID, tab: { id: 5 }, frameId: 0, url: "https://12315.cn.evil.example/" };
+const RECORDER_PAGE = { id: EXT_ID, url: `chrome-extension://${EXT_ID}/offscreen.html` };
 const OTHER_EXTENSION = { id: "zyxwvutsrqponmlkzyxwvutsrqponmlk", url: "chrome-extension://zyxwvutsrqponmlkzyxwvutsrqponmlk/x.html" };
 
 let MSG;
@@ -136,6 +144,21 @@ describe("content scripts", () => {
     }
     assert.equal(warn.mock.callCount(), 0);
     assert.equal(store.has("watch"), false);
+  });
+
+  test("recording (#15): the popup is told this browser can't record; pages may not send chunks", async () => {
+    // This stub has no chrome.tabCapture, like Firefox.
+    assert.deepEqual((await dispatch(envelope(MSG.RECORD_STATUS), POPUP)).data.supported, false);
+    assert.equal((await dispatch(envelope(MSG.RECORD_STATUS), RECORDER_PAGE)).data.recording, null);
+    const start = await dispatch(envelope(MSG.RECORD_START, { tabId: 4 }), POPUP);
+    assert.equal(start.ok, false);
+    tabs.set(4, { id: 4, url: ON_12315.url });
+    const refused = await dispatch(envelope(MSG.RECORD_START, { tabId: 4 }), POPUP);
+    assert.deepEqual(refused, { ok: false, kind: "capture", error: "Firefox 不支持录制标签页，请在 Chrome 或 Edge 中录屏。" });
+    for (const type of [MSG.RECORD_CHUNK, MSG.RECORD_ENDED, MSG.RECORD_START, MSG.RECORD_STOP]) {
+      assert.equal(await dispatch(envelope(type, { part: 0 }), ON_12315), NO_ANSWER, type);
+      assert.equal(await dispatch(envelope(type, { part: 0 }), ON_OTHER_SITE), NO_ANSWER, type);
+    }
   });
 
   test("on any other site, or from another extension: no answer at all", async () => {

@@ -17,4 +17,5 @@ from companion.core.migrations import (  # noqa: E402, F401
     m005_m008,
     m009_m011,
     m012_capture_files,
+    m013_recordings,
 )
