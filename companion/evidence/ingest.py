@@ -4,8 +4,8 @@ Three steps, in this order for crash safety and idempotency:
 1. validate everything (``validate.py``: ``validate_payload``, ``decode_image``; then
    ``imaging.inspect_image``): nothing is written for bad input;
 2. build the rows (``capture_row``, ``reading_row``): pure functions of the payload;
-3. store (``store_capture``): the image file (content-addressed, fsynced), then the capture, its
-   reading and the answer in one IMMEDIATE transaction that also extends the hash chain.
+3. store (``store_capture``): capture, reading, answer and a small image's bytes in one IMMEDIATE
+   transaction that extends the hash chain (one WAL sync; the file follows it, ``blobs.py``).
 Errors are ``DomainError``s; the web layer maps them to HTTP, a command-line importer prints them.
 
 Analysis runs inside the write transaction only when it is one O(1) step (the common case: a
@@ -198,7 +198,10 @@ def store_capture(
     analysis: Analysis | None,
     on_stored: Sequence[StoredHook] = (),
 ) -> IngestResult:
-    blobs.put(checked.data, checked.image.mime, checked.sha256)
+    # One sync per capture: a small original commits with its rows (blobs.py, docs/performance.md).
+    staged = blobs.stageable(len(checked.data))
+    if not staged:
+        blobs.put(checked.data, checked.image.mime, checked.sha256)
     payload = checked.payload
     facts = reading_facts(payload)
     new_reading = {"capture_id": checked.capture_id, "taken_at": payload["taken_at"], **facts}
@@ -208,6 +211,8 @@ def store_capture(
             received = now_local()
             row = capture_row(checked, campaign_id, format_rfc3339(received), _chain_place(db, campaign_id))
             flag = _clock_flag(db, row, received)
+            if staged:
+                blobs.stage(db, checked.data, checked.image.mime, checked.sha256)
             db["captures"].insert(row)
             db["readings"].insert(
                 reading_row(checked.capture_id, campaign_id, payload["taken_at"], facts, flag)
@@ -226,6 +231,8 @@ def store_capture(
         if replay is None:
             raise
         return replay
+    if staged:
+        blobs.write_staged(checked.data, checked.image.mime, checked.sha256)
     if findings is None:  # needs a re-fold: done with the write lock released
         findings = findings_or_none(analysis, db, campaign_id)
         body = _answer(checked, campaign_id, findings or [])
@@ -235,9 +242,8 @@ def store_capture(
     return IngestResult(201, body)
 
 
-# Analysis is derived and can be redone; the capture is evidence. A failure of the analysis (a bug,
-# an odd stored reading) is logged and never refuses a capture or fails one already committed:
-# that would answer 500 and the extension would retry it forever, blocking its queue behind it.
+# Analysis is derived and can be redone; the capture is evidence. A failed analysis is logged and
+# never refuses or fails a capture (a 500 would be retried forever, blocking the extension's queue).
 
 
 def _append(analysis: Analysis | None, db, campaign_id: str, reading: dict[str, Any]):

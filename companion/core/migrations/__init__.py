@@ -12,4 +12,5 @@ from sqlite_utils import Migrations
 migrations = Migrations("bargain_witness")
 
 # Registered in this order (each module decorates with ``migrations()`` on import).
-from companion.core.migrations import m001_m004, m005_m008, m009_m011  # noqa: E402, F401
+from companion.core.migrations import m001_m004, m005_m008, m009_m011  # noqa: E402, F401, I001
+from companion.core.migrations import m014_fast_path  # noqa: E402, F401
