@@ -19,6 +19,7 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import sqlite_utils
 from flask import Flask, current_app, g
@@ -141,6 +142,16 @@ def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Databa
         raise
     else:
         db.conn.execute("COMMIT")
+
+
+def insert_row(db: sqlite_utils.Database, table: str, row: dict[str, Any]) -> None:
+    """One plain INSERT of ``row`` (str, int, float, bytes or None values). sqlite-utils' ``insert``
+    costs a dozen statements more (it looks up the schema each time: views, tables, a savepoint);
+    on the capture path that was a measurable share of a POST (docs/performance.md)."""
+    columns = ", ".join(f'"{c}"' for c in row)
+    db.conn.execute(
+        f'INSERT INTO "{table}" ({columns}) VALUES ({", ".join("?" * len(row))})', list(row.values())
+    )
 
 
 def init_app(app: Flask) -> None:

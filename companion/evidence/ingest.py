@@ -27,7 +27,7 @@ import sqlite_utils
 from companion import __version__
 from companion.analysis.incidents import group as group_incidents
 from companion.core import checks
-from companion.core.db import write_transaction
+from companion.core.db import insert_row, write_transaction
 from companion.core.errors import DomainError
 from companion.core.schema import Schema
 from companion.core.timeutil import (
@@ -213,11 +213,11 @@ def store_capture(
             flag = _clock_flag(db, row, received)
             if staged:
                 blobs.stage(db, checked.data, checked.image.mime, checked.sha256)
-            db["captures"].insert(row)
-            db["readings"].insert(
-                reading_row(checked.capture_id, campaign_id, payload["taken_at"], facts, flag)
+            insert_row(db, "captures", row)
+            insert_row(
+                db, "readings", reading_row(checked.capture_id, campaign_id, payload["taken_at"], facts, flag)
             )
-            db["campaigns"].update(campaign_id, {"updated_at": row["received_at"]})
+            db.execute("UPDATE campaigns SET updated_at = ? WHERE id = ?", [row["received_at"], campaign_id])
             for hook in on_stored:
                 hook(db, row)
             # A flagged capture is left out of findings: the analysis re-folds without it.
