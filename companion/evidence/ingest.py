@@ -25,7 +25,7 @@ from typing import Any, Protocol
 import sqlite_utils
 
 from companion import __version__
-from companion.analysis.incidents import group as group_incidents
+from companion.analysis.incidents import incidents_of
 from companion.core import checks
 from companion.core.db import insert_row, write_transaction
 from companion.core.errors import DomainError
@@ -319,7 +319,7 @@ def answer_body(capture_id: str, campaign_id: str, sha256: str, findings) -> dic
         "campaign_id": campaign_id,
         "sha256": sha256,
         "findings": findings,
-        "incidents": group_incidents(findings) if findings is not None else None,
+        "incidents": incidents_of(findings) if findings is not None else None,
     }
 
 
