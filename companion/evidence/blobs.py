@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from companion.core import portable
+from companion.core.db import write_transaction
 from companion.core.timeutil import format_rfc3339, now_local
 
 log = logging.getLogger(__name__)
@@ -106,13 +107,8 @@ class BlobStore:
                 folders.add(final.parent)
             for folder in folders:
                 portable.fsync_dir(folder)
-            db.conn.execute("BEGIN IMMEDIATE")
-            try:
+            with write_transaction(db):
                 db.conn.executemany("DELETE FROM pending_blobs WHERE sha256 = ?", [(r[0],) for r in rows])
-            except BaseException:
-                db.conn.execute("ROLLBACK")
-                raise
-            db.conn.execute("COMMIT")
             done += len(rows)
 
     # -- readers: the file, or its pending row while the file is not written ------------------------

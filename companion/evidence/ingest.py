@@ -27,7 +27,7 @@ import sqlite_utils
 from companion import __version__
 from companion.analysis.incidents import incidents_of
 from companion.core import checks
-from companion.core.db import insert_row, write_transaction
+from companion.core.db import group_write, insert_row, write_transaction
 from companion.core.errors import DomainError
 from companion.core.schema import Schema
 from companion.core.timeutil import (
@@ -205,26 +205,29 @@ def store_capture(
     payload = checked.payload
     facts = reading_facts(payload)
     new_reading = {"capture_id": checked.capture_id, "taken_at": payload["taken_at"], **facts}
-    try:
-        with write_transaction(db):
-            campaign_id = _campaign_for(db, payload)
-            received = now_local()
-            row = capture_row(checked, campaign_id, format_rfc3339(received), _chain_place(db, campaign_id))
-            flag = _clock_flag(db, row, received)
-            if staged:
-                blobs.stage(db, checked.data, checked.image.mime, checked.sha256)
-            insert_row(db, "captures", row)
-            insert_row(
-                db, "readings", reading_row(checked.capture_id, campaign_id, payload["taken_at"], facts, flag)
-            )
-            db.execute("UPDATE campaigns SET updated_at = ? WHERE id = ?", [row["received_at"], campaign_id])
-            for hook in on_stored:
-                hook(db, row)
-            # A flagged capture is left out of findings: the analysis re-folds without it.
-            findings = None if flag is not None else _append(analysis, db, campaign_id, new_reading)
-            body = _answer(checked, campaign_id, findings)
-            if findings is not None:
-                _save_answer(db, body)
+
+    def write(db: sqlite_utils.Database):  # maybe on another thread's connection: use only this db
+        campaign_id = _campaign_for(db, payload)
+        received = now_local()
+        row = capture_row(checked, campaign_id, format_rfc3339(received), _chain_place(db, campaign_id))
+        flag = _clock_flag(db, row, received)
+        if staged:
+            blobs.stage(db, checked.data, checked.image.mime, checked.sha256)
+        insert_row(db, "captures", row)
+        reading = reading_row(checked.capture_id, campaign_id, payload["taken_at"], facts, flag)
+        insert_row(db, "readings", reading)
+        db.execute("UPDATE campaigns SET updated_at = ? WHERE id = ?", [row["received_at"], campaign_id])
+        for hook in on_stored:
+            hook(db, row)
+        # A flagged capture is left out of findings: the analysis re-folds without it.
+        findings = None if flag is not None else _append(analysis, db, campaign_id, new_reading)
+        body = answer_body(checked.capture_id, campaign_id, checked.sha256, findings)
+        if findings is not None:
+            _save_answer(db, body)
+        return campaign_id, findings, body
+
+    try:  # concurrent captures share one commit, one sync (core/group_commit.py)
+        campaign_id, findings, body = group_write(db, write)
     except sqlite_utils.db.sqlite3.IntegrityError:
         # A concurrent request with the same capture_id won the race: answer what it stored.
         replay = previous_answer(db, checked.capture_id, checked.sha256, analysis, checked.payload)
@@ -235,7 +238,7 @@ def store_capture(
         blobs.write_staged(checked.data, checked.image.mime, checked.sha256)
     if findings is None:  # needs a re-fold: done with the write lock released
         findings = findings_or_none(analysis, db, campaign_id)
-        body = _answer(checked, campaign_id, findings or [])
+        body = answer_body(checked.capture_id, campaign_id, checked.sha256, findings or [])
         if findings is not None:  # else a retry asks the analysis again
             with write_transaction(db):
                 _save_answer(db, body)
@@ -306,10 +309,6 @@ def _clock_flag(db: sqlite_utils.Database, row: dict[str, Any], received) -> str
         parse_rfc3339_or_none(row["client_sent_at"]),
         checks.time_or_none(newest),  # a stored row that is odd doesn't count
     )
-
-
-def _answer(checked: CheckedCapture, campaign_id: str, findings) -> dict[str, Any]:
-    return answer_body(checked.capture_id, campaign_id, checked.sha256, findings)
 
 
 def answer_body(capture_id: str, campaign_id: str, sha256: str, findings) -> dict[str, Any]:
