@@ -77,6 +77,7 @@ class Analysis(Protocol):
 class IngestResult:
     status: int
     body: dict[str, Any]
+    text: str | None = None  # ``body`` as stored (capture_answers): sent as is, serialised once
 
 
 @dataclass(frozen=True)
@@ -222,12 +223,10 @@ def store_capture(
         # A flagged capture is left out of findings: the analysis re-folds without it.
         findings = None if flag is not None else _append(analysis, db, campaign_id, new_reading)
         body = answer_body(checked.capture_id, campaign_id, checked.sha256, findings)
-        if findings is not None:
-            _save_answer(db, body)
-        return campaign_id, findings, body
+        return campaign_id, findings, body, _save_answer(db, body) if findings is not None else None
 
     try:  # concurrent captures share one commit, one sync (core/group_commit.py)
-        campaign_id, findings, body = group_write(db, write)
+        campaign_id, findings, body, text = group_write(db, write)
     except sqlite_utils.db.sqlite3.IntegrityError:
         # A concurrent request with the same capture_id won the race: answer what it stored.
         replay = previous_answer(db, checked.capture_id, checked.sha256, analysis, checked.payload)
@@ -241,8 +240,8 @@ def store_capture(
         body = answer_body(checked.capture_id, campaign_id, checked.sha256, findings or [])
         if findings is not None:  # else a retry asks the analysis again
             with write_transaction(db):
-                _save_answer(db, body)
-    return IngestResult(201, body)
+                text = _save_answer(db, body)
+    return IngestResult(201, body, text)
 
 
 # Analysis is derived and can be redone; the capture is evidence. A failed analysis is logged and
@@ -322,11 +321,13 @@ def answer_body(capture_id: str, campaign_id: str, sha256: str, findings) -> dic
     }
 
 
-def _save_answer(db: sqlite_utils.Database, body: dict[str, Any]) -> None:
+def _save_answer(db: sqlite_utils.Database, body: dict[str, Any]) -> str:
+    text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
     db.execute(
         "INSERT OR IGNORE INTO capture_answers (capture_id, response_json) VALUES (?, ?)",
-        [body["capture_id"], json.dumps(body, ensure_ascii=False)],
+        [body["capture_id"], text],
     )
+    return text
 
 
 def previous_answer(
