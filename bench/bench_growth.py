@@ -309,11 +309,17 @@ def clients(n_clients: int, per_client: int) -> float:
         threads = [threading.Thread(target=run, args=(b,)) for b in bodies]
         for t in threads:
             t.start()
+        group = server.app.extensions["bargain_witness_db"].get().write_group  # core/group_commit.py
+        before = (group.works, group.batches)
         barrier.wait()
         t0 = time.perf_counter()
         for t in threads:
             t.join()
-        return n_clients * per_client / (time.perf_counter() - t0)
+        rate = n_clients * per_client / (time.perf_counter() - t0)
+        works, batches = group.works - before[0], group.batches - before[1]
+        per_commit = works / max(batches, 1)
+        print(f"    {n_clients} client(s): {rate:.0f} captures/s, {per_commit:.2f} captures a commit")
+        return rate
 
 
 def main() -> None:
