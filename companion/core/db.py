@@ -174,7 +174,9 @@ def group_write(db: sqlite_utils.Database, work: Callable[[sqlite_utils.Database
     commit (one sync) for all of them (``core/group_commit.py``); ``work`` may run on another
     thread's connection, so it must use the ``db`` it is given. Its result once committed."""
     group = getattr(db, "write_group", None)
-    if group is None:
+    # Inside a transaction already: BEGIN fails at once, as it always did (waiting for a batch
+    # whose leader needs this thread's lock would hang instead).
+    if group is None or db.conn.in_transaction:
         with write_transaction(db):
             return work(db)
     return group.run(db, work, write_transaction)
