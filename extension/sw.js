@@ -88,8 +88,9 @@ function captureReply(result) {
   return fail(errorKind || KINDS.CAPTURE, error || "截图失败。", details);
 }
 
-// The toolbar click captures at once (docs/performance.md, "The toolbar click"): the action has no
-// default popup, so the click reaches this worker directly instead of waiting for a popup to load;
+// The toolbar click captures at once (docs/performance.md, "The toolbar click"): once this worker has
+// run, the action has no popup (see the end of this file), so the click reaches this worker directly
+// instead of waiting for a popup to load;
 // the popup opens beside the capture and shows its result (MSG.CLICK_RESULT). The promise is kept
 // only until the popup asks (or a minute): a worker restarted meanwhile has none, and the popup
 // then captures itself, as it did before.
@@ -196,3 +197,11 @@ chrome.runtime.onInstalled.addListener(() => {
 chrome.runtime.onStartup.addListener(() => {
   chrome.alarms.create(RETRY_ALARM, { periodInMinutes: RETRY_PERIOD_MINUTES });
 });
+
+// The manifest keeps popup.html as the action's popup, and only this worker, after registering its
+// listeners above, takes it away so that clicks come to action.onClicked. A click that arrives
+// before then (the first seconds after install, update or a browser start, while the worker is
+// still loading) would otherwise be lost: Chromium drops an event that has no listener yet (seen
+// as a popup that never opened). Such an early click opens the popup instead, which captures
+// through MSG.CAPTURE as it always could.
+chrome.action.setPopup({ popup: "" }).catch(() => {});

@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from helpers import EXTENSION_DIR
+from helpers import EXTENSION_DIR, READER_FILES
 from helpers.browser import static_server
 from helpers.firefox import FIREFOX, Bidi, firefox_session
 
@@ -43,7 +43,7 @@ async def _run(url: str, page_url: str) -> tuple[dict, dict]:
         tree = await bidi.send("browsingContext.getTree", {})
         context = tree["contexts"][0]["context"]
         await bidi.send("browsingContext.navigate", {"context": context, "url": page_url, "wait": "complete"})
-        reader = (EXTENSION_DIR / "content/reader.js").read_text(encoding="utf-8")
+        reader = "\n".join(path.read_text(encoding="utf-8") for path in READER_FILES)
         await bidi.send(
             "script.evaluate", {"expression": reader, "target": {"context": context}, "awaitPromise": False}
         )

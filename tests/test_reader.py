@@ -1,4 +1,4 @@
-"""The page-text reader (extension/content/reader.js) in Debian's Chromium.
+"""The page-text reader (extension/content/reader*.js) in Debian's Chromium.
 
 Fixture pages are rendered in a real browser (mobile pages at 390x844, desktop at 1280x800), the
 reader is injected the way the extension injects it (a classic script), and readFacts(document) must
@@ -11,10 +11,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from helpers import ROOT, launch_chromium
+from helpers import READER_FILES, ROOT, launch_chromium
 from jsonschema import Draft202012Validator
 
-READER = ROOT / "extension" / "content" / "reader.js"
 PAGES = ROOT / "tests" / "fixtures" / "pages"
 EXPECTED = json.loads((PAGES / "expected.json").read_text(encoding="utf-8"))
 # Pages that are not a bargain at all, with the reasons (codes) the reader must give; every other
@@ -64,9 +63,15 @@ def reader_page(browser):
     ctx = browser.new_context()
     page = ctx.new_page()
     page.set_content("<!doctype html><title></title><body></body>")
-    page.add_script_tag(path=str(READER))
+    inject_reader(page)
     yield page
     ctx.close()
+
+
+def inject_reader(page) -> None:
+    """The reader's scripts, in order, as classic scripts (the way the extension injects them)."""
+    for path in READER_FILES:
+        page.add_script_tag(path=str(path))
 
 
 def parse(page, text):
@@ -111,7 +116,7 @@ def open_fixture(layout_pages, name: str):
 
 def read_html(page, html: str) -> dict:
     page.set_content(html)
-    page.add_script_tag(path=str(READER))
+    inject_reader(page)
     facts = page.evaluate("() => BargainWitnessReader.readFacts(document)")
     check_facts(facts)
     return facts
@@ -132,7 +137,7 @@ def test_every_fixture_has_an_expectation():
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_fixture_page(layout_pages, name):
     page = open_fixture(layout_pages, name)
-    page.add_script_tag(path=str(READER))
+    inject_reader(page)
     reading = page.evaluate("() => BargainWitnessReader.readPage(document)")
     facts = page.evaluate("() => BargainWitnessReader.readFacts(document)")
     check_facts(facts)
@@ -148,9 +153,9 @@ def test_fixture_page(layout_pages, name):
 def test_injecting_twice_is_harmless(layout_pages):
     page = open_fixture(layout_pages, "mobile_basic_yuan.html")
     before = set(page.evaluate("() => Object.keys(globalThis)"))
-    page.add_script_tag(path=str(READER))
+    inject_reader(page)
     first = page.evaluate("() => BargainWitnessReader.readFacts(document)")
-    page.add_script_tag(path=str(READER))
+    inject_reader(page)
     second = page.evaluate("() => BargainWitnessReader.readFacts()")
     after = set(page.evaluate("() => Object.keys(globalThis)"))
     version = page.evaluate("() => BargainWitnessReader.VERSION")

@@ -10,6 +10,18 @@ import { loadSettings } from "./settings.js";
 
 export { rfc3339 } from "./format.js";
 
+/**
+ * The page-text reader's scripts, in the order they must run: the parts fill a shared namespace and
+ * content/reader.js, last, assembles them into globalThis.BargainWitnessReader (docs/reader.md).
+ */
+export const READER_FILES = [
+  "content/reader-text.js",
+  "content/reader-sections.js",
+  "content/reader-figures.js",
+  "content/reader-helpers.js",
+  "content/reader.js",
+];
+
 /** Why a page is not archived without asking (the popup and the badge title start with it). */
 export const NOT_BARGAIN_SENTENCE = "这个页面看起来不是砍价页面，还没有存证。";
 
@@ -19,7 +31,7 @@ export const NOT_BARGAIN_SENTENCE = "这个页面看起来不是砍价页面，�
  * not script (chrome://, store) throw.
  */
 export async function readPage(tabId) {
-  await chrome.scripting.executeScript({ target: { tabId }, files: ["content/reader.js", "content/product.js"] });
+  await chrome.scripting.executeScript({ target: { tabId }, files: [...READER_FILES, "content/product.js"] });
   const [first] = await chrome.scripting.executeScript({
     target: { tabId },
     func: () => {

@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import io
 import os
+import re
 import shutil
 import threading
 import time
@@ -28,6 +29,16 @@ from PIL import Image, ImageDraw
 CST = timezone(timedelta(hours=8))
 ROOT = Path(__file__).resolve().parent.parent.parent
 EXTENSION_DIR = ROOT / "extension"
+
+
+def _reader_files() -> list[Path]:
+    """The page-text reader's scripts in injection order, as lib/capture.js lists them (READER_FILES)."""
+    capture_js = (EXTENSION_DIR / "lib" / "capture.js").read_text(encoding="utf-8")
+    listed = re.search(r"READER_FILES = \[(.*?)\]", capture_js, re.S).group(1)
+    return [EXTENSION_DIR / name for name in re.findall(r'"([^"]+)"', listed)]
+
+
+READER_FILES = _reader_files()
 SCHEMA_PATH = ROOT / "shared" / "schema.json"
 
 

@@ -112,8 +112,15 @@ def https_static_server(directory: Path, cert_folder: Path) -> Iterator[int]:
 
 
 class ExtensionBrowser:
-    def __init__(self, playwright, user_data_dir: Path, headless: bool = True, **context_options) -> None:
-        ext = str(EXTENSION_DIR)
+    def __init__(
+        self,
+        playwright,
+        user_data_dir: Path,
+        headless: bool = True,
+        extension_dir: Path = EXTENSION_DIR,
+        **context_options,
+    ) -> None:
+        ext = str(extension_dir)
         self.ctx = playwright.chromium.launch_persistent_context(
             str(user_data_dir),
             executable_path=CHROMIUM,
@@ -259,11 +266,14 @@ class ExtensionBrowser:
         return self.sw.evaluate("k => chrome.storage.local.get(k).then(r => r[k])", key)
 
 
-def mobile_extension_browser(playwright, user_data_dir: Path) -> ExtensionBrowser:
+def mobile_extension_browser(
+    playwright, user_data_dir: Path, extension_dir: Path = EXTENSION_DIR
+) -> ExtensionBrowser:
     """The extension in Chromium at a phone's size (390x844, touch): how the e2e tests see pages."""
     return ExtensionBrowser(
         playwright,
         user_data_dir,
+        extension_dir=extension_dir,
         viewport={"width": 390, "height": 844},
         device_scale_factor=1,
         is_mobile=True,
