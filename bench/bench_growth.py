@@ -309,11 +309,17 @@ def clients(n_clients: int, per_client: int) -> float:
         threads = [threading.Thread(target=run, args=(b,)) for b in bodies]
         for t in threads:
             t.start()
+        group = server.app.extensions["bargain_witness_db"].get().write_group  # core/group_commit.py
+        before = (group.works, group.batches)
         barrier.wait()
         t0 = time.perf_counter()
         for t in threads:
             t.join()
-        return n_clients * per_client / (time.perf_counter() - t0)
+        rate = n_clients * per_client / (time.perf_counter() - t0)
+        works, batches = group.works - before[0], group.batches - before[1]
+        per_commit = works / max(batches, 1)
+        print(f"    {n_clients} client(s): {rate:.0f} captures/s, {per_commit:.2f} captures a commit")
+        return rate
 
 
 def main() -> None:
@@ -322,12 +328,29 @@ def main() -> None:
     parser.add_argument("--reads", default="1000,10000")
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--quick", action="store_true", help="tiny sizes (the smoke test)")
+    parser.add_argument("--clients-only", action="store_true", help="only the 1 vs 4 clients comparison")
+    parser.add_argument("--rounds", type=int, default=3, help="alternated 1/4-client rounds (medians)")
     parser.add_argument("--export-child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.export_child:
         return export_child(*args.export_child)
     if args.quick:
-        args.sizes, args.reads, args.repeat = "10,100", "30", 3
+        args.sizes, args.reads, args.repeat, args.rounds = "10,100", "30", 3, 1
+    if not args.clients_only:
+        growth(args)
+    per = 2 if args.quick else 30
+    ones, fours = [], []
+    for _ in range(args.rounds):  # alternated, so both see the same load; medians
+        ones.append(clients(1, per * 4))
+        fours.append(clients(4, per))
+    one, four = statistics.median(ones), statistics.median(fours)
+    print(
+        f"clients into one campaign (median of {args.rounds}): 1 client {one:.0f} captures/s, "
+        f"4 clients {four:.0f} captures/s ({four / one:.2f}x)"
+    )
+
+
+def growth(args) -> None:
     print("capture POST as the campaign grows (390x844 PNG, median)")
     for n in map(int, args.sizes.split(",")):
         posts_at(n, args.repeat)
@@ -336,17 +359,6 @@ def main() -> None:
         reads_at(n)
     print("disk")
     disk_cost()
-    per = 2 if args.quick else 30
-    rounds = 1 if args.quick else 3  # alternated, so both see the same load; medians
-    ones, fours = [], []
-    for _ in range(rounds):
-        ones.append(clients(1, per * 4))
-        fours.append(clients(4, per))
-    one, four = statistics.median(ones), statistics.median(fours)
-    print(
-        f"clients into one campaign (median of {rounds}): 1 client {one:.0f} captures/s, "
-        f"4 clients {four:.0f} captures/s ({four / one:.2f}x)"
-    )
 
 
 if __name__ == "__main__":

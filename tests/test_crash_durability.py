@@ -128,3 +128,68 @@ def test_kill_9_during_concurrent_uploads_keeps_every_acknowledged_capture(tmp_p
     assert rows == len(acked) + len(in_flight_lost), "a capture stored twice or lost after the resend"
     assert verify.returncode == 0, verify.stdout + verify.stderr
     assert "全部完好" in verify.stdout
+
+
+# The process dies right after a capture's commit, before its file is written (#13): the original
+# is then only in the database (blobs.py: staged in the capture's own transaction).
+DIE_AFTER_COMMIT = """
+import json, os, sys
+from companion.app import create_app
+from companion.evidence.blobs import BlobStore
+
+BlobStore.write_staged = lambda *a, **k: os._exit(9)  # as kill -9: no finally, no atexit, no flush
+app = create_app({"DATA_DIR": sys.argv[1]})
+client = app.test_client()
+client.environ_base["HTTP_AUTHORIZATION"] = "Bearer " + app.config["API_TOKEN"]
+client.post("/api/v1/captures", data=sys.stdin.read(), content_type="application/json")
+"""
+
+
+def test_a_kill_between_the_commit_and_the_file_write_loses_nothing(tmp_path):
+    import sqlite3
+    import sys
+
+    data_dir = tmp_path / "data"
+    body = capture_payload(image=png_bytes(width=90, height=70, seed=99))
+    died = subprocess.run(
+        [sys.executable, "-c", DIE_AFTER_COMMIT, str(data_dir)],
+        input=json.dumps(body),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert died.returncode == 9, died.stderr
+    conn = sqlite3.connect(data_dir / "bargain-witness.sqlite3")
+    stored, pending = conn.execute(
+        "SELECT (SELECT sha256 FROM captures WHERE id = ?), (SELECT COUNT(*) FROM pending_blobs)",
+        [body["capture_id"]],
+    ).fetchone()
+    conn.close()
+    original = next(iter(data_dir.joinpath("blobs").rglob(f"{stored}.png")), None)
+    assert stored and pending == 1 and original is None, "the capture committed, its file not yet written"
+
+    def verify() -> subprocess.CompletedProcess:
+        command = [*SERVE_BIN, "verify", "--data-dir", str(data_dir)]
+        return subprocess.run(command, capture_output=True, text=True, encoding="utf-8", timeout=120)
+
+    before = verify()  # the staged copy is the original until the file is written
+    assert before.returncode == 0 and "全部完好" in before.stdout, before.stdout + before.stderr
+
+    comp = start_companion(data_dir)  # the job worker writes pending originals when it starts
+    try:
+        path = data_dir / "blobs" / stored[:2] / f"{stored}.png"
+        wait_for(path.exists, 30, 0.05, "the original written after the restart")
+        assert comp.api(f"/api/v1/captures/{body['capture_id']}")["sha256"] == stored
+    finally:
+        stop_companion(comp)
+    conn = sqlite3.connect(data_dir / "bargain-witness.sqlite3")
+    left = conn.execute("SELECT COUNT(*) FROM pending_blobs").fetchone()[0]
+    conn.close()
+    after = verify()
+    print(
+        f"\nkill between commit and file write: capture in the database, file missing; verify before "
+        f"restart exit {before.returncode}; after restart the file is written ({path.stat().st_size} "
+        f"bytes), {left} staged left, verify exit {after.returncode}"
+    )
+    assert left == 0 and path.read_bytes() == png_bytes(width=90, height=70, seed=99)
+    assert after.returncode == 0 and "全部完好" in after.stdout, after.stdout + after.stderr

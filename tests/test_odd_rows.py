@@ -16,6 +16,8 @@ import pytest
 from helpers import capture_payload
 
 from companion.complaints.channels import CHANNELS
+from companion.core.db import get_db
+from companion.core.services import services
 
 CHANNEL_KEYS = tuple(CHANNELS)
 
@@ -253,6 +255,8 @@ def test_a_bundle_without_an_original_says_so(app, client, tmp_path):
     from companion.evidence.verify_bundle import verify_bundle
 
     answers = [client.post("/api/v1/captures", json=capture_payload(seed=s)).get_json() for s in range(2)]
+    with app.app_context():  # as the job worker does: the files synced, the staged copies gone
+        services().blobs.sync_pending(get_db())
     gone = next(Path(app.config["DATA_DIR"], "blobs").rglob(f"{answers[0]['sha256']}.png"))
     gone.chmod(0o600)
     gone.unlink()

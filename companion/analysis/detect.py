@@ -343,10 +343,13 @@ class Analyzer:
         out.sort(
             key=lambda f: (severity_rank(f["severity"]), f["started_at"], f["type"], f["before_capture_id"])
         )
-        for incident in incidents.group(out):
+        grouped = incidents.group(out)
+        for incident in grouped:
             for i in incident["findings"]:
                 out[i]["incident_id"] = incident["incident_id"]
-        return out
+        result = incidents.Findings(out)
+        result.incidents = grouped  # the capture's answer reuses them (incidents.incidents_of)
+        return result
 
 
 def find_anomalies(

@@ -81,6 +81,19 @@ def _incident_id(first: dict[str, Any], family: str) -> str:
     return hashlib.sha256(f"{family}|{_stage(first)}|{anchor}".encode()).hexdigest()[:12]
 
 
+class Findings(list):
+    """A campaign's findings with the incidents ``group`` made of this very list: the capture's
+    answer carries both, and grouping them a second time cost as much as the analysis step (#13)."""
+
+    incidents: list[dict[str, Any]] | None = None
+
+
+def incidents_of(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``group(findings)``, or the grouping a ``Findings`` list carries already (the same result)."""
+    known = getattr(findings, "incidents", None)
+    return known if known is not None else group(findings)
+
+
 def group(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Incidents of a campaign's findings, worst first, then in time order (see docs/detection.md).
 

@@ -27,7 +27,7 @@ def make_thumbnail(payload: dict[str, Any]) -> None:
         return
     sha256, mime = source
     svc = services()
-    original = svc.blobs.path_for(sha256, mime)
+    original = svc.blobs.path(sha256, mime)
     if not original.exists():
         return
     try:

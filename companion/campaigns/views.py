@@ -211,8 +211,7 @@ def capture_source(capture_id: str, file_id: int):
 
 
 def _original_path(sha256: str, mime: str):
-    blobs = services().blobs
-    return blobs.path_for(sha256, mime)
+    return services().blobs.path(sha256, mime)  # a pending original is written first (blobs.py)
 
 
 @bp.get("/captures/<capture_id>/image")

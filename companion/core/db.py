@@ -17,13 +17,17 @@ import logging
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any, TypeVar
 
 import sqlite_utils
 from flask import Flask, current_app, g
 
+from companion.core.group_commit import WriteGroup
 from companion.core.migrations import migrations
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +50,26 @@ def connect(path: Path | str) -> sqlite_utils.Database:
     conn.execute("PRAGMA synchronous=FULL")
     conn.execute("PRAGMA foreign_keys=ON")
     conn.execute("PRAGMA busy_timeout=15000")
-    return sqlite_utils.Database(conn)
+    db = sqlite_utils.Database(conn)
+    db.write_lock, db.write_group = _writers(path)  # type: ignore[attr-defined]
+    return db
+
+
+_WRITERS: dict[str, tuple[threading.RLock, WriteGroup]] = {}
+_WRITERS_GUARD = threading.Lock()
+
+
+def _writers(path: Path | str) -> tuple[threading.RLock, WriteGroup]:
+    """One lock per database file in this process, taken by ``write_transaction`` around SQLite's own.
+
+    Waiting for SQLite's write lock is polling: the busy handler sleeps 1, 2, 5, 10... ms between
+    tries, so with four server threads writing, a capture's commit often waited milliseconds after
+    the lock was free (4 clients were slower than 1, docs/performance.md). A thread blocked on this
+    lock wakes as soon as it is released. Other processes (an import from the command line) still
+    meet at SQLite's lock, with its busy timeout."""
+    key = os.path.realpath(path) if str(path) != ":memory:" else f":memory:{id(path)}"
+    with _WRITERS_GUARD:
+        return _WRITERS.setdefault(key, (threading.RLock(), WriteGroup()))
 
 
 PRIVATE_SUFFIXES = ("", "-wal", "-shm", "-journal")
@@ -130,17 +153,43 @@ def close_db(_exc: BaseException | None = None) -> None:
 def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
     """BEGIN IMMEDIATE: take the write lock before reading the chain head, so two writers can't fork it.
 
-    sqlite-utils' own inserts nest inside as savepoints.
+    sqlite-utils' own inserts nest inside as savepoints. In this process, writers queue on the
+    database's lock first (``_writers``: no polling).
     """
-    db.conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield db
-    except BaseException:
-        if db.conn.in_transaction:
-            db.conn.execute("ROLLBACK")
-        raise
-    else:
-        db.conn.execute("COMMIT")
+    lock = getattr(db, "write_lock", None) or contextlib.nullcontext()
+    with lock:
+        db.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            if db.conn.in_transaction:
+                db.conn.execute("ROLLBACK")
+            raise
+        else:
+            db.conn.execute("COMMIT")
+
+
+def group_write(db: sqlite_utils.Database, work: Callable[[sqlite_utils.Database], T]) -> T:
+    """``work(db)`` in a write transaction shared with concurrent writers of this process, one
+    commit (one sync) for all of them (``core/group_commit.py``); ``work`` may run on another
+    thread's connection, so it must use the ``db`` it is given. Its result once committed."""
+    group = getattr(db, "write_group", None)
+    # Inside a transaction already: BEGIN fails at once, as it always did (waiting for a batch
+    # whose leader needs this thread's lock would hang instead).
+    if group is None or db.conn.in_transaction:
+        with write_transaction(db):
+            return work(db)
+    return group.run(db, work, write_transaction)
+
+
+def insert_row(db: sqlite_utils.Database, table: str, row: dict[str, Any]) -> None:
+    """One plain INSERT of ``row`` (str, int, float, bytes or None values). sqlite-utils' ``insert``
+    costs a dozen statements more (it looks up the schema each time: views, tables, a savepoint);
+    on the capture path that was a measurable share of a POST (docs/performance.md)."""
+    columns = ", ".join(f'"{c}"' for c in row)
+    db.conn.execute(
+        f'INSERT INTO "{table}" ({columns}) VALUES ({", ".join("?" * len(row))})', list(row.values())
+    )
 
 
 def init_app(app: Flask) -> None:

@@ -7,7 +7,9 @@ file once, in C-speed steps, with memory independent of the image's size:
 - PNG: the signature, every chunk's length and CRC, IHDR first, an IEND, no animation (``acTL``),
   and the image data (IDAT) inflated in pieces (never held whole) until it yields exactly the
   bytes its width, height, depth and interlacing need; so a truncated or corrupt stream is caught
-  and the work is bounded by the pixel limit, not by what the stream claims.
+  and the work is bounded by the pixel limit, not by what the stream claims. On the request path
+  only the stream's head is inflated (``inflate_limit``): inflating a whole screenshot was the
+  largest CPU cost of a capture POST (#13).
 - JPEG: the marker structure from SOI to the first EOI (an MPO's further pictures follow it),
   segment lengths, a baseline, extended or progressive frame, at most ``MAX_SCANS`` scans.
 
@@ -62,11 +64,14 @@ def png_raw_size(width: int, height: int, depth: int, colour: int, interlaced: b
     return sum(rows((width - x + dx - 1) // dx, (height - y + dy - 1) // dy) for x, y, dx, dy in _ADAM7)
 
 
-def png_problem(data: bytes) -> Problem | None:
+def png_problem(data: bytes, inflate_limit: int | None = None) -> Problem | None:
+    """``inflate_limit``: inflate at most this many bytes of the image data (the request path: the
+    head of the stream must inflate, and a stream that ends short within it is refused; a longer
+    image's full length is left to the thumbnail job's decode, docs/performance.md). None: all."""
     view = memoryview(data)
     if not data.startswith(PNG_SIGNATURE):
         return Problem("unsupported", "不是 PNG 文件")
-    pos, seen, expected, produced = 8, 0, 0, 0
+    pos, seen, expected, produced, target = 8, 0, 0, 0, 0
     inflater = zlib.decompressobj()
     idat_seen = idat_done = False
     while True:
@@ -86,6 +91,7 @@ def png_problem(data: bytes) -> Problem | None:
             if depth not in _DEPTHS.get(colour, ()) or interlace > 1 or not width or not height:
                 return _corrupt("文件头块 IHDR 的参数无效")
             expected = png_raw_size(width, height, depth, colour, interlace == 1)
+            target = expected if inflate_limit is None else min(expected, inflate_limit)
         elif kind == b"acTL":
             return Problem("unsupported", "是动画 PNG，不能作为一张截图存证")
         elif kind in (b"zTXt", b"iTXt", b"iCCP") and _inflates_past(kind, body, MAX_TEXT_CHUNK):
@@ -95,7 +101,7 @@ def png_problem(data: bytes) -> Problem | None:
                 return _corrupt("图像数据块 IDAT 不连续")
             idat_seen = True
             try:
-                produced = _inflate(inflater, body, produced, expected)
+                produced = _inflate(inflater, body, produced, target)
             except zlib.error:
                 return _corrupt("图像数据无法解压")
         elif idat_seen:
@@ -104,7 +110,7 @@ def png_problem(data: bytes) -> Problem | None:
         pos = end
         if kind == b"IEND":
             break
-    if produced < expected:
+    if produced < target or (inflater.eof and produced < expected):
         return _corrupt("图像数据不完整")
     return None
 
@@ -136,7 +142,7 @@ def _inflate(inflater, body: memoryview, produced: int, expected: int) -> int:
     for start in range(0, len(body), INFLATE_PIECE):
         piece = body[start : start + INFLATE_PIECE]
         while piece and produced < expected:
-            produced += len(inflater.decompress(piece, INFLATE_OUT))
+            produced += len(inflater.decompress(piece, min(INFLATE_OUT, expected - produced)))
             piece = inflater.unconsumed_tail
         if produced >= expected:
             break

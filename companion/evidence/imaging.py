@@ -3,10 +3,10 @@
 The bytes are stored unchanged; checking is never a re-encode (originals are evidence). Nothing on
 the request path decodes every pixel (a crafted file could stall or exhaust the companion): Pillow
 reads the header (format, size), the size is checked against the pixel limit, and
-``image_structure`` walks the file with bounded time and memory (PNG: CRCs and the image data's
-exact length; JPEG: markers and at most ``MAX_SCANS`` scans); a one-scan JPEG is also decoded at
-1/8 scale (cheap). A multi-picture JPEG (MPO, as some phones write) is a JPEG. Thumbnails, which
-do decode, are made by the job worker (``campaigns/thumbnails.py``, bounded there too).
+``image_structure`` walks the file with bounded time and memory (PNG: CRCs and the head of the
+image data, ``PNG_INFLATE_CHECK``; JPEG: markers and at most ``MAX_SCANS`` scans); a one-scan JPEG
+is also decoded at 1/8 scale (cheap). A multi-picture JPEG (MPO, as some phones write) is a JPEG.
+Thumbnails, which do decode, are made by the job worker (``campaigns/thumbnails.py``, bounded there too).
 """
 
 from __future__ import annotations
@@ -23,6 +23,10 @@ from companion.evidence.image_structure import JpegLayout, Problem, jpeg_problem
 
 FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "MPO": "image/jpeg"}
 _UNSUPPORTED = "图片不是有效的 PNG 或 JPEG 文件。"
+# Inflated bytes of a PNG's image data checked on the request path (about 0.1 ms): the stream must
+# start as zlib and not end short within them. A stream broken further on (CRCs intact) is found by
+# the thumbnail job's full decode (logged, no thumbnail); the bytes are stored as sent either way.
+PNG_INFLATE_CHECK = 128 * 1024
 
 
 @dataclass(frozen=True)
@@ -56,7 +60,7 @@ def inspect_image(data: bytes, declared_mime: str, max_pixels: int) -> ImageInfo
         raise _too_large(max_pixels, width, height)
     if not width or not height:
         raise DomainError(422, "corrupt_image", "图片的宽或高为 0，无法作为截图存证。")
-    found = png_problem(data) if mime == "image/png" else jpeg_problem(data)
+    found = png_problem(data, PNG_INFLATE_CHECK) if mime == "image/png" else jpeg_problem(data)
     if isinstance(found, Problem) and found.kind == "unsupported":
         raise DomainError(415, "unsupported_image", f"图片{found.reason}。")
     if isinstance(found, Problem):

@@ -4,8 +4,8 @@ Three steps, in this order for crash safety and idempotency:
 1. validate everything (``validate.py``: ``validate_payload``, ``decode_image``; then
    ``imaging.inspect_image``): nothing is written for bad input;
 2. build the rows (``capture_row``, ``reading_row``): pure functions of the payload;
-3. store (``store_capture``): the image file (content-addressed, fsynced), then the capture, its
-   reading and the answer in one IMMEDIATE transaction that also extends the hash chain.
+3. store (``store_capture``): capture, reading, answer and a small image's bytes in one IMMEDIATE
+   transaction that extends the hash chain (one WAL sync; the file follows it, ``blobs.py``).
 Errors are ``DomainError``s; the web layer maps them to HTTP, a command-line importer prints them.
 
 Analysis runs inside the write transaction only when it is one O(1) step (the common case: a
@@ -25,9 +25,9 @@ from typing import Any, Protocol
 import sqlite_utils
 
 from companion import __version__
-from companion.analysis.incidents import group as group_incidents
+from companion.analysis.incidents import incidents_of
 from companion.core import checks
-from companion.core.db import write_transaction
+from companion.core.db import group_write, insert_row, write_transaction
 from companion.core.errors import DomainError
 from companion.core.schema import Schema
 from companion.core.timeutil import (
@@ -77,6 +77,7 @@ class Analysis(Protocol):
 class IngestResult:
     status: int
     body: dict[str, Any]
+    text: str | None = None  # ``body`` as stored (capture_answers): sent as is, serialised once
 
 
 @dataclass(frozen=True)
@@ -198,46 +199,53 @@ def store_capture(
     analysis: Analysis | None,
     on_stored: Sequence[StoredHook] = (),
 ) -> IngestResult:
-    blobs.put(checked.data, checked.image.mime, checked.sha256)
+    # One sync per capture: a small original commits with its rows (blobs.py, docs/performance.md).
+    staged = blobs.stageable(len(checked.data))
+    if not staged:
+        blobs.put(checked.data, checked.image.mime, checked.sha256)
     payload = checked.payload
     facts = reading_facts(payload)
     new_reading = {"capture_id": checked.capture_id, "taken_at": payload["taken_at"], **facts}
-    try:
-        with write_transaction(db):
-            campaign_id = _campaign_for(db, payload)
-            received = now_local()
-            row = capture_row(checked, campaign_id, format_rfc3339(received), _chain_place(db, campaign_id))
-            flag = _clock_flag(db, row, received)
-            db["captures"].insert(row)
-            db["readings"].insert(
-                reading_row(checked.capture_id, campaign_id, payload["taken_at"], facts, flag)
-            )
-            db["campaigns"].update(campaign_id, {"updated_at": row["received_at"]})
-            for hook in on_stored:
-                hook(db, row)
-            # A flagged capture is left out of findings: the analysis re-folds without it.
-            findings = None if flag is not None else _append(analysis, db, campaign_id, new_reading)
-            body = _answer(checked, campaign_id, findings)
-            if findings is not None:
-                _save_answer(db, body)
+
+    def write(db: sqlite_utils.Database):  # maybe on another thread's connection: use only this db
+        campaign_id = _campaign_for(db, payload)
+        received = now_local()
+        row = capture_row(checked, campaign_id, format_rfc3339(received), _chain_place(db, campaign_id))
+        flag = _clock_flag(db, row, received)
+        if staged:
+            blobs.stage(db, checked.data, checked.image.mime, checked.sha256)
+        insert_row(db, "captures", row)
+        reading = reading_row(checked.capture_id, campaign_id, payload["taken_at"], facts, flag)
+        insert_row(db, "readings", reading)
+        db.execute("UPDATE campaigns SET updated_at = ? WHERE id = ?", [row["received_at"], campaign_id])
+        for hook in on_stored:
+            hook(db, row)
+        # A flagged capture is left out of findings: the analysis re-folds without it.
+        findings = None if flag is not None else _append(analysis, db, campaign_id, new_reading)
+        body = answer_body(checked.capture_id, campaign_id, checked.sha256, findings)
+        return campaign_id, findings, body, _save_answer(db, body) if findings is not None else None
+
+    try:  # concurrent captures share one commit, one sync (core/group_commit.py)
+        campaign_id, findings, body, text = group_write(db, write)
     except sqlite_utils.db.sqlite3.IntegrityError:
         # A concurrent request with the same capture_id won the race: answer what it stored.
         replay = previous_answer(db, checked.capture_id, checked.sha256, analysis, checked.payload)
         if replay is None:
             raise
         return replay
+    if staged:
+        blobs.write_staged(checked.data, checked.image.mime, checked.sha256)
     if findings is None:  # needs a re-fold: done with the write lock released
         findings = findings_or_none(analysis, db, campaign_id)
-        body = _answer(checked, campaign_id, findings or [])
+        body = answer_body(checked.capture_id, campaign_id, checked.sha256, findings or [])
         if findings is not None:  # else a retry asks the analysis again
             with write_transaction(db):
-                _save_answer(db, body)
-    return IngestResult(201, body)
+                text = _save_answer(db, body)
+    return IngestResult(201, body, text)
 
 
-# Analysis is derived and can be redone; the capture is evidence. A failure of the analysis (a bug,
-# an odd stored reading) is logged and never refuses a capture or fails one already committed:
-# that would answer 500 and the extension would retry it forever, blocking its queue behind it.
+# Analysis is derived and can be redone; the capture is evidence. A failed analysis is logged and
+# never refuses or fails a capture (a 500 would be retried forever, blocking the extension's queue).
 
 
 def _append(analysis: Analysis | None, db, campaign_id: str, reading: dict[str, Any]):
@@ -302,10 +310,6 @@ def _clock_flag(db: sqlite_utils.Database, row: dict[str, Any], received) -> str
     )
 
 
-def _answer(checked: CheckedCapture, campaign_id: str, findings) -> dict[str, Any]:
-    return answer_body(checked.capture_id, campaign_id, checked.sha256, findings)
-
-
 def answer_body(capture_id: str, campaign_id: str, sha256: str, findings) -> dict[str, Any]:
     """The capture POST's answer: the findings, and the same grouped into incidents (worst first)."""
     return {
@@ -313,15 +317,17 @@ def answer_body(capture_id: str, campaign_id: str, sha256: str, findings) -> dic
         "campaign_id": campaign_id,
         "sha256": sha256,
         "findings": findings,
-        "incidents": group_incidents(findings) if findings is not None else None,
+        "incidents": incidents_of(findings) if findings is not None else None,
     }
 
 
-def _save_answer(db: sqlite_utils.Database, body: dict[str, Any]) -> None:
+def _save_answer(db: sqlite_utils.Database, body: dict[str, Any]) -> str:
+    text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
     db.execute(
         "INSERT OR IGNORE INTO capture_answers (capture_id, response_json) VALUES (?, ?)",
-        [body["capture_id"], json.dumps(body, ensure_ascii=False)],
+        [body["capture_id"], text],
     )
+    return text
 
 
 def previous_answer(

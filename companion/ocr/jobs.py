@@ -64,7 +64,7 @@ def read_capture(payload: dict[str, Any]) -> None:
         return
     capture = rows[0]
     svc = services()
-    original = svc.blobs.path_for(capture["sha256"], capture["mime"])
+    original = svc.blobs.path(capture["sha256"], capture["mime"])
     if not original.exists():
         _store(db, capture["id"], "failed", {}, {"*": "original_missing"}, [], 0.0)
         return

@@ -18,4 +18,5 @@ from companion.core.migrations import (  # noqa: E402, F401
     m009_m011,
     m012_capture_files,
     m013_recordings,
+    m014_fast_path,
 )
