@@ -6,8 +6,9 @@
 import { explainCaptureError, forbiddenPage } from "./lib/forbidden.js";
 import { sessionLink } from "./lib/companion.js";
 import { figureRows } from "./lib/format.js";
+import { FULL_PAGE_KEY, describeFullPage } from "./lib/fullpage-status.js";
 import { KINDS, MSG, send } from "./lib/messages.js";
-import { loadSettings } from "./lib/settings.js";
+import { CAPTURE_MODES, loadCaptureMode, loadSettings, saveCaptureMode } from "./lib/settings.js";
 
 const $ = (id) => document.getElementById(id);
 const SEVERITY_ZH = { critical: "严重", warning: "警告", info: "提示" };
@@ -85,6 +86,46 @@ async function openDashboard(event, path) {
   }
 }
 
+/**
+ * The choice 「可见区域」/「整页」 (#15): remembered, and used by the next toolbar click and the
+ * shortcut. The capture this popup shows was already taken with the choice it found.
+ */
+async function showMode() {
+  const mode = await loadCaptureMode();
+  for (const radio of document.querySelectorAll('input[name="mode"]')) {
+    radio.checked = radio.value === mode;
+    radio.addEventListener("change", async () => {
+      const saved = await saveCaptureMode(radio.value);
+      document.body.dataset.mode = saved;
+      if (!document.body.dataset.fullpage) {
+        showFullPageLine(saved === CAPTURE_MODES.FULL_PAGE ? "下次截图起会同时截取整页。" : "下次截图起只截取可见区域。", "");
+      }
+    });
+  }
+  document.body.dataset.mode = mode;
+}
+
+function showFullPageLine(text, state) {
+  const line = $("fullpage");
+  line.textContent = text;
+  line.dataset.state = state;
+  line.hidden = !text;
+}
+
+/** Follow the full page of the capture shown (lib/fullpage-status.js) until it is saved or not. */
+async function followFullPage(captureId) {
+  const show = (status) => {
+    if (!status || status.captureId !== captureId) return;
+    showFullPageLine(describeFullPage(status), status.state);
+    document.body.dataset.fullpage = status.state;
+  };
+  chrome.storage.onChanged.addListener((changes, area) => {
+    if (area === "session" && changes[FULL_PAGE_KEY]) show(changes[FULL_PAGE_KEY].newValue);
+  });
+  const stored = await chrome.storage.session?.get(FULL_PAGE_KEY).catch(() => ({}));
+  show(stored && stored[FULL_PAGE_KEY]);
+}
+
 /** Show a capture reply: {ok: true, data: capture} or {ok: false, kind, error, data?: details}. */
 function render(reply) {
   const result = { ...(reply.data || {}), ok: reply.ok, error: reply.error };
@@ -108,6 +149,10 @@ function render(reply) {
     showStatus("error", result.error || "截图失败。");
   }
   if (result.readError) $("details").textContent += ` ${result.readError}`;
+  if (result.fullPage && result.capture_id) {
+    document.body.dataset.fullpage = result.fullPage.state;
+    followFullPage(result.capture_id);
+  }
   document.body.dataset.state = result.ok ? "ok" : result.queued ? "queued" : "error";
 }
 
@@ -179,6 +224,7 @@ function ask(tabId, reply) {
 }
 
 async function main() {
+  await showMode();
   const tab = await targetTab();
   if (!tab) {
     render({ ok: false, error: "找不到要截图的标签页。" });

@@ -5,6 +5,7 @@
 
 import { captureTab, flushOutbox } from "./lib/capture.js";
 import { COMPLAINT_TYPES, complaintSenderChannel, handleComplaintMessage } from "./lib/complaints.js";
+import { startFullPage } from "./lib/fullpage.js";
 import { KINDS, MSG, fail, isEnvelope, ok, replyFromError, unknownType } from "./lib/messages.js";
 import * as outbox from "./lib/outbox.js";
 import { ALARM as WATCH_ALARM, getWatch, startWatch, stopWatch, watchTick } from "./lib/watch.js";
@@ -78,6 +79,11 @@ async function captureAndReport(tab, options = {}) {
     await clearNotArchived(tab.id);
   }
   if (result.ok) await updateTabBadge(tab.id, result);
+  // The full page follows as a file of the same capture, never delaying its POST (#15).
+  if (options.fullPage !== false && (result.ok || result.queued) && result.capture_id) {
+    const started = await startFullPage(tab, result.capture_id);
+    if (started) result.fullPage = started;
+  }
   return result;
 }
 
@@ -179,7 +185,8 @@ chrome.alarms.onAlarm.addListener(async (alarm) => {
   if (alarm.name === WATCH_ALARM) {
     // The watch was switched on from the popup after a capture of this very page (one the user
     // confirmed, if it was not a bargain page): its rounds need no new question.
-    await watchTick((tab) => captureAndReport(tab, { notBargainConfirmed: true }));
+    // Visible area only: scrolling the user's page every few minutes would get in the way.
+    await watchTick((tab) => captureAndReport(tab, { notBargainConfirmed: true, fullPage: false }));
     return;
   }
   if (alarm.name !== RETRY_ALARM || (await outbox.count()) === 0) return;
