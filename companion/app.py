@@ -28,6 +28,10 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
     # Largest accepted screenshot, in pixels (well under Pillow's bomb limit): 8K × 4K.
     "MAX_IMAGE_PIXELS": 7680 * 4320,
+    # A capture's files (issue #15): the largest request (a 40 MB full-page part in Base64, plus its
+    # JSON) and a full-page part's pixels (tall, still under Pillow's bomb limit).
+    "MAX_FILE_REQUEST": 40 * 1024 * 1024 * 4 // 3 + 64 * 1024,
+    "MAX_FULL_PAGE_PIXELS": 64_000_000,
     # Seconds a thumbnail request waits for its turn to decode (campaigns/thumbnails.py), then 503.
     "THUMBNAIL_WAIT": 10.0,
     "ALLOWED_HOSTS": frozenset({"127.0.0.1", "localhost", "[::1]"}),

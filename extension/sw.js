@@ -3,6 +3,7 @@
 // {ok: false, kind, error}; only our own extension pages may ask for a capture. The form
 // filler's content script (complaint sites only) may ask for campaigns and complaint drafts.
 
+import { queuedCount as queuedFiles } from "./lib/attachments.js";
 import { captureTab, flushOutbox } from "./lib/capture.js";
 import { COMPLAINT_TYPES, complaintSenderChannel, handleComplaintMessage } from "./lib/complaints.js";
 import { startFullPage } from "./lib/fullpage.js";
@@ -189,7 +190,7 @@ chrome.alarms.onAlarm.addListener(async (alarm) => {
     await watchTick((tab) => captureAndReport(tab, { notBargainConfirmed: true, fullPage: false }));
     return;
   }
-  if (alarm.name !== RETRY_ALARM || (await outbox.count()) === 0) return;
+  if (alarm.name !== RETRY_ALARM || (await outbox.count()) + (await queuedFiles()) === 0) return;
   await flushOutbox(() => updateBadge(null));
   await updateBadge(null);
 });

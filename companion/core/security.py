@@ -38,6 +38,9 @@ LOGIN_NEEDED = (
     "窗口里打印的一次性链接，"
     "或在浏览器扩展的弹窗里点「在控制台查看证据」。"
 )
+# A capture's stored file (issue #15) is fetched by the extension with its token and shown by the
+# dashboard with its session: the one API path a session may read.
+SESSION_API_READ = re.compile(r"^/api/v1/captures/[^/]{1,100}/files/[0-9]{1,18}$")
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -120,6 +123,16 @@ def _pairing_path() -> bool:
     return request.path == PAIRING_PATH or request.path.startswith(PAIRING_PATH + "/")
 
 
+def _session_read() -> bool:
+    """A GET of a capture's file with the dashboard's session cookie and no token."""
+    return (
+        request.method == "GET"
+        and not bearer()
+        and bool(request.cookies.get(SESSION_COOKIE))
+        and SESSION_API_READ.match(request.path) is not None
+    )
+
+
 def _public_page() -> bool:
     """Pages anyone on the machine may load: they hold no evidence (login, the demo, style sheets)."""
     return request.path.startswith(PUBLIC_PREFIXES) or request.path == "/favicon.ico"
@@ -146,6 +159,8 @@ def init_app(app: Flask) -> None:
                 return _cors(make_response("", 204))
             if _pairing_path():
                 check_pairing_origin()
+            elif _session_read():
+                check_session()
             else:
                 check_token()
             if request.method in UNSAFE_METHODS and request.routing_exception is None:

@@ -63,7 +63,8 @@ def make_server(app: Flask, port: int, threads: int):
         host="127.0.0.1",
         port=port,
         threads=threads,
-        max_request_body_size=app.config["MAX_CONTENT_LENGTH"] + BODY_MARGIN,
+        max_request_body_size=max(app.config["MAX_CONTENT_LENGTH"], app.config.get("MAX_FILE_REQUEST", 0))
+        + BODY_MARGIN,
         ident="bargain-witness",
     )
     server.channel_class = Channel

@@ -11,10 +11,11 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from companion.core.services import services_of
-    from companion.evidence import api, stamping
+    from companion.evidence import api, files_api, stamping
     from companion.evidence.blobs import BlobStore
 
     svc = services_of(app)
     svc.blobs = BlobStore(svc.data_dir.blobs)
     stamping.register(app)
     app.register_blueprint(api.bp)
+    app.register_blueprint(files_api.bp)

@@ -15,6 +15,7 @@ from companion.core.errors import DomainError
 from companion.core.services import services
 from companion.core.timeutil import format_rfc3339, now_local
 from companion.core.web import request_json
+from companion.evidence.capture_files import api_file, files_of
 from companion.evidence.ingest import ingest_capture
 from companion.ocr.results import ocr_result, time_source
 
@@ -59,4 +60,22 @@ def capture(capture_id: str):
     db = get_db()
     found["ocr"] = ocr_result(db, found["id"])  # null until the OCR job has read the picture
     found["time_source"] = (time_source(db, found["id"]) or {}).get("time_source")
+    found["files"] = capture_file_list(db, found)
     return jsonify(found)
+
+
+def capture_file_list(db, found: dict) -> list[dict]:
+    """The capture's own image first (kind ``visible``), then its stored files (issue #15)."""
+    visible = {
+        "id": None,
+        "kind": "visible",
+        "mime": found["mime"],
+        "sha256": found["sha256"],
+        "size": found["bytes"],
+        "part": 0,
+        "recording_id": None,
+        "meta": {"width": found.get("width"), "height": found.get("height")},
+        "received_at": found["received_at"],
+        "url": f"/captures/{found['id']}/image",
+    }
+    return [visible, *(api_file(row) for row in files_of(db, found["id"]))]

@@ -1,4 +1,4 @@
-"""Content-addressed, crash-safe file store for original screenshots.
+"""Content-addressed, crash-safe file store for original screenshots and the files captures carry.
 
 A file's name is its SHA-256, so identical frames are stored once and any later change to a file
 is detectable by re-hashing. Writes go temp file → fsync → rename → fsync dir, so a crash leaves
@@ -16,7 +16,14 @@ from typing import BinaryIO
 
 from companion.core import portable
 
-EXTENSIONS = {"image/png": ".png", "image/jpeg": ".jpg"}
+# Screenshots, and the files a capture carries (issue #15): page sources and recording chunks.
+EXTENSIONS = {
+    "image/png": ".png",
+    "image/jpeg": ".jpg",
+    "multipart/related": ".mhtml",
+    "text/html": ".html",
+    "video/webm": ".webm",
+}
 
 
 class BlobStore:

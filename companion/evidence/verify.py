@@ -20,6 +20,7 @@ from companion.core.config import DataDir, load_user_config, tsa_settings
 from companion.evidence import tsa
 from companion.evidence.blobs import EXTENSIONS, BlobStore
 from companion.evidence.campaign_events import check_events
+from companion.evidence.capture_files import base_mime, check_files
 from companion.evidence.chain import GENESIS_HASH, chain_hash, leaf_hash, parse_checkpoint
 from companion.evidence.communications import check_communications, path_of
 from companion.evidence.coverage import check_stamp
@@ -30,6 +31,7 @@ __all__ = ["Report", "verify_archive", "verify_bundle"]
 
 EVENTS_QUERY = "SELECT * FROM campaign_events ORDER BY campaign_id, event_seq"
 COMMS_QUERY = "SELECT * FROM communications ORDER BY campaign_id, comm_seq"
+FILES_QUERY = "SELECT * FROM capture_files ORDER BY campaign_id, file_seq"
 
 
 def verify_archive(
@@ -46,7 +48,9 @@ def verify_archive(
     try:
         rows = [dict(r) for r in conn.execute("SELECT * FROM captures ORDER BY seq")]
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        checkpoints = tokens = events = comms = []
+        checkpoints = tokens = events = comms = files = []
+        if "capture_files" in tables:
+            files = [dict(r) for r in conn.execute(FILES_QUERY)]
         if "communications" in tables:
             comms = [dict(r) for r in conn.execute(COMMS_QUERY)]
         if "campaign_events" in tables:
@@ -57,8 +61,13 @@ def verify_archive(
     finally:
         conn.close()
     report = Report(checked=len(rows))
-    _walk_chain(rows, report, BlobStore(data_dir.blobs), progress)
-    _orphans(data_dir, rows, report)
+    blobs = BlobStore(data_dir.blobs)
+    _walk_chain(rows, report, blobs, progress)
+    _orphans(data_dir, rows, files, report)
+    # The files captures carry (#15): their side chain, each pinned to its capture, each re-hashed.
+    report.problems.extend(
+        check_files(files, rows, lambda f: _sha_or_none(blobs.path_for(f["sha256"], base_mime(f["mime"]))))
+    )
     report.problems.extend(check_events(events, rows))  # renames and archivings (#12)
     report.problems.extend(
         check_communications(comms, lambda c: _sha_or_none(path_of(data_dir.communications, c)))
@@ -117,11 +126,12 @@ def _file_sha256(path) -> str:
     return h.hexdigest()
 
 
-def _orphans(data_dir: DataDir, rows, report: Report) -> None:
+def _orphans(data_dir: DataDir, rows, files, report: Report) -> None:
     """Files in blobs/ that no record names (copied in, or left by an interrupted write)."""
     if not data_dir.blobs.is_dir():
         return
     named = {f"{r['sha256']}{EXTENSIONS.get(r['mime'], '')}" for r in rows}
+    named |= {f"{f['sha256']}{EXTENSIONS.get(base_mime(str(f['mime'])), '')}" for f in files}
     for path in sorted(p for p in data_dir.blobs.rglob("*") if p.is_file()):
         if path.name.startswith(".tmp-"):
             report.problems.append(f"中断写入留下的临时文件（可删除）：{path.relative_to(data_dir.root)}")

@@ -2,6 +2,7 @@
 // companion (or queued when it can't be reached). A page the reader does not recognise as a bargain
 // (a shop, a product page, an order list: docs/reader.md) is not sent until the user confirms it.
 
+import { flushAttachments, queuedCount as queuedFiles } from "./attachments.js";
 import { CompanionError, postCapture } from "./companion.js";
 import { rfc3339 } from "./format.js";
 import { KINDS } from "./messages.js";
@@ -106,7 +107,7 @@ export async function deliver(message) {
 }
 
 /**
- * Resend everything queued, oldest first; stops at the first failure that is not the capture's fault.
+ * Resend everything queued, oldest first, then the queued files of those captures; stops at the first failure that is not the capture's fault.
  * `onProgress()` runs after each capture leaves the queue (the badge counts down as it drains).
  */
 export async function flushOutbox(onProgress = async () => {}) {
@@ -125,7 +126,9 @@ export async function flushOutbox(onProgress = async () => {}) {
     }
     await onProgress();
   }
-  return { sent, rejected, remaining: await outbox.count() };
+  // Then the files of the captures that have arrived (never before their capture: lib/attachments.js).
+  const files = await flushAttachments();
+  return { sent, rejected, remaining: await outbox.count(), files };
 }
 
 /**
@@ -141,7 +144,7 @@ export async function captureTab(tab, { notBargainConfirmed = false } = {}) {
     return { ok: false, queued: false, notBargain, errorKind: KINDS.NOT_BARGAIN, error: NOT_BARGAIN_SENTENCE, reasons, facts: {} };
   }
   // Older queued captures go first, so the companion receives the campaign in page order.
-  const flushed = (await outbox.count()) > 0 ? await flushOutbox() : null;
+  const flushed = (await outbox.count()) + (await queuedFiles()) > 0 ? await flushOutbox() : null;
   const result = await deliver(message);
   return {
     ...result, flushed, capture_id: message.capture_id, taken_at: message.taken_at, facts: message.facts, readError,

@@ -4,25 +4,36 @@
 
 const DB_NAME = "bargain-witness";
 const STORE = "outbox";
+// Version 2 adds the files captures carry (lib/attachments.js, issue #15), queued like captures.
+export const ATTACHMENTS = "attachments";
+const DB_VERSION = 2;
 
 function openDb() {
   return new Promise((resolve, reject) => {
-    const req = indexedDB.open(DB_NAME, 1);
-    req.onupgradeneeded = () => {
-      const store = req.result.createObjectStore(STORE, { keyPath: "capture_id" });
-      store.createIndex("taken_at", "taken_at");
+    const req = indexedDB.open(DB_NAME, DB_VERSION);
+    req.onupgradeneeded = (event) => {
+      const db = req.result;
+      if (event.oldVersion < 1) {
+        const store = db.createObjectStore(STORE, { keyPath: "capture_id" });
+        store.createIndex("taken_at", "taken_at");
+      }
+      if (event.oldVersion < 2) {
+        const files = db.createObjectStore(ATTACHMENTS, { keyPath: ["capture_id", "kind", "recording_key", "part"] });
+        files.createIndex("queued_at", "queued_at");
+      }
     };
     req.onsuccess = () => resolve(req.result);
     req.onerror = () => reject(req.error);
   });
 }
 
-async function withStore(mode, fn) {
+/** One transaction on one store of the queue's database (the captures' by default). */
+export async function withStore(mode, fn, storeName = STORE) {
   const db = await openDb();
   try {
     return await new Promise((resolve, reject) => {
-      const tx = db.transaction(STORE, mode);
-      const result = fn(tx.objectStore(STORE));
+      const tx = db.transaction(storeName, mode);
+      const result = fn(tx.objectStore(storeName));
       tx.oncomplete = () => resolve(result && "result" in result ? result.result : undefined);
       tx.onerror = () => reject(tx.error);
       tx.onabort = () => reject(tx.error);
@@ -38,6 +49,11 @@ export function enqueue(message) {
 
 export function remove(captureId) {
   return withStore("readwrite", (store) => store.delete(captureId));
+}
+
+/** The capture is still waiting in the queue (its files must wait behind it). */
+export async function has(captureId) {
+  return (await withStore("readonly", (store) => store.count(captureId))) > 0;
 }
 
 export function count() {
