@@ -112,7 +112,14 @@ def https_static_server(directory: Path, cert_folder: Path) -> Iterator[int]:
 
 
 class ExtensionBrowser:
-    def __init__(self, playwright, user_data_dir: Path, headless: bool = True, **context_options) -> None:
+    def __init__(
+        self,
+        playwright,
+        user_data_dir: Path,
+        headless: bool = True,
+        extra_args: tuple[str, ...] = (),
+        **context_options,
+    ) -> None:
         ext = str(EXTENSION_DIR)
         self.ctx = playwright.chromium.launch_persistent_context(
             str(user_data_dir),
@@ -123,6 +130,7 @@ class ExtensionBrowser:
                 f"--load-extension={ext}",
                 "--enable-unsafe-extension-debugging",
                 *QUIET_ARGS,
+                *extra_args,
             ],
             **context_options,
         )
