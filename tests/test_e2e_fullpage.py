@@ -9,12 +9,16 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
+import shutil
 import urllib.request
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 from helpers import wait_for
 from helpers.browser import ExtensionBrowser, mobile_extension_browser, static_server
+from helpers.companion_proc import start_companion, stop_companion
 from PIL import Image
 
 FIXTURES = Path(__file__).parent / "fixtures" / "fullpage"
@@ -163,8 +167,12 @@ def test_long_page_full_capture_has_header_once_and_every_helper(browser, compan
     assert rows_of(image, BAR) == list(range(height - 50, height))
     check_helpers(image, centres, 0, 1)
 
-    # The visible capture is unchanged: the viewport, as the click saw it.
-    files = companion.api(f"/api/v1/captures/{capture_id}")["files"]
+    # The visible capture is unchanged (the viewport, as the click saw it) and was stored before
+    # the full page even started: the click's POST is not delayed by it.
+    record = companion.api(f"/api/v1/captures/{capture_id}")
+    files = record["files"]
+    started = datetime.fromisoformat(meta["started_at"].replace("Z", "+00:00"))
+    assert datetime.fromisoformat(record["received_at"].replace("Z", "+00:00")) <= started
     visible = Image.open(io.BytesIO(fetch(companion, files[0]["url"])))
     assert visible.size == (390, 844)
     # The user's place and the page's own styles are back as they were.
@@ -228,5 +236,103 @@ def test_device_scale_two_and_a_page_too_tall_for_one_part(playwright, tmp_path,
         assert rows_of(image, HEADER) == list(range(120))
         assert rows_of(image, BAR) == list(range(2 * height - 100, 2 * height))
         check_helpers(image, centres, 0, 2)
+    finally:
+        browser.close()
+
+
+def full_page_status(browser) -> dict:
+    return browser.sw.evaluate("chrome.storage.session.get('fullPage').then(r => r.fullPage || {})")
+
+
+def test_companion_down_full_page_waits_and_follows_its_capture(browser, tmp_path, pages):
+    comp = start_companion(tmp_path / "data")
+    port = int(comp.url.rsplit(":", 1)[1])
+    assert "连接成功" in browser.pair(comp.url, comp.token)
+    stop_companion(comp)
+    browser.sw.evaluate("chrome.storage.local.set({captureMode: 'full_page'})")
+    page = browser.ctx.new_page()
+    page.goto(f"{pages}/long.html?goods_id=18")
+    height = page.evaluate("document.documentElement.scrollHeight")
+    popup, _ = full_page_click(browser, page)
+    assert popup["state"] == "queued", popup
+    assert "整页截图：已暂存在扩展中" in popup["text"] and "自动补传" in popup["text"]
+
+    comp = start_companion(tmp_path / "data", port=port)
+    try:
+        assert "补传了 1 张" in browser.pair(comp.url, comp.token)  # saving the settings flushes the queue
+        wait_for(lambda: comp.api("/api/v1/campaigns")["campaigns"], message="the queued capture")
+        capture_id = latest_capture(comp)
+        kinds = wait_for(
+            lambda: [f["kind"] for f in comp.api(f"/api/v1/captures/{capture_id}")["files"]][1:],
+            30,
+            message="the queued full page",
+        )
+        assert kinds == ["full_page"]
+        _, images = stored_parts(comp, capture_id)
+        assert images[0].size == (390, height)
+    finally:
+        stop_companion(comp)
+
+
+def test_switching_tabs_mid_capture_stops_it_and_puts_the_page_back(browser, companion, pages):
+    assert "连接成功" in browser.pair(companion.url, companion.token)
+    browser.sw.evaluate("chrome.storage.local.set({captureMode: 'full_page'})")
+    page = browser.ctx.new_page()
+    page.goto(f"{pages}/long.html?goods_id=19&helpers=200")
+    page.evaluate("window.scrollTo(0, 400)")
+    popup = browser.click_toolbar_button(page)
+    assert popup["state"] == "ok", popup
+    wait_for(lambda: full_page_status(browser).get("step", 0) >= 2, 30, message="the second screen")
+    other = browser.ctx.new_page()
+    other.goto(f"{pages}/inner.html")
+    other.bring_to_front()
+    status = wait_for(
+        lambda: (s := full_page_status(browser)).get("state") not in (None, "running") and s,
+        30,
+        message="the full page to stop",
+    )
+    assert status["state"] == "failed", status
+    assert "切换了标签页" in status["error"] and "可见区域截图已保存" in status["error"]
+    assert page.evaluate("scrollY") == 400
+    assert page.evaluate("[hdr.getAttribute('style'), bar.getAttribute('style')]") == [None, None]
+    files = companion.api(f"/api/v1/captures/{latest_capture(companion)}")["files"]
+    assert [f["kind"] for f in files] == ["visible"]
+
+
+@pytest.fixture
+def display():
+    from helpers.xdisplay import xvfb_display
+
+    yield from xvfb_display()
+
+
+@pytest.mark.skipif(not (shutil.which("Xvfb") and shutil.which("xdotool")), reason="needs Xvfb and xdotool")
+def test_shortcut_uses_the_last_choice(playwright, companion, tmp_path, pages, display):
+    from helpers.xdisplay import press_shortcut_until
+
+    browser = ExtensionBrowser(
+        playwright,
+        tmp_path / "profile",
+        headless=False,
+        env={**os.environ, "DISPLAY": display},
+        viewport={"width": 800, "height": 600},
+    )
+    try:
+        assert "连接成功" in browser.pair(companion.url, companion.token)
+        browser.sw.evaluate("chrome.storage.local.set({captureMode: 'full_page'})")
+        page = browser.ctx.new_page()
+        page.goto(f"{pages}/long.html?goods_id=20")
+        page.bring_to_front()
+        height = page.evaluate("document.documentElement.scrollHeight")
+        press_shortcut_until(display, page.title(), lambda: companion.api("/api/v1/campaigns")["campaigns"])
+        capture_id = latest_capture(companion)
+        wait_for(
+            lambda: len(companion.api(f"/api/v1/captures/{capture_id}")["files"]) > 1,
+            30,
+            message="the full page of the shortcut's capture",
+        )
+        _, images = stored_parts(companion, capture_id)
+        assert images[0].size == (800, height)
+        assert rows_of(images[0], HEADER) == list(range(60))
     finally:
         browser.close()

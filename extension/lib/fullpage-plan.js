@@ -5,8 +5,8 @@
 
 /** Chromium refuses a taller canvas in places; keep every part within it. */
 export const MAX_PART_HEIGHT = 16384;
-/** ...and within ~100 megapixels, so a part's canvas stays a few hundred MB at most. */
-export const MAX_PART_PIXELS = 100_000_000;
+/** ...and within 60 megapixels: the companion takes at most 64 Mpx a part (docs/api.md, "Capture files"). */
+export const MAX_PART_PIXELS = 60_000_000;
 /** Each step scrolls a screen less this much (CSS px): sub-pixel rounding never leaves a seam. */
 export const OVERLAP_CSS = 48;
 /** A page that keeps growing (lazy loading, an endless list) stops after this many screens. */

@@ -87,7 +87,15 @@ async function scrollAndStitch(tab, start, grab, onProgress) {
     if (now.scrollHeight > start.scrollHeight) grew = true;
     onProgress({ step: steps + 1, steps: Math.max(steps + 1, stepsFor(now.clientHeight, now.scrollHeight)) });
     await checkStillThere(tab);
-    const bitmap = await bitmapOf(await grab());
+    let dataUrl;
+    try {
+      dataUrl = await grab();
+    } catch (err) {
+      await checkStillThere(tab); // switched away during the call: say so, not the browser's words
+      throw err;
+    }
+    await checkStillThere(tab); // ...or just after it: the frame may be of the other tab
+    const bitmap = await bitmapOf(dataUrl);
     if (!parts) {
       scale = bitmap.width / now.viewportWidth;
       width = bitmap.width;
