@@ -97,7 +97,9 @@ async function scrollAndStitch(tab, start, grab, onProgress) {
     await checkStillThere(tab); // ...or just after it: the frame may be of the other tab
     const bitmap = await bitmapOf(dataUrl);
     if (!parts) {
-      scale = bitmap.width / now.viewportWidth;
+      // Rows are what stitching needs: the frame's height over the viewport's CSS height (the
+      // device pixel ratio and the zoom, whatever the window's width does).
+      scale = bitmap.height / now.viewportHeight;
       width = bitmap.width;
     }
     const d = (v) => Math.round(v * scale);
