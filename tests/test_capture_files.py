@@ -252,3 +252,104 @@ def test_verify_catches_an_edited_file_record(app, client):
     conn.close()
     problems = verify_archive(layout).problems
     assert any("截图附件记录" in p and "内容与哈希不符" in p for p in problems), problems
+
+
+def test_bundle_carries_files_lists_them_and_its_verify_catches_tampering(app, client, tmp_path):
+    import json
+    import zipfile
+
+    from click.testing import CliRunner
+
+    from companion.cli import cli
+
+    cid = _capture(client)
+    campaign = client.get(f"/api/v1/captures/{cid}").get_json()["campaign_id"]
+    source = "<html><body><p>还差 0.52 元</p></body></html>".encode()
+    page = png_bytes(60, 500, seed=4)
+    rec = str(uuid.uuid4())
+    _post(client, cid, kind="page_source", mime="text/html", data_base64=_b64(source))
+    _post(client, cid, kind="full_page", mime="image/png", data_base64=_b64(page), meta={"parts": 1})
+    for part, data in enumerate((WEBM_HEAD, b"second chunk")):
+        _post(
+            client,
+            cid,
+            kind="video_chunk",
+            mime="video/webm",
+            data_base64=_b64(data),
+            recording_id=rec,
+            part=part,
+        )
+    path = tmp_path / "b.zip"
+    with client.get(f"/api/v1/campaigns/{campaign}/export") as resp:
+        assert resp.status_code == 200
+        path.write_bytes(resp.data)
+    with zipfile.ZipFile(path) as zf:
+        top = zf.namelist()[0].split("/")[0] + "/"
+        files = {n.removeprefix(top): zf.read(n) for n in zf.namelist()}
+    manifest = json.loads(files["manifest.json"])
+    rows = manifest["capture_files"]
+    assert [r["kind"] for r in rows] == ["page_source", "full_page", "video_chunk", "video_chunk"]
+    sums = files["SHA256SUMS"].decode()
+    for row, data in zip(rows, (source, page, WEBM_HEAD, b"second chunk"), strict=True):
+        assert files[row["file"]] == data and row["file"].startswith("files/")
+        assert f"{hashlib.sha256(data).hexdigest()}  {row['file']}" in sums
+    court = files["evidence_list.html"].decode()
+    assert "网页源文件" in court and "整页截图（第 1 段）" in court and "录屏（2 个片段" in court
+    assert hashlib.sha256(source).hexdigest() in court
+    ok = CliRunner().invoke(cli, ["verify", str(path)])
+    assert ok.exit_code == 0, ok.output
+    bad = tmp_path / "bad.zip"
+    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(bad, "w") as zout:
+        for name in zin.namelist():
+            data = zin.read(name)
+            if name.endswith(rows[0]["file"]):
+                data = data.replace(b"0.52", b"9.99")
+            zout.writestr(name, data)
+    caught = CliRunner().invoke(cli, ["verify", str(bad)])
+    assert caught.exit_code != 0
+    assert f"文件已被改动：{rows[0]['file']}" in caught.output and "网页源文件" in caught.output
+    # A chunk dropped from the manifest (and its file) breaks the side chain.
+    dropped = tmp_path / "dropped.zip"
+    short = {**manifest, "capture_files": [rows[0], rows[1], rows[3]]}
+    short["files"] = [f for f in manifest["files"] if f["path"] != rows[2]["file"]]
+    text = json.dumps(short, ensure_ascii=False, indent=2).encode()
+    new_sums = "".join(f"{f['sha256']}  {f['path']}\n" for f in short["files"])
+    new_sums += f"{hashlib.sha256(text).hexdigest()}  manifest.json\n"
+    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(dropped, "w") as zout:
+        for name in zin.namelist():
+            rel = name.removeprefix(top)
+            if rel == rows[2]["file"]:
+                continue
+            data = {"manifest.json": text, "SHA256SUMS": new_sums.encode()}.get(rel, zin.read(name))
+            zout.writestr(name, data)
+    gap = CliRunner().invoke(cli, ["verify", str(dropped)])
+    assert gap.exit_code != 0 and "截图附件记录" in gap.output, gap.output
+
+
+def test_dashboard_lists_files_and_shows_a_source_as_text_only(app, client):
+    cid = _capture(client)
+    hostile = '<html><body><script>alert("x")</script><p>还差 0.52 元</p></body></html>'.encode()
+    _post(client, cid, kind="page_source", mime="text/html", data_base64=_b64(hostile))
+    _post(
+        client, cid, kind="page_source", mime="multipart/related", data_base64=_b64(MHTML)
+    )  # 200: slot taken
+    _post(client, cid, kind="full_page", mime="image/png", data_base64=_b64(png_bytes(60, 500, seed=5)))
+    dashboard = session_client(app)
+    page = dashboard.get(f"/captures/{cid}").get_data(as_text=True)
+    assert "一并保存的文件" in page and "网页源文件" in page and "整页截图" in page
+    assert hashlib.sha256(hostile).hexdigest() in page and 'class="fullpage-scroll"' in page
+    file_id = client.get(f"/api/v1/captures/{cid}").get_json()["files"][2]["id"]
+    view = dashboard.get(f"/captures/{cid}/files/{file_id}/source")
+    text = view.get_data(as_text=True)
+    assert view.status_code == 200 and "还差 0.52 元" in text
+    assert "<script>alert" not in text and "&lt;script&gt;alert" in text
+    assert "script-src 'self'" in view.headers["Content-Security-Policy"]
+    assert dashboard.get(f"/captures/{cid}/files/999/source").status_code == 404
+
+
+def test_an_mhtml_source_shows_its_decoded_html():
+    from companion.campaigns.sources import source_text
+
+    shown = source_text(MHTML, "multipart/related")
+    assert shown.from_mhtml and "还差 0.52 元" in shown.text and "=E8" not in shown.text
+    assert source_text(b"\xff<p>", "multipart/related").text.endswith("<p>")  # not MIME: shown raw

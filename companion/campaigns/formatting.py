@@ -124,3 +124,14 @@ def type_names(types: Any) -> str:
     if not isinstance(types, (list, tuple)):
         return ""
     return "、".join(FINDING_TYPE_ZH.get(t, str(t)) for t in types)
+
+
+def fmt_size(size: Any) -> str:
+    """A file's size as a person reads it (1 MB = 1024 × 1024 bytes, as Windows shows it)."""
+    if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+        return "—"
+    if size < 1024:
+        return f"{size} 字节"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KB"
+    return f"{size / (1024 * 1024):.1f} MB"

@@ -23,6 +23,7 @@ from companion.campaigns.formatting import (
     figures,
     fmt_duration,
     fmt_local,
+    fmt_size,
     fmt_time,
     progress_of,
     thumb_size,
@@ -39,6 +40,7 @@ from companion.campaigns.page_queries import (
     timeline_page,
 )
 from companion.campaigns.queries import get_capture, get_reading, list_campaigns
+from companion.campaigns.sources import source_text
 from companion.campaigns.thumbnails import ThumbnailBusy, ThumbnailError
 from companion.complaints.channels import CHANNEL_NAMES
 from companion.core.checks import time_or_none
@@ -49,6 +51,7 @@ from companion.core.runtime import user_command
 from companion.core.services import services
 from companion.core.vocab import CAPTURE_SOURCE_ZH, FINDING_TYPE_ZH, SEVERITY_ZH
 from companion.core.web import campaign_or_404, error_page
+from companion.evidence import capture_files
 from companion.evidence.environment import CLOCK_FLAG_ZH
 from companion.intake.comm_files import KIND_WORDS as COMM_KIND_ZH
 from companion.ocr.results import FIELD_ZH, MISSING_ZH, disagreeing_captures, ocr_result, time_source
@@ -70,6 +73,8 @@ def _helpers() -> dict[str, Any]:
         "SEVERITY_ZH": SEVERITY_ZH,
         "TYPE_ZH": FINDING_TYPE_ZH,
         "CLOCK_FLAG_ZH": CLOCK_FLAG_ZH,
+        "fmt_size": fmt_size,
+        "FILE_KIND_ZH": capture_files.KIND_ZH,
     }
 
 
@@ -163,6 +168,43 @@ def capture(capture_id: str):
         time_source=time_source(db, found["id"]),
         FIELD_ZH=FIELD_ZH,
         MISSING_ZH=MISSING_ZH,
+        **_files_context(db, found["id"]),
+    )
+
+
+def _files_context(db, capture_id: str) -> dict[str, Any]:
+    """The capture's stored files (#15) for ``_capture_files.html``: every file, the full-page parts,
+    and the recordings' chunks by recording (for ``_capture_recording.html``)."""
+    stored = [capture_files.api_file(row) for row in capture_files.files_of(db, capture_id)]
+    recordings: dict[str, list[dict[str, Any]]] = {}
+    for f in stored:
+        if f["kind"] == "video_chunk":
+            recordings.setdefault(f["recording_id"], []).append(f)
+    return {
+        "stored_files": stored,
+        "full_pages": [f for f in stored if f["kind"] == "full_page"],
+        "recordings": recordings,
+    }
+
+
+@bp.get("/captures/<capture_id>/files/<int:file_id>/source")
+def capture_source(capture_id: str, file_id: int):
+    """A page source as escaped text (never rendered as a page: it is the shop's content)."""
+    db = get_db()
+    found = get_capture(db, capture_id)
+    row = capture_files.get_file(db, capture_id, file_id) if found else None
+    if row is None or row["kind"] != "page_source":
+        return error_page(404, "找不到这个网页源文件：链接可能有误，或它不在当前的数据目录中。")
+    path = services().blobs.path_for(row["sha256"], capture_files.base_mime(row["mime"]))
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return error_page(404, "这个网页源文件的原件缺失（请运行 verify 检查存档）。")
+    return render_template(
+        "capture_source.html",
+        capture=found,
+        file=capture_files.api_file(row),
+        source=source_text(data, row["mime"]),
     )
 
 

@@ -23,6 +23,7 @@ from cryptography import x509
 from companion.evidence import tsa
 from companion.evidence.bundle_source import BundleError, BundleSource
 from companion.evidence.campaign_events import check_events
+from companion.evidence.capture_files import check_files
 from companion.evidence.chain import GENESIS_HASH, chain_hash, facts_json
 from companion.evidence.communications import check_communications
 from companion.evidence.coverage import Stamp, check_stamp, cover, roots_and_intermediates
@@ -79,6 +80,12 @@ def _verify(source: BundleSource, tsa_roots, progress: Progress | None) -> Repor
     report.problems.extend(
         check_communications(
             comms if isinstance(comms, list) else [None], lambda c: hashes.get(str(c.get("file")))
+        )
+    )
+    files = manifest.get("capture_files") or []  # full pages, page sources, recordings (#15)
+    report.problems.extend(
+        check_files(
+            files if isinstance(files, list) else [None], records, lambda f: hashes.get(str(f.get("file")))
         )
     )
     _check_timestamps(source, manifest, records, hashes, tsa_roots, report)

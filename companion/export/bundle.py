@@ -31,7 +31,7 @@ from companion.complaints.drafts import draft
 from companion.core.checks import json_or_none
 from companion.core.timeutil import format_rfc3339, now_local
 from companion.core.vocab import CHANNELS, SEVERITY_ZH
-from companion.evidence import tsa
+from companion.evidence import capture_files, tsa
 from companion.evidence.blobs import EXTENSIONS, BlobStore
 from companion.evidence.chain import GENESIS_HASH
 from companion.evidence.communications import file_name_of, path_of
@@ -50,6 +50,7 @@ log = logging.getLogger(__name__)
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 FORMAT = "bargain-witness-bundle/2"
 COMM_FOLDER = "communications/"
+FILES_FOLDER = "files/"  # full pages, page sources, recording chunks (#15)
 Progress = Callable[[int, int], None]  # (files written, files in all)
 VERIFY_TEXT = """砍价存证 · 证据包校验方法
 ========================
@@ -191,6 +192,7 @@ def write_bundle(
     total = (
         len(set(files.values()))
         + len(proofs.communications)
+        + len(proofs.capture_files)
         + len(CHANNELS)
         + 10
         + sum(1 + len(c["tokens"]) for c in proofs.checkpoints)
@@ -198,10 +200,11 @@ def write_bundle(
     listed: list[dict[str, Any]] = []
     with zipfile.ZipFile(out, "w") as zf:
 
-        def add(path: str, data: bytes | Iterable[str]) -> None:
-            """One file, written (and hashed) piece by piece: text comes as an iterable of str."""
+        def add(path: str, data: bytes | Path | Iterable[str]) -> None:
+            """One file, written (and hashed) piece by piece: text comes as an iterable of str, a
+            stored file as its path (read 1 MiB at a time: a recording never sits in memory)."""
             info = zipfile.ZipInfo(f"{root}/{path}", date_time=stamp)
-            stored = path.startswith(("images/", COMM_FOLDER))
+            stored = path.startswith(("images/", COMM_FOLDER, FILES_FOLDER))
             info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
             digest, size, pending = hashlib.sha256(), 0, []
 
@@ -217,6 +220,12 @@ def write_bundle(
                     fh.write(data)
                     digest.update(data)
                     size = len(data)
+                elif isinstance(data, Path):
+                    with open(data, "rb") as src:
+                        while chunk := src.read(1 << 20):
+                            fh.write(chunk)
+                            digest.update(chunk)
+                            size += len(chunk)
                 else:  # pieces gathered into writes of about 64 KiB: fewer, larger compressions
                     held = 0
                     for piece in data:
@@ -243,6 +252,12 @@ def write_bundle(
             if original is not None and row["file"] not in written:
                 written.add(row["file"])
                 add(row["file"], original)
+        for row in proofs.capture_files:  # full pages, page sources, recording chunks (#15)
+            row["file"] = f"{FILES_FOLDER}{capture_files.file_name_of(row)}"
+            stored_at = _file_path(blobs, row)
+            if stored_at is not None and row["file"] not in written:
+                written.add(row["file"])
+                add(row["file"], stored_at)
         add("timeline.csv", _timeline_csv(captures, by_id, files))
         add("findings.json", json.dumps(findings, ensure_ascii=False, indent=2).encode("utf-8"))
         add("report.md", _report_md(campaign, case, captures, findings, files, exported_at))
@@ -290,6 +305,7 @@ def _manifest(
         "captures": [],
         "campaign_events": proofs.events,  # renames and archivings (docs/evidence.md)
         "communications": proofs.communications,  # chats, calls, e-mails, chained (#16)
+        "capture_files": proofs.capture_files,  # full pages, page sources, recordings, chained (#15)
         "timestamps": stamps,
         "files": listed,
     }
@@ -324,6 +340,17 @@ def _original(blobs: BlobStore, record: dict[str, Any]) -> bytes | None:
         except OSError:
             pass
     log.warning("original of record %s not in the bundle (odd or missing): %.80r", record.get("id"), sha256)
+    return None
+
+
+def _file_path(blobs: BlobStore, row: dict[str, Any]) -> Path | None:
+    """A capture file's stored path, or None (logged) when its hash or type is odd or it is gone."""
+    mime = capture_files.base_mime(str(row.get("mime") or ""))
+    if isinstance(row.get("sha256"), str) and _SHA256.match(row["sha256"]) and mime in EXTENSIONS:
+        path = blobs.path_for(row["sha256"], mime)
+        if path.is_file():
+            return path
+    log.warning("capture file %s not in the bundle (odd or missing)", row.get("id"))
     return None
 
 

@@ -29,6 +29,7 @@ from companion.complaints.case import (
     facts_paragraph,
 )
 from companion.core.vocab import CAPTURE_SOURCE_ZH, SEVERITY_ZH
+from companion.evidence.capture_files import KIND_ZH
 from companion.evidence.environment import CLOCK_FLAG_ZH
 from companion.export.proofs import Proofs
 from companion.export.text import html
@@ -52,6 +53,7 @@ _ENV.filters["t"] = html
 def _item(capture: dict[str, Any], record: dict[str, Any], reading: dict[str, Any] | None, files, proofs):
     source = record.get("source") if record.get("source") in SOURCE_ZH else "extension"
     return {
+        "attachments": attachments(proofs.capture_files, capture["id"]),
         "capture_id": capture["id"],
         "comm": False,
         "roles": [],  # (incident number, '之前' | '之后')
@@ -123,6 +125,33 @@ def evidence_items(
     return out
 
 
+def attachments(rows: list[dict[str, Any]], capture_id: str) -> list[dict[str, str]]:
+    """The files a capture carries (#15) as lines of its item: each full-page part and page source
+    with its hash; a recording as one line (its chunks' hashes are in manifest.json and SHA256SUMS)."""
+    out: list[dict[str, str]] = []
+    chunks: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        if row.get("capture_id") != capture_id:
+            continue
+        if row.get("kind") == "video_chunk":
+            chunks.setdefault(str(row.get("recording_id")), []).append(row)
+            continue
+        label = KIND_ZH.get(str(row.get("kind")), "附件")
+        if row.get("kind") == "full_page":
+            label += f"（第 {int(row.get('part') or 0) + 1} 段）"
+        out.append({"label": label, "file": str(row.get("file", "")), "sha256": str(row.get("sha256", ""))})
+    for parts in chunks.values():
+        first, last = parts[0].get("file", ""), parts[-1].get("file", "")
+        out.append(
+            {
+                "label": f"录屏（{len(parts)} 个片段，每段的 SHA-256 见 SHA256SUMS）",
+                "file": f"{first} … {last}" if len(parts) > 1 else str(first),
+                "sha256": "",
+            }
+        )
+    return out
+
+
 COMM_NAME_ZH = {"chat": "客服聊天截图", "call": "通话录音", "email": "电子邮件"}
 COMM_SOURCE_ZH = {
     "chat": "本人手机截取的与客服的聊天记录，添加到「砍价存证」",
@@ -149,6 +178,7 @@ def _comm_item(row: dict[str, Any], n: int) -> dict[str, Any]:
     return {
         "n": n,
         "comm": True,
+        "attachments": [],
         "capture_id": "",
         "roles": [],
         "purposes": purposes,

@@ -14,7 +14,7 @@ from typing import Any
 import sqlite_utils
 
 from companion.core.config import TsaSettings
-from companion.evidence import campaign_events, communications, tsa
+from companion.evidence import campaign_events, capture_files, communications, tsa
 from companion.evidence.chain import parse_checkpoint, prefix_leaves
 
 
@@ -26,6 +26,8 @@ class Proofs:
     trusted_at: dict[str, str] = field(default_factory=dict)  # capture id -> earliest trusted time (UTC)
     events: list[dict[str, Any]] = field(default_factory=list)  # renames and archivings, chained (#12)
     communications: list[dict[str, Any]] = field(default_factory=list)  # chats, calls, e-mails (#16)
+    # Full pages, page sources, recording chunks, in their side chain's order (#15).
+    capture_files: list[dict[str, Any]] = field(default_factory=list)
 
 
 def campaign_records(db: sqlite_utils.Database, campaign_id: str) -> list[dict[str, Any]]:
@@ -42,6 +44,7 @@ def collect(db: sqlite_utils.Database, campaign_id: str, settings: TsaSettings) 
         records,
         events=campaign_events.events(db, campaign_id),
         communications=communications.of_campaign(db, campaign_id),
+        capture_files=capture_files.of_campaign(db, campaign_id),
     )
     stamped = db.execute(
         "SELECT l.checkpoint_id, l.count FROM checkpoint_leaves l WHERE l.campaign_id = ? AND EXISTS "
