@@ -5,9 +5,10 @@
 // Chromium has no "capture the whole page" without the debugger permission, so the page is
 // scrolled a screen at a time (content/pagegeometry.js: the document or the inner box that
 // scrolls), each screen taken with captureVisibleTab at most twice a second (the browser's quota),
-// and the frames stitched in device pixels with OffscreenCanvas. Firefox draws any rectangle of the
-// document with tabs.captureTab({rect, scale}): one call per part, no stitching, unless the page
-// scrolls inside a box (then the same scrolling, with captureTab of the visible part).
+// and the frames stitched in device pixels with OffscreenCanvas. Firefox does the same with
+// activeTab alone; tabs.captureTab({rect, scale}), which draws any rectangle of the document, exists
+// there only for an extension holding <all_urls> (not asked for): when present, a page whose
+// document scrolls is taken one part a call, no stitching.
 
 import { sendFile } from "./attachments.js";
 import { recordFullPage } from "./fullpage-status.js";
