@@ -240,6 +240,18 @@ def test_device_scale_two_and_a_page_too_tall_for_one_part(playwright, tmp_path,
         browser.close()
 
 
+def test_a_page_the_browser_keeps_scripts_from_says_why_in_chinese(browser, companion):
+    assert "连接成功" in browser.pair(companion.url, companion.token)
+    browser.sw.evaluate("chrome.storage.local.set({captureMode: 'full_page'})")
+    page = browser.ctx.new_page()
+    page.goto("chrome://version")
+    popup, _ = full_page_click(browser, page)
+    assert popup["state"] == "failed", popup
+    assert "已存证" in popup["text"]
+    assert "整页截图：未保存。浏览器不允许在这个页面上运行扩展的脚本" in popup["text"]
+    assert "Cannot" not in popup["text"] and "chrome://" not in popup["text"]
+
+
 def full_page_status(browser) -> dict:
     return browser.sw.evaluate("chrome.storage.session.get('fullPage').then(r => r.fullPage || {})")
 

@@ -29,13 +29,26 @@ function pause(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+const NO_SCRIPT = "浏览器不允许在这个页面上运行扩展的脚本，无法截取整页（可见区域截图已保存）。";
+
 async function inPage(tabId, op, ...args) {
-  const [first] = await chrome.scripting.executeScript({
-    target: { tabId },
-    func: (name, params) => globalThis.BargainWitnessPageGeometry[name](...params),
-    args: [op, args],
-  });
+  let first;
+  try {
+    [first] = await chrome.scripting.executeScript({
+      target: { tabId },
+      func: (name, params) => globalThis.BargainWitnessPageGeometry[name](...params),
+      args: [op, args],
+    });
+  } catch {
+    throw new FullPageError(NO_SCRIPT); // a browser page, the web store, or the tab is gone
+  }
+  if (op !== "restore" && (!first || !first.result)) throw new FullPageError(NO_SCRIPT);
   return first ? first.result : null;
+}
+
+/** The page's address without its fragment: a page may rewrite its #hash while it is scrolled. */
+function withoutHash(url) {
+  return String(url || "").split("#")[0];
 }
 
 /** captureVisibleTab paced under Chromium's quota, retried when it is hit anyway (a click meanwhile). */
@@ -63,7 +76,7 @@ async function bitmapOf(dataUrl) {
 /** The user must still be looking at the same page: captureVisibleTab takes whatever tab is in front. */
 async function checkStillThere(tab) {
   const now = await chrome.tabs.get(tab.id).catch(() => null);
-  if (!now || !now.active || now.windowId !== tab.windowId || now.url !== tab.url) {
+  if (!now || !now.active || now.windowId !== tab.windowId || withoutHash(now.url) !== withoutHash(tab.url)) {
     throw new FullPageError("截取整页时切换了标签页或页面已跳转，整页截图已取消（可见区域截图已保存）。");
   }
 }
@@ -209,7 +222,9 @@ async function firefoxRectParts(tab, start) {
 }
 
 async function takeAndSend(tab, captureId, onProgress) {
-  await chrome.scripting.executeScript({ target: { tabId: tab.id }, files: ["content/pagegeometry.js"] });
+  await chrome.scripting.executeScript({ target: { tabId: tab.id }, files: ["content/pagegeometry.js"] }).catch(() => {
+    throw new FullPageError(NO_SCRIPT);
+  });
   const started = new Date().toISOString();
   let files;
   try {
