@@ -240,6 +240,28 @@ def test_device_scale_two_and_a_page_too_tall_for_one_part(playwright, tmp_path,
         browser.close()
 
 
+def test_a_list_that_loads_more_while_scrolled_is_taken_whole(browser, companion, pages):
+    """Lazy loading: two more batches of 20 helpers arrive as the capture nears the bottom; the page
+    is measured again at each step, so the image ends with helper 70 and says the page grew."""
+    assert "连接成功" in browser.pair(companion.url, companion.token)
+    browser.sw.evaluate("chrome.storage.local.set({captureMode: 'full_page'})")
+    page = browser.ctx.new_page()
+    page.goto(f"{pages}/long.html?goods_id=22&lazy=2")
+    before = page.evaluate("document.documentElement.scrollHeight")
+    popup, _ = full_page_click(browser, page)
+    assert popup["state"] == "saved", popup
+    height = page.evaluate("document.documentElement.scrollHeight")
+    assert height == before + 2 * 20 * 40
+    parts, images = stored_parts(companion, latest_capture(companion))
+    assert parts[0]["meta"]["page_grew"] is True and parts[0]["meta"]["truncated"] is False
+    assert images[0].size == (390, height)
+    centres = swatches(page)
+    assert len(centres) == 70
+    check_helpers(images[0], centres, 0, 1)
+    assert rows_of(images[0], HEADER) == list(range(60))
+    assert rows_of(images[0], BAR) == list(range(height - 50, height))
+
+
 def test_a_page_the_browser_keeps_scripts_from_says_why_in_chinese(browser, companion):
     assert "连接成功" in browser.pair(companion.url, companion.token)
     browser.sw.evaluate("chrome.storage.local.set({captureMode: 'full_page'})")
