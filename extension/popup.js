@@ -3,10 +3,10 @@
 // (docs/reader.md) is not archived until the user answers 「仍然存证」; 「取消」 archives nothing.
 // ?tabId=N lets tests and power users aim at a specific tab when the popup is opened as a page.
 
+import { extrasOf, watchExtras } from "./lib/extras.js";
 import { explainCaptureError, forbiddenPage } from "./lib/forbidden.js";
 import { sessionLink } from "./lib/companion.js";
 import { figureRows } from "./lib/format.js";
-import { FULL_PAGE_KEY, describeFullPage } from "./lib/fullpage-status.js";
 import { KINDS, MSG, send } from "./lib/messages.js";
 import { CAPTURE_MODES, loadCaptureMode, loadSettings, saveCaptureMode } from "./lib/settings.js";
 
@@ -97,33 +97,30 @@ async function showMode() {
     radio.addEventListener("change", async () => {
       const saved = await saveCaptureMode(radio.value);
       document.body.dataset.mode = saved;
-      if (!document.body.dataset.fullpage) {
-        showFullPageLine(saved === CAPTURE_MODES.FULL_PAGE ? "下次截图起会同时截取整页。" : "下次截图起只截取可见区域。", "");
-      }
+      const hint = $("mode-hint");
+      hint.textContent = saved === CAPTURE_MODES.FULL_PAGE ? "下次截图起会同时截取整页。" : "下次截图起只截取可见区域。";
+      hint.hidden = false;
     });
   }
   document.body.dataset.mode = mode;
 }
 
-function showFullPageLine(text, state) {
-  const line = $("fullpage");
-  line.textContent = text;
-  line.dataset.state = state;
-  line.hidden = !text;
+/** The lines of what was saved with the capture (page source, full page: lib/extras.js). */
+function showExtras(lines) {
+  const list = $("extras");
+  list.replaceChildren();
+  for (const line of lines) {
+    const li = document.createElement("li");
+    li.className = line.state;
+    li.textContent = line.text;
+    list.append(li);
+  }
+  list.hidden = lines.length === 0;
 }
 
-/** Follow the full page of the capture shown (lib/fullpage-status.js) until it is saved or not. */
-async function followFullPage(captureId) {
-  const show = (status) => {
-    if (!status || status.captureId !== captureId) return;
-    showFullPageLine(describeFullPage(status), status.state);
-    document.body.dataset.fullpage = status.state;
-  };
-  chrome.storage.onChanged.addListener((changes, area) => {
-    if (area === "session" && changes[FULL_PAGE_KEY]) show(changes[FULL_PAGE_KEY].newValue);
-  });
-  const stored = await chrome.storage.session?.get(FULL_PAGE_KEY).catch(() => ({}));
-  show(stored && stored[FULL_PAGE_KEY]);
+async function followExtras(captureId) {
+  watchExtras(captureId, showExtras);
+  showExtras(await extrasOf(captureId));
 }
 
 /** Show a capture reply: {ok: true, data: capture} or {ok: false, kind, error, data?: details}. */
@@ -149,10 +146,7 @@ function render(reply) {
     showStatus("error", result.error || "截图失败。");
   }
   if (result.readError) $("details").textContent += ` ${result.readError}`;
-  if (result.fullPage && result.capture_id) {
-    document.body.dataset.fullpage = result.fullPage.state;
-    followFullPage(result.capture_id);
-  }
+  if (result.capture_id && (result.ok || result.queued)) followExtras(result.capture_id);
   document.body.dataset.state = result.ok ? "ok" : result.queued ? "queued" : "error";
 }
 

@@ -5,8 +5,8 @@
 
 import { queuedCount as queuedFiles } from "./lib/attachments.js";
 import { captureTab, flushOutbox } from "./lib/capture.js";
+import { runExtras } from "./lib/extras.js";
 import { COMPLAINT_TYPES, complaintSenderChannel, handleComplaintMessage } from "./lib/complaints.js";
-import { startFullPage } from "./lib/fullpage.js";
 import { KINDS, MSG, fail, isEnvelope, ok, replyFromError, unknownType } from "./lib/messages.js";
 import * as outbox from "./lib/outbox.js";
 import { ALARM as WATCH_ALARM, getWatch, startWatch, stopWatch, watchTick } from "./lib/watch.js";
@@ -71,6 +71,9 @@ async function captureAndReport(tab, options = {}) {
     result = { ok: false, queued: false, errorKind: KINDS.CAPTURE, error: `截图失败：${err.message}` };
   }
   await chrome.storage.session?.set({ lastResult: result }).catch(() => {});
+  // The page source (and the full page) after the capture is stored or queued, never delaying it;
+  // the popup shows their lines as they arrive (lib/extras.js, issue #15).
+  runExtras(tab, result, options).catch((err) => console.warn("砍价存证: extras failed:", err.message));
   if (result.errorKind === KINDS.NOT_BARGAIN) {
     await showNotArchived(tab.id, result);
     return result;
@@ -80,11 +83,6 @@ async function captureAndReport(tab, options = {}) {
     await clearNotArchived(tab.id);
   }
   if (result.ok) await updateTabBadge(tab.id, result);
-  // The full page follows as a file of the same capture, never delaying its POST (#15).
-  if (options.fullPage !== false && (result.ok || result.queued) && result.capture_id) {
-    const started = await startFullPage(tab, result.capture_id);
-    if (started) result.fullPage = started;
-  }
   return result;
 }
 

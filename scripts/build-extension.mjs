@@ -3,7 +3,8 @@
 // (extension/) serves both browsers while developing; each package's manifest keeps only what its
 // browser reads, so neither shows "unrecognized key" warnings (README, "安装扩展包"):
 //   Chromium: background.service_worker only (no background.scripts, no browser_specific_settings)
-//   Firefox:  background.scripts only (no service_worker, no minimum_chrome_version)
+//   Firefox:  background.scripts only (no service_worker, no minimum_chrome_version), and no
+//             "pageCapture" permission (Firefox has none: lib/pagesource.js saves the DOM instead)
 // Run with `npm run build`; tests/test_extension_build.py checks the zips.
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -27,6 +28,7 @@ const TARGETS = {
   firefox(m) {
     delete m.background.service_worker;
     delete m.minimum_chrome_version;
+    m.permissions = m.permissions.filter((p) => p !== "pageCapture");
     return m;
   },
 };

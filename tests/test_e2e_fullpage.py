@@ -10,6 +10,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
 import urllib.request
 from datetime import datetime
@@ -52,19 +53,31 @@ def fetch(companion, url: str) -> bytes:
         return resp.read()
 
 
+FULL_PAGE_LINE = (
+    "JSON.stringify([...document.querySelectorAll('#extras li')]"
+    ".map(li => ({state: li.className, text: li.textContent}))"
+    ".find(line => /整页/.test(line.text)) || {})"
+)
+# The newest capture's full-page line as the service worker recorded it (lib/extras.js).
+STORED_LINE = (
+    "chrome.storage.session.get('extras').then(r => {"
+    " const e = Object.values(r.extras || {}).sort((a, b) => b.at - a.at)[0];"
+    " return (e && e.lines.full_page) || {}; })"
+)
+
+
 def full_page_click(browser, page) -> tuple[dict, list[str]]:
-    """A toolbar click with 整页 chosen; waits for the popup's full-page line to settle. Returns the
-    popup's final state and every full-page line it showed on the way."""
+    """A toolbar click with 整页 chosen; waits for the popup's full-page line (lib/extras.js) to
+    settle. Returns the popup's final state and every full-page line it showed on the way."""
     popup = browser.click_toolbar_button(page)
     assert popup["state"] in ("ok", "queued"), popup
     seen: list[str] = []
 
     def settled():
-        line = browser.popup_eval("document.getElementById('fullpage').textContent", page)
-        if line and (not seen or seen[-1] != line):
-            seen.append(line)
-        state = browser.popup_eval("document.body.dataset.fullpage || ''", page)
-        return state if state not in ("", "running") else None
+        line = json.loads(browser.popup_eval(FULL_PAGE_LINE, page) or "{}")
+        if line.get("text") and (not seen or seen[-1] != line["text"]):
+            seen.append(line["text"])
+        return line.get("state") if line.get("state") in ("saved", "queued", "failed") else None
 
     state = wait_for(settled, 90, interval=0.02, message="the full page to be saved")
     return {"state": state, "text": browser.popup_eval("document.body.innerText", page)}, seen
@@ -140,7 +153,7 @@ def test_long_page_full_capture_has_header_once_and_every_helper(browser, compan
     assert wait_for(lambda: browser.storage("captureMode") == "full_page", message="the choice saved")
     assert "下次截图起会同时截取整页" in browser.popup_eval("document.body.innerText", page)
     first = latest_capture(companion)
-    assert [f["kind"] for f in companion.api(f"/api/v1/captures/{first}")["files"]] == ["visible"]
+    assert "full_page" not in [f["kind"] for f in companion.api(f"/api/v1/captures/{first}")["files"]]
 
     page.evaluate("window.scrollTo(0, 700)")
     height = page.evaluate("document.documentElement.scrollHeight")
@@ -275,7 +288,7 @@ def test_a_page_the_browser_keeps_scripts_from_says_why_in_chinese(browser, comp
 
 
 def full_page_status(browser) -> dict:
-    return browser.sw.evaluate("chrome.storage.session.get('fullPage').then(r => r.fullPage || {})")
+    return browser.sw.evaluate(STORED_LINE)
 
 
 def test_companion_down_full_page_waits_and_follows_its_capture(browser, tmp_path, pages):
@@ -296,12 +309,11 @@ def test_companion_down_full_page_waits_and_follows_its_capture(browser, tmp_pat
         assert "补传了 1 张" in browser.pair(comp.url, comp.token)  # saving the settings flushes the queue
         wait_for(lambda: comp.api("/api/v1/campaigns")["campaigns"], message="the queued capture")
         capture_id = latest_capture(comp)
-        kinds = wait_for(
-            lambda: [f["kind"] for f in comp.api(f"/api/v1/captures/{capture_id}")["files"]][1:],
+        wait_for(
+            lambda: "full_page" in [f["kind"] for f in comp.api(f"/api/v1/captures/{capture_id}")["files"]],
             30,
             message="the queued full page",
         )
-        assert kinds == ["full_page"]
         _, images = stored_parts(comp, capture_id)
         assert images[0].size == (390, height)
     finally:
@@ -316,21 +328,26 @@ def test_switching_tabs_mid_capture_stops_it_and_puts_the_page_back(browser, com
     page.evaluate("window.scrollTo(0, 400)")
     popup = browser.click_toolbar_button(page)
     assert popup["state"] == "ok", popup
-    wait_for(lambda: full_page_status(browser).get("step", 0) >= 2, 30, message="the second screen")
+    wait_for(
+        lambda: re.search(r"第 ([2-9]|\d\d)/", full_page_status(browser).get("text", "")),
+        30,
+        message="screen 2",
+    )
     other = browser.ctx.new_page()
     other.goto(f"{pages}/inner.html")
     other.bring_to_front()
     status = wait_for(
-        lambda: (s := full_page_status(browser)).get("state") not in (None, "running") and s,
+        lambda: (s := full_page_status(browser)).get("state") not in (None, "saving") and s,
         30,
         message="the full page to stop",
     )
     assert status["state"] == "failed", status
-    assert "切换了标签页" in status["error"] and "可见区域截图已保存" in status["error"]
+    assert "整页截图：未保存。" in status["text"]
+    assert "切换了标签页" in status["text"] and "可见区域截图已保存" in status["text"]
     assert page.evaluate("scrollY") == 400
     assert page.evaluate("[hdr.getAttribute('style'), bar.getAttribute('style')]") == [None, None]
     files = companion.api(f"/api/v1/captures/{latest_capture(companion)}")["files"]
-    assert [f["kind"] for f in files] == ["visible"]
+    assert "full_page" not in [f["kind"] for f in files]
 
 
 @pytest.fixture
@@ -361,7 +378,9 @@ def test_shortcut_uses_the_last_choice(playwright, companion, tmp_path, pages, d
         press_shortcut_until(display, page.title(), lambda: companion.api("/api/v1/campaigns")["campaigns"])
         capture_id = latest_capture(companion)
         wait_for(
-            lambda: len(companion.api(f"/api/v1/captures/{capture_id}")["files"]) > 1,
+            lambda: (
+                "full_page" in [f["kind"] for f in companion.api(f"/api/v1/captures/{capture_id}")["files"]]
+            ),
             30,
             message="the full page of the shortcut's capture",
         )

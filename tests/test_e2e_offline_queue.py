@@ -18,7 +18,7 @@ DRAIN_DEADLINE = 90.0  # the retry alarm fires every 30 s; under load Chromium m
 pytestmark = pytest.mark.browser
 
 QUEUED_IDS = """() => new Promise((resolve, reject) => {
-  const req = indexedDB.open("bargain-witness", 1);
+  const req = indexedDB.open("bargain-witness");
   req.onsuccess = () => {
     const keys = req.result.transaction("outbox").objectStore("outbox").getAllKeys();
     keys.onsuccess = () => { resolve(keys.result); req.result.close(); };

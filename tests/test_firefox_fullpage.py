@@ -25,7 +25,11 @@ from PIL import Image
 FIXTURES = Path(__file__).parent / "fixtures" / "fullpage"
 HEADER = (255, 0, 170)
 BAR = (20, 120, 20)
-STATUS = "chrome.storage.session.get('fullPage').then(r => JSON.stringify(r.fullPage || {}))"
+STATUS = (
+    "chrome.storage.session.get('extras').then(r => {"
+    " const e = Object.values(r.extras || {}).sort((a, b) => b.at - a.at)[0];"
+    " return JSON.stringify((e && e.lines.full_page) || {}); })"
+)
 AFTER = "JSON.stringify([scrollY, hdr.getAttribute('style'), bar.getAttribute('style')])"
 pytestmark = [
     pytest.mark.browser,
@@ -79,7 +83,7 @@ async def _shortcut_capture(url: str, page_url: str, companion, display: str) ->
                         True,
                     )
                 )
-                if status.get("state") not in (None, "running"):
+                if status.get("state") not in (None, "saving"):
                     break
                 await asyncio.sleep(0.2)
             if status:

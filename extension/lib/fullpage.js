@@ -11,7 +11,7 @@
 // document scrolls is taken one part a call, no stitching.
 
 import { sendFile } from "./attachments.js";
-import { recordFullPage } from "./fullpage-status.js";
+import { describeFullPage } from "./fullpage-status.js";
 import {
   MAX_STEPS, PACE_MS, firefoxRects, frameRegions, intoParts, nextScrollTop, splitParts, stepsFor, stitchedHeight,
 } from "./fullpage-plan.js";
@@ -278,17 +278,20 @@ export async function captureFullPage(tab, captureId, onProgress = () => {}) {
 }
 
 /**
- * The service worker's hook after a capture was stored or queued: when the popup's last choice is
- * 「整页」, start the full page for it (not awaited: the capture's answer goes out now) and return
- * the first status; otherwise null. Progress and the outcome go to lib/fullpage-status.js.
+ * The full page as one of a capture's extras (lib/extras.js runs it after the capture was stored or
+ * queued): nothing unless the popup's last choice is 「整页」. `report(line)` gets {state, text}
+ * lines (saving with the screens taken, then saved, queued or failed), one at a time in order, so
+ * a late progress line never overwrites the outcome.
  */
-export async function startFullPage(tab, captureId) {
-  if ((await loadCaptureMode()) !== CAPTURE_MODES.FULL_PAGE) return null;
-  const status = { captureId, tabId: tab.id, state: "running", step: 0, steps: 0, parts: 0, error: "" };
-  await recordFullPage(status);
-  captureFullPage(tab, captureId, (progress) => recordFullPage({ ...status, ...progress })).then((result) => {
-    const state = result.ok ? "saved" : result.queued ? "queued" : "failed";
-    return recordFullPage({ ...status, state, parts: result.parts, error: result.error || "" });
-  });
-  return status;
+export async function fullPageExtra(tab, captureId, report) {
+  if ((await loadCaptureMode()) !== CAPTURE_MODES.FULL_PAGE) return;
+  let chain = Promise.resolve();
+  const say = (status) => {
+    chain = chain.then(() => report({ state: status.state, text: describeFullPage(status) })).catch(() => {});
+    return chain;
+  };
+  await say({ state: "saving", step: 0, steps: 0 });
+  const result = await captureFullPage(tab, captureId, (progress) => say({ state: "saving", ...progress }));
+  const state = result.ok ? "saved" : result.queued ? "queued" : "failed";
+  await say({ state, parts: result.parts, error: result.error || "" });
 }

@@ -76,7 +76,7 @@ test("Firefox rectangles cover the page in CSS pixels, each fitting a part once 
 });
 
 test("the popup's line for each state is Chinese", () => {
-  assert.equal(describeFullPage({ state: "running", step: 2, steps: 5 }), "正在截取整页（第 2/5 屏）…");
+  assert.equal(describeFullPage({ state: "saving", step: 2, steps: 5 }), "正在截取整页（第 2/5 屏）…");
   assert.equal(describeFullPage({ state: "saved", parts: 3 }), "整页截图：已保存（3 段）");
   assert.equal(describeFullPage({ state: "saved", parts: 1 }), "整页截图：已保存");
   assert.match(describeFullPage({ state: "queued", parts: 2 }), /暂存.*2 段/);
