@@ -25,6 +25,7 @@ from PIL import Image
 FIXTURES = Path(__file__).parent / "fixtures" / "fullpage"
 HEADER = (255, 0, 170)
 BAR = (20, 120, 20)
+# The newest capture's full-page line as the extension recorded it (lib/extras.js).
 STATUS = (
     "chrome.storage.session.get('extras').then(r => {"
     " const e = Object.values(r.extras || {}).sort((a, b) => b.at - a.at)[0];"
@@ -76,23 +77,13 @@ async def _shortcut_capture(url: str, page_url: str, companion, display: str) ->
             xdo(display, "key", "--clearmodifiers", "alt+shift+y")
             deadline = time.monotonic() + 30
             while time.monotonic() < deadline:
-                status = json.loads(
-                    await bidi.evaluate(
-                        ext,
-                        "chrome.storage.session.get('fullPage').then(r => JSON.stringify(r.fullPage || {}))",
-                        True,
-                    )
-                )
+                status = json.loads(await bidi.evaluate(ext, STATUS, True))
                 if status.get("state") not in (None, "saving"):
                     break
                 await asyncio.sleep(0.2)
             if status:
                 break
-        after = json.loads(
-            await bidi.evaluate(
-                page, "JSON.stringify([scrollY, hdr.getAttribute('style'), bar.getAttribute('style')])"
-            )
-        )
+        after = json.loads(await bidi.evaluate(page, AFTER))
         await bidi.send("session.end", {})
         return {"status": status, "width": measured[0], "height": measured[1], "after": after}
 
@@ -105,7 +96,7 @@ def test_firefox_full_page_by_shortcut(companion, display, tmp_path):
     ):
         run = _shortcut_capture(url, f"{base}/long.html?goods_id=21", companion, display)
         seen = pool.submit(asyncio.run, run).result()
-    assert seen["status"].get("state") == "saved", seen
+    assert seen["status"].get("state") == "saved", (seen, companion.api("/api/v1/campaigns"))
     assert seen["after"] == [500, None, None]  # scroll position and styles put back
     [campaign] = companion.api("/api/v1/campaigns")["campaigns"]
     capture_id = companion.api(f"/api/v1/campaigns/{campaign['id']}")["captures"][-1]["id"]

@@ -61,7 +61,9 @@ async function step(captureId, name, savingText, run) {
 export async function runExtras(tab, result, options = {}) {
   if (!result || !result.capture_id || !(result.ok || result.queued)) return;
   const id = result.capture_id;
-  await step(id, "page_source", "网页源文件：正在保存…", () => savePageSource(id, tab.id));
-  // The full page when the popup's choice is 「整页」; never for the watch (options.fullPage false).
+  // The full page first when the popup's choice is 「整页」 (never for the watch: options.fullPage
+  // false): its frames should follow the visible screenshot as closely as possible, and in Firefox
+  // a capture right after the page source's script injection was seen to hang.
   if (options.fullPage !== false) await fullPageExtra(tab, id, (line) => reportExtra(id, "full_page", line));
+  await step(id, "page_source", "网页源文件：正在保存…", () => savePageSource(id, tab.id));
 }

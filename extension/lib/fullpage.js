@@ -29,17 +29,30 @@ function pause(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+const CALL_DEADLINE_MS = 15_000;
+const NO_ANSWER = "浏览器没有响应，整页截图未完成（可见区域截图已保存）。";
+
+/** A browser call that may never answer (seen in Firefox): a Chinese reason after 15 s, not a popup stuck at 「正在截取整页…」. */
+function answered(promise) {
+  let timer;
+  const late = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new FullPageError(NO_ANSWER)), CALL_DEADLINE_MS);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
 const NO_SCRIPT = "浏览器不允许在这个页面上运行扩展的脚本，无法截取整页（可见区域截图已保存）。";
 
 async function inPage(tabId, op, ...args) {
   let first;
   try {
-    [first] = await chrome.scripting.executeScript({
+    [first] = await answered(chrome.scripting.executeScript({
       target: { tabId },
       func: (name, params) => globalThis.BargainWitnessPageGeometry[name](...params),
       args: [op, args],
-    });
-  } catch {
+    }));
+  } catch (err) {
+    if (err instanceof FullPageError) throw err;
     throw new FullPageError(NO_SCRIPT); // a browser page, the web store, or the tab is gone
   }
   if (op !== "restore" && (!first || !first.result)) throw new FullPageError(NO_SCRIPT);
@@ -60,7 +73,7 @@ function pacedCapture(windowId) {
       if (wait > 0) await pause(wait);
       last = Date.now();
       try {
-        return await chrome.tabs.captureVisibleTab(windowId, { format: "png" });
+        return await answered(chrome.tabs.captureVisibleTab(windowId, { format: "png" }));
       } catch (err) {
         if (!String(err.message).includes(QUOTA_ERROR) || attempt >= 5) throw err;
       }
@@ -75,7 +88,7 @@ async function bitmapOf(dataUrl) {
 
 /** The user must still be looking at the same page: captureVisibleTab takes whatever tab is in front. */
 async function checkStillThere(tab) {
-  const now = await chrome.tabs.get(tab.id).catch(() => null);
+  const now = await answered(chrome.tabs.get(tab.id)).catch(() => null);
   if (!now || !now.active || now.windowId !== tab.windowId || withoutHash(now.url) !== withoutHash(tab.url)) {
     throw new FullPageError("截取整页时切换了标签页或页面已跳转，整页截图已取消（可见区域截图已保存）。");
   }
@@ -211,7 +224,7 @@ async function firefoxRectParts(tab, start) {
   const images = [];
   for (const rect of rects) {
     await checkStillThere(tab);
-    images.push(await chrome.tabs.captureTab(tab.id, { format: "png", rect, scale }));
+    images.push(await answered(chrome.tabs.captureTab(tab.id, { format: "png", rect, scale })));
   }
   const meta = {
     width: Math.round(now.pageWidth * scale), height: Math.round(now.scrollHeight * scale), device_pixel_ratio: scale,
@@ -222,8 +235,8 @@ async function firefoxRectParts(tab, start) {
 }
 
 async function takeAndSend(tab, captureId, onProgress) {
-  await chrome.scripting.executeScript({ target: { tabId: tab.id }, files: ["content/pagegeometry.js"] }).catch(() => {
-    throw new FullPageError(NO_SCRIPT);
+  await answered(chrome.scripting.executeScript({ target: { tabId: tab.id }, files: ["content/pagegeometry.js"] })).catch((err) => {
+    throw err instanceof FullPageError ? err : new FullPageError(NO_SCRIPT);
   });
   const started = new Date().toISOString();
   let files;
@@ -235,7 +248,7 @@ async function takeAndSend(tab, captureId, onProgress) {
       files = images.map((url, i) => ({ mime: "image/png", data_base64: url.slice(url.indexOf(",") + 1), meta, part: i }));
     } else {
       const grab = typeof chrome.tabs.captureTab === "function"
-        ? () => chrome.tabs.captureTab(tab.id, { format: "png" })
+        ? () => answered(chrome.tabs.captureTab(tab.id, { format: "png" }))
         : pacedCapture(tab.windowId);
       const { canvases, meta } = await scrollAndStitch(tab, start, grab, onProgress);
       files = [];
