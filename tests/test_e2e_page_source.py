@@ -117,3 +117,24 @@ def test_offline_capture_and_source_queued_then_both_arrive_capture_first(playwr
         if comp.proc.poll() is None:
             stop_companion(comp)
         browser.close()
+
+
+def test_without_page_capture_the_serialised_dom_is_saved(browser, companion):
+    """What Firefox does (it has no pageCapture), here by taking the API away in Chromium's worker."""
+    assert "连接成功" in browser.pair(companion.url, companion.token)
+    gone = browser.sw.evaluate(
+        "() => { chrome.pageCapture.saveAsMHTML = undefined; return !chrome.pageCapture.saveAsMHTML; }"
+    )
+    assert gone
+    with static_server(FIXTURES / "e2e") as pages:
+        page = browser.ctx.new_page()
+        page.goto(f"{pages}/bargain.html?goods_id=707")
+        assert browser.click_toolbar_button(page)["state"] == "ok"
+        _popup_line(browser, page, "网页源文件：已保存")
+    [campaign] = companion.api("/api/v1/campaigns")["campaigns"]
+    [capture] = companion.api(f"/api/v1/campaigns/{campaign['id']}")["captures"]
+    source, data = _source_of(companion, capture["id"])
+    assert source["mime"] == "text/html" and source["meta"]["form"] == "dom", source
+    text = data.decode("utf-8")
+    assert text.startswith("<!DOCTYPE html>") and '还差 <em id="left">¥0.52</em>' in text
+    assert hashlib.sha256(data).hexdigest() == source["sha256"]

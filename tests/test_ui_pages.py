@@ -10,6 +10,7 @@ Pages are fetched through ``open_page`` only, so a session cookie (pairing) is o
 
 from __future__ import annotations
 
+import base64
 import json
 import urllib.parse
 import urllib.request
@@ -41,7 +42,7 @@ STALL = [
     (630, "99.9", 20),
     (640, "99.9", 22),
 ]
-ROUTE_ARGS = {"campaign_id", "capture_id", "filename", "channel", "filing_id", "secret", "seq"}
+ROUTE_ARGS = {"campaign_id", "capture_id", "filename", "channel", "filing_id", "secret", "seq", "file_id"}
 
 
 def form_post(comp, path: str, fields: dict) -> None:
@@ -115,9 +116,23 @@ def seed(comp) -> dict:
         comp, f"/campaigns/{campaign_id}/filings", {"channel": "12315", "sent_on": "2026-11-25", "ticket": ""}
     )
     add_recording(comp, campaign_id)
+    # The files a capture carries (#15): a tall full page and a page source, on the capture page.
+    capture_id = stall[2]["capture_id"]
+    source = "<!DOCTYPE html><html><body><p>已砍 99.9%，仅差 0.1%</p></body></html>".encode()
+    for kind, mime, data in (
+        ("full_page", "image/png", png_bytes(300, 1800, seed=7)),
+        ("page_source", "text/html", source),
+    ):
+        answer = comp.post(
+            f"/api/v1/captures/{capture_id}/files",
+            {"kind": kind, "mime": mime, "data_base64": base64.b64encode(data).decode("ascii")},
+        )
+        if kind == "page_source":
+            file_id = answer["file"]["id"]
     return {
         "campaign_id": campaign_id,
-        "capture_id": stall[2]["capture_id"],
+        "capture_id": capture_id,
+        "file_id": file_id,
         "answers": stall,
         "single_campaign_id": single["campaign_id"],
     }
@@ -160,6 +175,7 @@ def html_pages(data_dir: Path, seeded: dict) -> list[tuple[str, str]]:
     values = {
         "campaign_id": seeded["campaign_id"],
         "capture_id": seeded["capture_id"],
+        "file_id": str(seeded["file_id"]),
         "filename": "index.html",
     }
     pages = []
@@ -181,7 +197,8 @@ def html_pages(data_dir: Path, seeded: dict) -> list[tuple[str, str]]:
             continue
         path = rule.rule
         for arg in rule.arguments:
-            path = path.replace(f"<{arg}>", values[arg]).replace(f"<path:{arg}>", values[arg])
+            for form in (f"<{arg}>", f"<path:{arg}>", f"<int:{arg}>"):
+                path = path.replace(form, values[arg])
         pages.append((rule.endpoint.replace(".", "-"), path))
     return sorted(set(pages))
 

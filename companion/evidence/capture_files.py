@@ -247,6 +247,8 @@ def files_of(db: sqlite_utils.Database, capture_id: str) -> list[dict[str, Any]]
 
 
 def get_file(db: sqlite_utils.Database, capture_id: str, file_id: int) -> dict[str, Any] | None:
+    if not 0 <= file_id < 1 << 63:  # SQLite's integers: a larger id in a URL is simply not there
+        return None
     rows = db.execute_returning_dicts(
         "SELECT * FROM capture_files WHERE capture_id = ? AND id = ?", [str(capture_id).lower(), file_id]
     )
