@@ -158,7 +158,9 @@ async function scrollAndStitch(tab, start, grab, onProgress) {
   // The page may end above where it was measured (content removed meanwhile): crop to what was drawn.
   const d = (v) => Math.round(v * scale);
   const band = Math.min(d(now.bandHeight), frameHeight - d(now.bandTop));
-  const drawnHeight = truncated
+  // Not at the end (stopped after MAX_STEPS, or the box would not scroll further): the part below
+  // the box was never drawn, so the image ends with the last frame's box.
+  const drawnHeight = !now.last
     ? d(now.bandTop) + d(now.scrollTop) + band
     : stitchedHeight({ bandTop: d(now.bandTop), bandHeight: d(now.bandHeight), frameHeight, scrollHeight: d(now.scrollHeight) });
   const finalParts = splitParts(Math.min(drawnHeight, parts.at(-1).top + parts.at(-1).height), width);
