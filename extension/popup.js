@@ -8,7 +8,7 @@ import { explainCaptureError, forbiddenPage } from "./lib/forbidden.js";
 import { sessionLink } from "./lib/companion.js";
 import { figureRows } from "./lib/format.js";
 import { KINDS, MSG, send } from "./lib/messages.js";
-import { loadSettings } from "./lib/settings.js";
+import { CAPTURE_MODES, loadCaptureMode, loadSettings, saveCaptureMode } from "./lib/settings.js";
 import { showRecording } from "./popup-record.js";
 
 const $ = (id) => document.getElementById(id);
@@ -85,6 +85,25 @@ async function openDashboard(event, path) {
   } catch (err) {
     $("details").textContent = `无法打开控制台：${err.message}`;
   }
+}
+
+/**
+ * The choice 「可见区域」/「整页」 (#15): remembered, and used by the next toolbar click and the
+ * shortcut. The capture this popup shows was already taken with the choice it found.
+ */
+async function showMode() {
+  const mode = await loadCaptureMode();
+  for (const radio of document.querySelectorAll('input[name="mode"]')) {
+    radio.checked = radio.value === mode;
+    radio.addEventListener("change", async () => {
+      const saved = await saveCaptureMode(radio.value);
+      document.body.dataset.mode = saved;
+      const hint = $("mode-hint");
+      hint.textContent = saved === CAPTURE_MODES.FULL_PAGE ? "下次截图起会同时截取整页。" : "下次截图起只截取可见区域。";
+      hint.hidden = false;
+    });
+  }
+  document.body.dataset.mode = mode;
 }
 
 /** The lines of what was saved with the capture (page source, full page: lib/extras.js). */
@@ -200,6 +219,7 @@ function ask(tabId, reply) {
 }
 
 async function main() {
+  await showMode();
   const tab = await targetTab();
   if (!tab) {
     render({ ok: false, error: "找不到要截图的标签页。" });

@@ -75,7 +75,7 @@ async function captureAndReport(tab, options = {}) {
   await chrome.storage.session?.set({ lastResult: result }).catch(() => {});
   // The page source (and the full page) after the capture is stored or queued, never delaying it;
   // the popup shows their lines as they arrive (lib/extras.js, issue #15).
-  runExtras(tab, result).catch((err) => console.warn("砍价存证: extras failed:", err.message));
+  runExtras(tab, result, options).catch((err) => console.warn("砍价存证: extras failed:", err.message));
   if (result.errorKind === KINDS.NOT_BARGAIN) {
     await showNotArchived(tab.id, result);
     return result;
@@ -206,7 +206,8 @@ chrome.alarms.onAlarm.addListener(async (alarm) => {
   if (alarm.name === WATCH_ALARM) {
     // The watch was switched on from the popup after a capture of this very page (one the user
     // confirmed, if it was not a bargain page): its rounds need no new question.
-    await watchTick((tab) => captureAndReport(tab, { notBargainConfirmed: true }));
+    // Visible area only: scrolling the user's page every few minutes would get in the way.
+    await watchTick((tab) => captureAndReport(tab, { notBargainConfirmed: true, fullPage: false }));
     return;
   }
   if (alarm.name !== RETRY_ALARM) return;

@@ -4,6 +4,7 @@
 // time, docs/performance.md), one after another, and each reports one Chinese line
 // (「网页源文件：已保存」) that the popup shows as it arrives (chrome.storage.session, per capture).
 
+import { fullPageExtra } from "./fullpage.js";
 import { savePageSource } from "./pagesource.js";
 
 const KEY = "extras";
@@ -57,8 +58,12 @@ async function step(captureId, name, savingText, run) {
  * After a capture (click, shortcut or watch): the extras for its capture id, when it was stored
  * or queued (a page not archived gets none). Not awaited by the caller.
  */
-export async function runExtras(tab, result) {
+export async function runExtras(tab, result, options = {}) {
   if (!result || !result.capture_id || !(result.ok || result.queued)) return;
   const id = result.capture_id;
+  // The full page first when the popup's choice is 「整页」 (never for the watch: options.fullPage
+  // false): its frames should follow the visible screenshot as closely as possible, and in Firefox
+  // a capture right after the page source's script injection was seen to hang.
+  if (options.fullPage !== false) await fullPageExtra(tab, id, (line) => reportExtra(id, "full_page", line));
   await step(id, "page_source", "网页源文件：正在保存…", () => savePageSource(id, tab.id));
 }

@@ -28,3 +28,18 @@ export function normaliseUrl(url) {
   }
   return parsed.origin;
 }
+
+/** The popup's choice of what a capture takes: the visible area, or the full page as well (#15). */
+export const CAPTURE_MODES = Object.freeze({ VISIBLE: "visible", FULL_PAGE: "full_page" });
+
+/** The last choice made in the popup; the toolbar click and the shortcut use it. */
+export async function loadCaptureMode() {
+  const { captureMode } = await chrome.storage.local.get("captureMode");
+  return captureMode === CAPTURE_MODES.FULL_PAGE ? CAPTURE_MODES.FULL_PAGE : CAPTURE_MODES.VISIBLE;
+}
+
+export async function saveCaptureMode(mode) {
+  const captureMode = mode === CAPTURE_MODES.FULL_PAGE ? CAPTURE_MODES.FULL_PAGE : CAPTURE_MODES.VISIBLE;
+  await chrome.storage.local.set({ captureMode });
+  return captureMode;
+}

@@ -118,6 +118,7 @@ class ExtensionBrowser:
         user_data_dir: Path,
         headless: bool = True,
         extension_dir: Path = EXTENSION_DIR,
+        extra_args: tuple[str, ...] = (),
         **context_options,
     ) -> None:
         ext = str(extension_dir)
@@ -130,6 +131,7 @@ class ExtensionBrowser:
                 f"--load-extension={ext}",
                 "--enable-unsafe-extension-debugging",
                 *QUIET_ARGS,
+                *extra_args,
             ],
             **context_options,
         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -30,8 +31,9 @@ def gecko_id() -> str:
 
 
 @contextmanager
-def firefox_session(tmp_path: Path) -> Iterator[str]:
-    """Headless Firefox on a free port; yields the BiDi WebSocket URL it announces in its log.
+def firefox_session(tmp_path: Path, display: str | None = None) -> Iterator[str]:
+    """Headless Firefox on a free port (or shown on the X ``display``, for real key presses); yields
+    the BiDi WebSocket URL it announces in its log.
 
     Its stderr goes to a file (polled with a deadline): Firefox's child processes inherit the
     descriptor, so a pipe could outlive the parent and a reader thread would race the teardown.
@@ -45,7 +47,7 @@ def firefox_session(tmp_path: Path) -> Iterator[str]:
         proc = subprocess.Popen(
             [
                 FIREFOX,
-                "--headless",
+                *([] if display else ["--headless"]),
                 "--no-remote",
                 "--profile",
                 str(profile),
@@ -55,6 +57,7 @@ def firefox_session(tmp_path: Path) -> Iterator[str]:
             ],
             stdout=subprocess.DEVNULL,
             stderr=log,
+            env={**os.environ, "DISPLAY": display} if display else None,
         )
 
     def announced():
