@@ -9,6 +9,7 @@ const store = new Map();
 const listeners = {};
 const event = (name) => ({ addListener: (fn) => (listeners[name] = fn) });
 const tabs = new Map();
+const popupCalls = []; // action.setPopup calls, with whether onClicked was listened to by then
 
 globalThis.chrome = {
   runtime: {
@@ -20,7 +21,12 @@ globalThis.chrome = {
     onStartup: event("startup"),
   },
   commands: { onCommand: event("command") },
-  action: { onClicked: event("clicked") },
+  action: {
+    onClicked: event("clicked"),
+    setPopup: async (details) => {
+      popupCalls.push({ ...details, clickedListened: typeof listeners.clicked === "function" });
+    },
+  },
   alarms: { onAlarm: event("alarm"), create: async () => {}, clear: async () => true },
   tabs: {
     onRemoved: event("tabRemoved"),
@@ -68,6 +74,13 @@ before(async () => {
   await import("../../extension/sw.js");
   assert.equal(typeof listeners.message, "function");
   assert.equal(typeof listeners.clicked, "function"); // the toolbar click captures in the worker
+});
+
+test("the worker takes the manifest's popup away only once it listens to the toolbar click", () => {
+  // Before then a click opens the manifest's popup.html (which captures itself) instead of being
+  // dropped by the browser for want of a listener (docs/performance.md, "The toolbar click").
+  const global = popupCalls.filter((call) => call.tabId === undefined);
+  assert.deepEqual(global, [{ popup: "", clickedListened: true }]);
 });
 
 describe("the toolbar click's result", () => {
