@@ -97,6 +97,8 @@ def test_capture_page_plays_and_lists_the_chunks(app, client, video):
     files = client.get(f"/api/v1/captures/{cid}").get_json()["files"]
     for f in (f for f in files if f["kind"] == "video_chunk"):
         assert f["sha256"] in page
+        assert f'id="file-{f["id"]}"' not in page  # chunks are not rows of the files table...
+    assert "录屏 1（3 段录屏片段）" in page and 'href="#recordings"' in page  # ...but one row per recording
     assert _finish(client, cid, rid).status_code == 201
     app.extensions["bargain_witness"].jobs.run_due(app)
     page = client.get(f"/captures/{cid}").get_data(as_text=True)
@@ -195,3 +197,27 @@ def test_undecodable_chunks_keep_playing_the_originals_and_are_not_retried(app, 
     assert "录像无法转成可拖动的副本" in page and 'data-source="original"' in page
     assert jobs.run_due(app) == 0  # the same chunks again would fail again: not queued anew
     assert client.get(f"/captures/{cid}/recordings/{rid}/original.webm").data == b"".join(junk)
+
+
+@pytest.mark.parametrize(
+    "meta",
+    [
+        {},
+        {"duration_ms": "x", "started_at": "garbage"},
+        {"duration_ms": 1e308, "started_at": "9999-99-99T99:99:99Z"},
+        {"duration_ms": -5, "started_at": 12},
+        {"duration_ms": True, "started_at": None},
+    ],
+)
+def test_a_chunk_with_odd_meta_never_breaks_the_capture_page(app, client, meta):
+    """A chunk's meta is the client's word (optional in the contract): whatever it says, the page
+    shows the chunk, and a finish announcing a million parts lists the missing ones in runs."""
+    cid, rid = _capture(client), str(uuid.uuid4())
+    chunk = {"kind": "video_chunk", "mime": MIME, "part": 2, "recording_id": rid, "meta": meta}
+    chunk["data_base64"] = base64.b64encode(b"\x1aE\xdf\xa3" + b"odd" * 500).decode("ascii")
+    assert client.post(f"/api/v1/captures/{cid}/files", json=chunk).status_code == 201
+    assert _finish(client, cid, rid, chunks=1_000_000, duration_ms=1000).status_code == 201
+    answer = client.get(f"/captures/{cid}")
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 200 and "录像 1" in page
+    assert "缺少第 1–2、4–1000000 段" in page and len(page) < 200_000  # two runs, not 999,999 numbers

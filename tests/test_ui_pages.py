@@ -132,6 +132,20 @@ def seed(comp) -> dict:
         )
         if kind == "page_source":
             file_id = answer["file"]["id"]
+    # A recording's chunks (never finished): one row in the files table, the player and the chunks below.
+    recording_id = "3f0d2a8e-5c1b-4e7a-9d6f-2b8c4a1e7f90"
+    for part in range(3):
+        chunk = b"\x1aE\xdf\xa3" + bytes([part]) * 2000
+        comp.post(
+            f"/api/v1/captures/{capture_id}/files",
+            {
+                "kind": "video_chunk",
+                "mime": "video/webm;codecs=vp9",
+                "data_base64": base64.b64encode(chunk).decode("ascii"),
+                "part": part,
+                "recording_id": recording_id,
+            },
+        )
     return {
         "campaign_id": campaign_id,
         "capture_id": capture_id,
@@ -259,7 +273,7 @@ def test_capture_page_is_a_record_with_the_image_fitted(site, chromium):
     text = page.inner_text("main")
     assert "已砍 52.0%" in text
     assert "截图时间" in text and "2026-11-20 09:20:00（北京时间）" in text
-    tech = page.locator("details.tech")
+    tech = page.locator("details#tech")
     assert not tech.evaluate("d => d.open")
     assert seeded["answers"][2]["sha256"] not in page.inner_text("main")  # hashes folded away
     tech.locator("summary").click()

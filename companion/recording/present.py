@@ -3,6 +3,7 @@ capture page uses for it."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from flask import url_for
@@ -42,7 +43,23 @@ def fmt_ms(ms: Any) -> str:
         value = max(0.0, float(ms) / 1000)
     except (TypeError, ValueError):
         return "—"
+    if not math.isfinite(value):  # a client's meta is outside input: NaN and infinity are not times
+        return "—"
     if value < 60:
         return f"{value:.1f} 秒"
     minutes, seconds = divmod(round(value), 60)
     return f"{minutes} 分 {seconds:02d} 秒"
+
+
+def fmt_parts(parts: list[int], limit: int = 12) -> str:
+    """Missing chunk numbers as the page says them, from 1 and in runs: 「3、5–9、12」; past `limit`
+    runs, 「… 等共 N 段」 (a finish call may announce up to a million parts)."""
+    runs: list[list[int]] = []
+    for p in sorted(parts):
+        if runs and p == runs[-1][1] + 1:
+            runs[-1][1] = p
+        else:
+            runs.append([p, p])
+    words = [f"{a + 1}" if a == b else f"{a + 1}–{b + 1}" for a, b in runs[:limit]]
+    text = "、".join(words)
+    return f"{text} 等共 {len(parts):,} 段" if len(runs) > limit else text

@@ -8,6 +8,7 @@ with what arrived, and ``finished`` is None.
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 import sqlite_utils
@@ -71,7 +72,7 @@ def recordings_of(db: sqlite_utils.Database, capture_id: str) -> list[dict[str, 
                 "chunks": mine,
                 "finished": row,
                 "missing_parts": [p for p in range(top + 1) if p not in parts],
-                "duration_ms": sum(int(c["meta"].get("duration_ms") or 0) for c in mine),
+                "duration_ms": sum(_duration_ms(c["meta"]) for c in mine),
                 "size": sum(int(c["size"] or 0) for c in mine),
             }
         )
@@ -108,3 +109,14 @@ def record_derived(db: sqlite_utils.Database, capture_id: str, recording_id: str
 def sources_key(chunks: list[dict[str, Any]]) -> str:
     """What a derived copy was made from: the chunks' parts and hashes, in order."""
     return ",".join(f"{c['part']}:{c['sha256']}" for c in chunks)
+
+
+def _duration_ms(meta: dict[str, Any]) -> int:
+    """A chunk's stated length; its meta is the client's word (docs/api.md), so anything that is not
+    a plausible count of milliseconds (text, NaN, negative, beyond a week) counts as unknown: 0."""
+    value = meta.get("duration_ms") if isinstance(meta, dict) else None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return 0
+    if not math.isfinite(value) or not 0 <= value <= 604_800_000:
+        return 0
+    return int(value)

@@ -18,7 +18,7 @@ from companion.evidence.capture_files import base_mime
 from companion.recording import store
 from companion.recording.api import valid_recording_id
 from companion.recording.jobs import derived_path, is_current, needs_remux, queue_remux
-from companion.recording.present import fmt_ms, recording_json
+from companion.recording.present import fmt_ms, fmt_parts, recording_json
 
 bp = Blueprint("recording", __name__, template_folder="templates")
 NOT_FOUND = "找不到这段录屏：链接可能有误，或它不在当前的数据目录中。"
@@ -81,5 +81,11 @@ def capture_section(capture_id: str) -> Markup | str:
             }
         )
     return Markup(
-        render_template("recording_section.html", recordings=shown, fmt_ms=fmt_ms, fmt_local=fmt_local)
+        render_template(
+            "recording_section.html",
+            recordings=shown,
+            fmt_ms=fmt_ms,
+            fmt_parts=fmt_parts,
+            fmt_local=fmt_local,
+        )
     )
