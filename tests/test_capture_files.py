@@ -377,3 +377,48 @@ def test_an_mhtml_source_shows_its_decoded_html():
     shown = source_text(MHTML, "multipart/related")
     assert shown.from_mhtml and "还差 0.52 元" in shown.text and "=E8" not in shown.text
     assert source_text(b"\xff<p>", "multipart/related").text.endswith("<p>")  # not MIME: shown raw
+
+
+def test_odd_stored_file_rows_never_break_a_page_a_download_or_verify(app, client):
+    """Rows changed behind the companion's back (an unknown type, text for meta, a chunk without its
+    recording, a date that is not one): the capture page, its API record, the file URLs, the export
+    and verify all answer; verify names what is wrong instead of crashing."""
+    import sqlite3
+
+    cid = _capture(client)
+    _post(client, cid, kind="full_page", mime="image/png", data_base64=_b64(png_bytes(30, 90)))
+    _post(client, cid, kind="page_source", mime="text/html", data_base64=_b64(b"<p>x</p>"))
+    rid = str(uuid.uuid4())
+    _post(client, cid, kind="video_chunk", mime="video/webm", data_base64=_b64(WEBM_HEAD), recording_id=rid)
+    db = sqlite3.connect(app.config["DATABASE"])
+    for (trigger,) in db.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'capture_files'"
+    ):
+        db.execute(f"DROP TRIGGER {trigger}")
+    db.execute(
+        "UPDATE capture_files SET meta_json = 'not json', size = -1, mime = 'weird/x' "
+        "WHERE kind = 'full_page'"
+    )
+    db.execute(
+        "UPDATE capture_files SET meta_json = '[1]', received_at = 'garbage' WHERE kind = 'page_source'"
+    )
+    db.execute(
+        "UPDATE capture_files SET meta_json = '{\"duration_ms\": \"x\"}', recording_id = NULL "
+        "WHERE kind = 'video_chunk'"
+    )
+    db.commit()
+    db.close()
+
+    assert client.get(f"/captures/{cid}").status_code == 200
+    record = client.get(f"/api/v1/captures/{cid}")
+    assert record.status_code == 200
+    for f in record.get_json()["files"]:
+        with client.get(f["url"]) as answer:
+            assert answer.status_code in (200, 404), f
+    campaign_id = record.get_json()["campaign_id"]
+    assert client.get(f"/campaigns/{campaign_id}").status_code == 200
+    with client.get(f"/api/v1/campaigns/{campaign_id}/export") as answer:
+        assert answer.status_code == 200 and answer.data
+    problems = verify_archive(DataDir(Path(app.config["DATA_DIR"]))).problems
+    assert any("整页截图" in p and "缺失" in p for p in problems), problems
+    assert any("记录被改动过" in p for p in problems), problems

@@ -180,7 +180,7 @@ def _files_context(db, capture_id: str) -> dict[str, Any]:
     stored = [capture_files.api_file(row) for row in capture_files.files_of(db, capture_id)]
     recordings: dict[str, list[dict[str, Any]]] = {}
     for f in stored:
-        if f["kind"] == "video_chunk":
+        if f["kind"] == "video_chunk" and f["recording_id"]:
             recordings.setdefault(f["recording_id"], []).append(f)
     return {
         "stored_files": stored,

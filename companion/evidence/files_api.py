@@ -13,6 +13,7 @@ from companion.core.db import get_db
 from companion.core.services import services
 from companion.core.web import request_json
 from companion.evidence import capture_files
+from companion.evidence.blobs import EXTENSIONS
 
 bp = Blueprint("capture_files_api", __name__, url_prefix="/api/v1")
 
@@ -35,12 +36,17 @@ def get_file(capture_id: str, file_id: int):
     if row is None:
         abort(404)
     mime = capture_files.base_mime(row["mime"])
+    if mime not in EXTENSIONS:  # an odd stored row: no file of ours has that type
+        abort(404)
     path = services().blobs.path_for(row["sha256"], mime)
     if not path.is_file():
         abort(404)
     if row["kind"] == "page_source":
         resp = send_file(
-            path, mimetype="application/octet-stream", as_attachment=True, download_name=SOURCE_NAMES[mime]
+            path,
+            mimetype="application/octet-stream",
+            as_attachment=True,
+            download_name=SOURCE_NAMES.get(mime, "page-source.bin"),
         )
     else:
         resp = send_file(path, mimetype=mime, conditional=True)

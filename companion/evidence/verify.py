@@ -65,9 +65,7 @@ def verify_archive(
     _walk_chain(rows, report, blobs, progress)
     _orphans(data_dir, rows, files, report)
     # The files captures carry (#15): their side chain, each pinned to its capture, each re-hashed.
-    report.problems.extend(
-        check_files(files, rows, lambda f: _sha_or_none(blobs.path_for(f["sha256"], base_mime(f["mime"]))))
-    )
+    report.problems.extend(check_files(files, rows, lambda f: _sha_or_none(_file_path(blobs, f))))
     report.problems.extend(check_events(events, rows))  # renames and archivings (#12)
     report.problems.extend(
         check_communications(comms, lambda c: _sha_or_none(path_of(data_dir.communications, c)))
@@ -119,8 +117,8 @@ def _walk_chain(rows, report: Report, blobs: BlobStore, progress) -> None:
             problems.append(f"截图原件被改动：{path.name}（记录 {rec['id']}）")
 
 
-def _sha_or_none(path: Path) -> str | None:
-    return _file_sha256(path) if path.is_file() else None
+def _sha_or_none(path: Path | None) -> str | None:
+    return _file_sha256(path) if path is not None and path.is_file() else None
 
 
 def _file_sha256(path) -> str:
@@ -204,3 +202,10 @@ def _check_checkpoints(rows, checkpoints, tokens, roots, report: Report) -> None
             "数据目录中的时间戳无法核对签名：请在 config.json 的 tsa_ca_file 或 --tsa-ca 中"
             "提供时间戳机构的根证书。"
         )
+
+
+def _file_path(blobs: BlobStore, f) -> Path | None:
+    """Where a capture file's bytes are; None for a row whose type no file of ours has (an odd row:
+    reported as a missing file, never a crash of verify)."""
+    mime = base_mime(str(f["mime"]))
+    return blobs.path_for(str(f["sha256"]), mime) if mime in EXTENSIONS else None

@@ -25,7 +25,10 @@ def chunk_rows(
     """The video chunks of a capture (of one recording), in recording then part order."""
     sql = (
         "SELECT id, capture_id, recording_id, part, mime, sha256, size, meta_json, received_at, record_hash "
-        "FROM capture_files WHERE capture_id = ? AND kind = ?"
+        "FROM capture_files WHERE capture_id = ? AND kind = ? "
+        # A chunk stored without its recording (an odd row) belongs to no recording: the files
+        # table lists it on its own (campaigns/templates/_capture_files.html).
+        "AND typeof(recording_id) = 'text' AND recording_id != ''"
     )
     args: list[Any] = [capture_id, CHUNK_KIND]
     if recording_id is not None:
