@@ -403,7 +403,7 @@ def test_odd_stored_file_rows_never_break_a_page_a_download_or_verify(app, clien
         "UPDATE capture_files SET meta_json = '[1]', received_at = 'garbage' WHERE kind = 'page_source'"
     )
     db.execute(
-        "UPDATE capture_files SET meta_json = '{\"duration_ms\": \"x\"}', recording_id = NULL "
+        'UPDATE capture_files SET meta_json = \'{"duration_ms": "x"}\', recording_id = NULL '
         "WHERE kind = 'video_chunk'"
     )
     db.commit()
