@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
 import re
 import shutil
 import urllib.request
@@ -18,7 +17,12 @@ from pathlib import Path
 
 import pytest
 from helpers import wait_for
-from helpers.browser import ExtensionBrowser, mobile_extension_browser, static_server
+from helpers.browser import (
+    ExtensionBrowser,
+    headed_extension_browser,
+    mobile_extension_browser,
+    static_server,
+)
 from helpers.companion_proc import start_companion, stop_companion
 from PIL import Image
 
@@ -361,13 +365,7 @@ def display():
 def test_shortcut_uses_the_last_choice(playwright, companion, tmp_path, pages, display):
     from helpers.xdisplay import press_shortcut_until
 
-    browser = ExtensionBrowser(
-        playwright,
-        tmp_path / "profile",
-        headless=False,
-        env={**os.environ, "DISPLAY": display},
-        viewport={"width": 800, "height": 600},
-    )
+    browser = headed_extension_browser(playwright, tmp_path / "profile", display)
     try:
         assert "连接成功" in browser.pair(companion.url, companion.token)
         browser.sw.evaluate("chrome.storage.local.set({captureMode: 'full_page'})")

@@ -7,13 +7,16 @@ never asked about."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 
 import pytest
 from helpers import wait_for
-from helpers.browser import ExtensionBrowser, mobile_extension_browser, static_server
+from helpers.browser import (
+    headed_extension_browser,
+    mobile_extension_browser,
+    static_server,
+)
 from helpers.xdisplay import press_shortcut_until, xvfb_display
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
@@ -154,13 +157,7 @@ def display():
 def test_shortcut_leaves_a_page_that_is_not_a_bargain_unarchived_and_says_why(
     playwright, companion, display, tmp_path, pages
 ):
-    browser = ExtensionBrowser(
-        playwright,
-        tmp_path / "profile",
-        headless=False,
-        env={**os.environ, "DISPLAY": display},
-        viewport={"width": 800, "height": 600},
-    )
+    browser = headed_extension_browser(playwright, tmp_path / "profile", display)
     try:
         assert "连接成功" in browser.pair(companion.url, companion.token)
         page = browser.ctx.new_page()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from helpers import wait_for
-from helpers.browser import mobile_extension_browser, static_server
+from helpers.browser import indexeddb_keys_js, mobile_extension_browser, static_server
 from helpers.companion_proc import start_companion, stop_companion
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -17,15 +17,7 @@ CAPTURES = 5
 DRAIN_DEADLINE = 90.0  # the retry alarm fires every 30 s; under load Chromium may delay it
 pytestmark = pytest.mark.browser
 
-QUEUED_IDS = """() => new Promise((resolve, reject) => {
-  const req = indexedDB.open("bargain-witness");
-  req.onsuccess = () => {
-    const keys = req.result.transaction("outbox").objectStore("outbox").getAllKeys();
-    keys.onsuccess = () => { resolve(keys.result); req.result.close(); };
-    keys.onerror = () => reject(keys.error);
-  };
-  req.onerror = () => reject(req.error);
-})"""
+QUEUED_IDS = indexeddb_keys_js("outbox")
 
 
 BADGE_SPY = """() => {

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from helpers import wait_for
-from helpers.browser import mobile_extension_browser, static_server
+from helpers.browser import indexeddb_keys_js, mobile_extension_browser, static_server
 from helpers.companion_proc import start_companion, stop_companion
 
 from companion.campaigns.sources import source_text
@@ -20,15 +20,7 @@ from companion.cli import cli
 FIXTURES = Path(__file__).parent / "fixtures"
 pytestmark = pytest.mark.browser
 
-QUEUED_FILES = """() => new Promise((resolve, reject) => {
-  const req = indexedDB.open("bargain-witness");
-  req.onsuccess = () => {
-    const keys = req.result.transaction("attachments").objectStore("attachments").getAllKeys();
-    keys.onsuccess = () => { resolve(keys.result); req.result.close(); };
-    keys.onerror = () => reject(keys.error);
-  };
-  req.onerror = () => reject(req.error);
-})"""
+QUEUED_FILES = indexeddb_keys_js("attachments")
 
 
 @pytest.fixture

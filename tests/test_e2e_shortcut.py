@@ -3,12 +3,11 @@ because Playwright's synthetic key presses never reach chrome.commands)."""
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
 import pytest
-from helpers.browser import ExtensionBrowser, static_server
+from helpers.browser import headed_extension_browser, static_server
 from helpers.xdisplay import press_shortcut_until, xvfb_display
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -26,13 +25,7 @@ def display():
 
 
 def test_shortcut_captures_without_popup(playwright, companion, display, tmp_path):
-    browser = ExtensionBrowser(
-        playwright,
-        tmp_path / "profile",
-        headless=False,
-        env={**os.environ, "DISPLAY": display},
-        viewport={"width": 800, "height": 600},
-    )
+    browser = headed_extension_browser(playwright, tmp_path / "profile", display)
     try:
         assert "连接成功" in browser.pair(companion.url, companion.token)
         with static_server(FIXTURES / "e2e") as base:

@@ -81,11 +81,7 @@ async def _pair(url: str, companion) -> dict:
     base = f"moz-extension://{EXTENSION_UUID}"
     async with websockets.connect(url, max_size=None) as ws:
         bidi = Bidi(ws)
-        await bidi.send("session.new", {"capabilities": {}})
-        await bidi.send(
-            "webExtension.install", {"extensionData": {"type": "path", "path": str(EXTENSION_DIR)}}
-        )
-        options = (await bidi.send("browsingContext.getTree", {}))["contexts"][0]["context"]
+        options = await bidi.start_with_extension()
         await bidi.navigate(options, f"{base}/options.html")
         await bidi.wait_until(options, "!document.getElementById('settings-fields').disabled")
         await bidi.evaluate(

@@ -17,7 +17,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from helpers import EXTENSION_DIR
 from helpers.browser import static_server
 from helpers.firefox import EXTENSION_UUID, FIREFOX, Bidi, firefox_session
 from PIL import Image
@@ -55,11 +54,7 @@ async def _shortcut_capture(url: str, page_url: str, companion, display: str) ->
     base = f"moz-extension://{EXTENSION_UUID}"
     async with websockets.connect(url, max_size=None) as ws:
         bidi = Bidi(ws)
-        await bidi.send("session.new", {"capabilities": {}})
-        await bidi.send(
-            "webExtension.install", {"extensionData": {"type": "path", "path": str(EXTENSION_DIR)}}
-        )
-        page = (await bidi.send("browsingContext.getTree", {}))["contexts"][0]["context"]
+        page = await bidi.start_with_extension()
         ext = await bidi.new_tab(f"{base}/options.html")
         settings = {"companion": {"url": companion.url, "token": companion.token}, "captureMode": "full_page"}
         await bidi.evaluate(ext, f"chrome.storage.local.set({json.dumps(settings)}).then(() => 'set')", True)

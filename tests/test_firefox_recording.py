@@ -10,7 +10,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from helpers import EXTENSION_DIR
 from helpers.browser import static_server
 from helpers.firefox import EXTENSION_UUID, FIREFOX, Bidi, firefox_session
 
@@ -30,11 +29,7 @@ async def _popup_record_section(url: str, page_url: str) -> dict:
     base = f"moz-extension://{EXTENSION_UUID}"
     async with websockets.connect(url, max_size=None) as ws:
         bidi = Bidi(ws)
-        await bidi.send("session.new", {"capabilities": {}})
-        await bidi.send(
-            "webExtension.install", {"extensionData": {"type": "path", "path": str(EXTENSION_DIR)}}
-        )
-        page = (await bidi.send("browsingContext.getTree", {}))["contexts"][0]["context"]
+        page = await bidi.start_with_extension()
         await bidi.navigate(page, page_url)
         options = await bidi.new_tab(f"{base}/options.html")
         tab_id = await bidi.evaluate(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import http.server
 import json
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -280,4 +281,30 @@ def mobile_extension_browser(
         device_scale_factor=1,
         is_mobile=True,
         has_touch=True,
+    )
+
+
+def indexeddb_keys_js(store: str) -> str:
+    """A function for ``sw.evaluate``: the keys in one store of the extension's IndexedDB (what the
+    offline queue holds: ``outbox`` for captures, ``attachments`` for their files)."""
+    return f"""() => new Promise((resolve, reject) => {{
+  const req = indexedDB.open("bargain-witness");
+  req.onsuccess = () => {{
+    const keys = req.result.transaction("{store}").objectStore("{store}").getAllKeys();
+    keys.onsuccess = () => {{ resolve(keys.result); req.result.close(); }};
+    keys.onerror = () => reject(keys.error);
+  }};
+  req.onerror = () => reject(req.error);
+}})"""
+
+
+def headed_extension_browser(playwright, user_data_dir: Path, display: str) -> ExtensionBrowser:
+    """The extension in a headed Chromium on an Xvfb display: keyboard shortcuts need a real window
+    (tests/helpers/xdisplay.py presses them)."""
+    return ExtensionBrowser(
+        playwright,
+        user_data_dir,
+        headless=False,
+        env={**os.environ, "DISPLAY": display},
+        viewport={"width": 800, "height": 600},
     )

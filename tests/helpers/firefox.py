@@ -115,6 +115,14 @@ class Bidi:
                 raise AssertionError(f"timed out waiting for {expression[:100]}")
             await asyncio.sleep(0.1)
 
+    async def start_with_extension(self) -> str:
+        """A new session with the extension (the source folder) installed; the first tab's context."""
+        await self.send("session.new", {"capabilities": {}})
+        await self.send(
+            "webExtension.install", {"extensionData": {"type": "path", "path": str(EXTENSION_DIR)}}
+        )
+        return (await self.send("browsingContext.getTree", {}))["contexts"][0]["context"]
+
     async def new_tab(self, url: str) -> str:
         context = (await self.send("browsingContext.create", {"type": "tab"}))["context"]
         await self.navigate(context, url)
