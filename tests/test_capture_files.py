@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from helpers import capture_payload, png_bytes, session_client
+from helpers.bundles import read_bundle, rewrite
 
 from companion.core.config import DataDir
 from companion.evidence import capture_files
@@ -280,7 +281,6 @@ def test_verify_catches_an_edited_file_record(app, client):
 
 def test_bundle_carries_files_lists_them_and_its_verify_catches_tampering(app, client, tmp_path):
     import json
-    import zipfile
 
     from click.testing import CliRunner
 
@@ -307,9 +307,7 @@ def test_bundle_carries_files_lists_them_and_its_verify_catches_tampering(app, c
     with client.get(f"/api/v1/campaigns/{campaign}/export") as resp:
         assert resp.status_code == 200
         path.write_bytes(resp.data)
-    with zipfile.ZipFile(path) as zf:
-        top = zf.namelist()[0].split("/")[0] + "/"
-        files = {n.removeprefix(top): zf.read(n) for n in zf.namelist()}
+    files = read_bundle(path)
     manifest = json.loads(files["manifest.json"])
     rows = manifest["capture_files"]
     assert [r["kind"] for r in rows] == ["page_source", "full_page", "video_chunk", "video_chunk"]
@@ -323,12 +321,11 @@ def test_bundle_carries_files_lists_them_and_its_verify_catches_tampering(app, c
     ok = CliRunner().invoke(cli, ["verify", str(path)])
     assert ok.exit_code == 0, ok.output
     bad = tmp_path / "bad.zip"
-    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(bad, "w") as zout:
-        for name in zin.namelist():
-            data = zin.read(name)
-            if name.endswith(rows[0]["file"]):
-                data = data.replace(b"0.52", b"9.99")
-            zout.writestr(name, data)
+
+    def edit_source(files):
+        files[rows[0]["file"]] = files[rows[0]["file"]].replace(b"0.52", b"9.99")
+
+    rewrite(path, bad, edit_source)
     caught = CliRunner().invoke(cli, ["verify", str(bad)])
     assert caught.exit_code != 0
     assert f"文件已被改动：{rows[0]['file']}" in caught.output and "网页源文件" in caught.output
@@ -339,13 +336,12 @@ def test_bundle_carries_files_lists_them_and_its_verify_catches_tampering(app, c
     text = json.dumps(short, ensure_ascii=False, indent=2).encode()
     new_sums = "".join(f"{f['sha256']}  {f['path']}\n" for f in short["files"])
     new_sums += f"{hashlib.sha256(text).hexdigest()}  manifest.json\n"
-    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(dropped, "w") as zout:
-        for name in zin.namelist():
-            rel = name.removeprefix(top)
-            if rel == rows[2]["file"]:
-                continue
-            data = {"manifest.json": text, "SHA256SUMS": new_sums.encode()}.get(rel, zin.read(name))
-            zout.writestr(name, data)
+
+    def drop_chunk(files):
+        del files[rows[2]["file"]]
+        files.update({"manifest.json": text, "SHA256SUMS": new_sums.encode()})
+
+    rewrite(path, dropped, drop_chunk)
     gap = CliRunner().invoke(cli, ["verify", str(dropped)])
     assert gap.exit_code != 0 and "截图附件记录" in gap.output, gap.output
 

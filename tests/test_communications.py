@@ -9,13 +9,13 @@ import itertools
 import json
 import os
 import sqlite3
-import zipfile
 from datetime import datetime, timedelta, timezone
 
 import pytest
 from click.testing import CliRunner
 from helpers import capture_payload, png_bytes, session_client
 from helpers import comm_samples as samples
+from helpers.bundles import read_bundle, rewrite
 
 from companion.cli import cli
 from companion.core.config import DataDir
@@ -206,7 +206,7 @@ def test_in_the_bundle_listed_and_a_tampered_recording_in_it_is_caught(app, tmp_
     with client.get(f"/api/v1/campaigns/{campaign}/export") as resp:
         assert resp.status_code == 200
         path.write_bytes(resp.data)
-    files = _unzip(path)
+    files = read_bundle(path)
     manifest = json.loads(files["manifest.json"])
     comms = manifest["communications"]
     assert [c["kind"] for c in comms] == ["call", "email", "chat"]
@@ -230,21 +230,15 @@ def test_in_the_bundle_listed_and_a_tampered_recording_in_it_is_caught(app, tmp_
     ok = CliRunner().invoke(cli, ["verify", str(path)])
     assert ok.exit_code == 0, ok.output
     bad = tmp_path / "bad.zip"
-    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(bad, "w") as zout:
-        for name in zin.namelist():
-            data = zin.read(name)
-            if name.endswith(comms[0]["file"]):
-                data = data[:-1] + bytes([data[-1] ^ 0xFF])
-            zout.writestr(name, data)
+
+    def flip_last_byte(files):
+        data = files[comms[0]["file"]]
+        files[comms[0]["file"]] = data[:-1] + bytes([data[-1] ^ 0xFF])
+
+    rewrite(path, bad, flip_last_byte)
     caught = CliRunner().invoke(cli, ["verify", str(bad)])
     assert caught.exit_code != 0
     assert f"文件已被改动：{comms[0]['file']}" in caught.output and "原件被改动" in caught.output
-
-
-def _unzip(path) -> dict[str, bytes]:
-    with zipfile.ZipFile(path) as zf:
-        top = zf.namelist()[0].split("/")[0] + "/"
-        return {n.removeprefix(top): zf.read(n) for n in zf.namelist()}
 
 
 def test_added_on_the_dashboard_on_the_case_timeline_and_played_with_a_session(app):

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from helpers import launch_chromium, post_series
+from helpers.bundles import rewrite
 from helpers.local_tsa import LocalTsa
 
 from companion.analysis.incidents import group
@@ -183,12 +184,12 @@ def test_papers_are_in_the_bundle_listed_and_verified(case, tmp_path):
     assert result.exit_code == 0, result.output
     # An edited draft is named by verify.
     bad = tmp_path / "edited.zip"
-    with zipfile.ZipFile(case["zip"]) as zin, zipfile.ZipFile(bad, "w") as zout:
-        for n in zin.namelist():
-            data = zin.read(n)
-            if n.endswith("complaint_draft.html"):
-                data = data.replace("【请填写：XX】".encode(), "上海市某区".encode())
-            zout.writestr(n, data)
+
+    def fill_in_the_draft(files):
+        for name in [n for n in files if n.endswith("complaint_draft.html")]:
+            files[name] = files[name].replace("【请填写：XX】".encode(), "上海市某区".encode())
+
+    rewrite(case["zip"], bad, fill_in_the_draft)
     result = CliRunner().invoke(cli, ["verify", str(bad)], catch_exceptions=False)
     assert result.exit_code == 1 and "complaint_draft.html" in result.output
 

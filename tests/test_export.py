@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from helpers import post_series, session_client
+from helpers.bundles import read_bundle, rewrite
 
 from companion.cli import cli
 
@@ -38,25 +39,6 @@ def bundle(client, tmp_path):
         path = tmp_path / "bundle.zip"
         path.write_bytes(resp.data)
     return path, answers
-
-
-def rewrite(src: Path, dst: Path, change) -> None:
-    """Re-zip the bundle after ``change`` edits its files (by their path inside the bundle folder)."""
-    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w") as zout:
-        top = zin.namelist()[0].split("/")[0] + "/"
-        files = {n.removeprefix(top): zin.read(n) for n in zin.namelist()}
-        change(files)
-        for name, data in files.items():
-            zout.writestr(top + name, data)
-
-
-def read_bundle(path: Path) -> dict[str, bytes]:
-    """Every file of the bundle by its path inside the bundle's own folder."""
-    with zipfile.ZipFile(path) as zf:
-        tops = {n.split("/")[0] for n in zf.namelist()}
-        assert len(tops) == 1  # it unzips into its own folder
-        top = tops.pop() + "/"
-        return {n.removeprefix(top): zf.read(n) for n in zf.namelist()}
 
 
 def verify(*args):

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from helpers import capture_payload
+from helpers.bundles import read_bundle
 from helpers.media import decode, live_webm, split
 
 from companion.core.config import DataDir
@@ -152,7 +153,6 @@ def test_video_files_need_a_session_and_a_real_recording(app, client):
 
 def test_bundle_adds_the_derived_copy_apart_from_the_evidence(app, client, video, tmp_path):
     import json
-    import zipfile
 
     from click.testing import CliRunner
 
@@ -167,9 +167,7 @@ def test_bundle_adds_the_derived_copy_apart_from_the_evidence(app, client, video
     path = tmp_path / "b.zip"
     with client.get(f"/api/v1/campaigns/{campaign}/export") as resp:
         path.write_bytes(resp.data)
-    with zipfile.ZipFile(path) as zf:
-        top = zf.namelist()[0].split("/")[0] + "/"
-        files = {n.removeprefix(top): zf.read(n) for n in zf.namelist()}
+    files = read_bundle(path)
     copy = files[f"derived/recording-{cid}-{rid}.webm"]
     assert 2.8 <= decode(copy)["header_s"] <= 3.2
     assert (
