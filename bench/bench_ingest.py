@@ -2,8 +2,11 @@
 
 The floor is what any archiver of the same bytes must do, with no HTTP: Base64 decode, SHA-256, write
 the file and fsync it. The POST is the real thing: JSON over HTTP (keep-alive, as the extension's
-fetch) to a waitress server in this process, validation, the image check, the content-addressed
-file, the SQLite commit and the answer. Three images: a phone screenshot (390×844), a desktop page
+fetch) to the companion as the user runs it (``bargain-witness serve`` in its own process, its job
+worker running, the default config: ``served.py``), validation, the image check, the
+content-addressed file, the SQLite commit and the answer. Also printed: the companion's CPU per POST
+(its job worker's share included) where ``/proc`` says it. ``--profile`` runs the server in this
+process instead (cProfile can't see another one). Three images: a phone screenshot (390×844), a desktop page
 (1280×800) and the worst case, a 1280×800 frame of noise (about 3 MB of PNG).
 
 Also counts the syncs (fsync/fdatasync) one capture costs, under ``strace`` when it is installed
@@ -40,6 +43,8 @@ from PIL import Image, ImageDraw
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from served import Served  # noqa: E402
 
 from companion.app import create_app  # noqa: E402
 from companion.core.server import make_server  # noqa: E402
@@ -152,25 +157,33 @@ def _profiled(wsgi_app, profile: cProfile.Profile):
     return app
 
 
-def measure(name: str, posts: int, profile: cProfile.Profile | None) -> tuple[float, float]:
+def measure(
+    name: str, posts: int, profile: cProfile.Profile | None, config: dict | None = None
+) -> tuple[float, float, float | None]:
+    """Medians of the floor and the POST, and the companion's CPU seconds per POST (or None)."""
     images = [IMAGES[name](s) for s in range(posts)]
     bodies = [body(img, n) for n, img in enumerate(images)]
     b64 = [base64.b64encode(img) for img in images]
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "floor"
         folder.mkdir()
-        server = Server(str(Path(tmp) / "data"))
+        server = Server(str(Path(tmp) / "data")) if profile else Served(Path(tmp) / "data", config)
         conn = server.connection()
         server.post(conn, bodies[0])  # warm: schema, first connection, imports
+        if isinstance(server, Served):
+            server.wait_idle()  # its thumbnail and OCR (the engine's first load) done first
         if profile:
             server.app.wsgi_app = _profiled(server.app.wsgi_app, profile)
+        cpu0 = server.cpu_seconds() if isinstance(server, Served) else None
         floor, post = [], []
         for n in range(1, posts):  # interleaved, so both see the same machine load
             floor.append(floor_once(b64[n], folder))
             post.append(server.post(conn, bodies[n]))
+        cpu1 = server.cpu_seconds() if isinstance(server, Served) else None
         conn.close()
         server.close()
-    return statistics.median(floor), statistics.median(post)
+    cpu = (cpu1 - cpu0) / (posts - 1) if cpu0 is not None and cpu1 is not None else None
+    return statistics.median(floor), statistics.median(post), cpu
 
 
 def count_syncs(posts: int) -> None:
@@ -227,6 +240,9 @@ def main() -> None:
     parser.add_argument("--syncs", action="store_true", help="count fsync/fdatasync per capture (strace)")
     parser.add_argument("--profile", action="store_true", help="cProfile the POSTs (server side)")
     parser.add_argument("--only", choices=list(IMAGES), help="one image size only")
+    parser.add_argument(
+        "--no-ocr", action="store_true", help="OCR cross-check off (the smoke test: no engine to load)"
+    )
     parser.add_argument("--sync-child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.sync_child:
@@ -234,9 +250,11 @@ def main() -> None:
     profile = cProfile.Profile() if args.profile else None
     print(f"capture POST against the floor (median of {args.posts - 1} each, interleaved)")
     for name in [args.only] if args.only else IMAGES:
-        floor, post = measure(name, args.posts, profile)
+        config = {"ocr": {"cross_check": False}} if args.no_ocr else None
+        floor, post, cpu = measure(name, args.posts, profile, config)
         ms = f"floor {floor * 1000:6.1f} ms  POST {post * 1000:6.1f} ms"
-        print(f"  {name:20s} {ms}  ratio {post / floor:4.1f}x")
+        used = f"  companion CPU {cpu * 1000:5.1f} ms a POST" if cpu is not None else ""
+        print(f"  {name:20s} {ms}  ratio {post / floor:4.1f}x{used}")
     if args.syncs:
         count_syncs(min(args.posts, 10))
     if profile:

@@ -16,7 +16,7 @@ from helpers import ROOT
         ["bench/bench_detect.py", "--quick"],
         ["bench/bench_dashboard.py", "--captures", "60", "--no-browser"],
         ["bench/bench_ocr.py", "--quick"],
-        ["bench/bench_ingest.py", "--posts", "3"],
+        ["bench/bench_ingest.py", "--posts", "3", "--no-ocr"],
         ["bench/bench_growth.py", "--quick"],
     ],
     ids=["detect", "dashboard", "ocr", "ingest", "growth"],

@@ -4,6 +4,7 @@ and a crash mid-job runs it again; under ``serve`` a new capture's thumbnail is 
 from __future__ import annotations
 
 import json
+import time
 import urllib.request
 
 import pytest
@@ -117,3 +118,79 @@ def test_serve_makes_the_thumbnail_in_the_background(companion):
     thumbs = companion.data_dir / "thumbs"
     found = wait_for(lambda: list(thumbs.glob(f"{sha}.*")), timeout=20, message="the background thumbnail")
     assert found[0].stat().st_size > 0
+
+
+def test_the_worker_waits_for_a_pause_in_captures(tmp_path):
+    """Captures go first (#13): a job queued while captures arrive starts only once they pause."""
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATA_DIR": str(tmp_path / "data"),
+            "JOB_QUIET_SECONDS": 0.4,
+            "JOB_MAX_DEFER_SECONDS": 30,
+        }
+    )
+    jobs, db = services_of(app).jobs, connect(app.config["DATABASE"])
+    ran_at = []
+    jobs.register("echo", lambda payload: ran_at.append(time.monotonic()))
+    worker = Worker(app, poll_seconds=0.05).start()
+    try:
+        client = app.test_client()
+        headers = {"Authorization": f"Bearer {app.config['API_TOKEN']}"}
+        resp = client.post("/api/v1/captures", json=capture_payload(), headers=headers)
+        assert resp.status_code == 201
+        stored = jobs.last_capture
+        assert time.monotonic() - stored < 0.4  # the capture noted itself
+        jobs.enqueue(db, "echo", {})
+        wait_for(lambda: ran_at, timeout=10, message="the job, after the pause")
+        assert ran_at[0] >= stored + 0.4
+    finally:
+        worker.stop()
+
+
+def test_a_steady_stream_of_captures_still_gets_its_jobs(tmp_path):
+    """The wait for a pause is bounded: captures that never pause delay a job by at most the limit."""
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATA_DIR": str(tmp_path / "data"),
+            "JOB_QUIET_SECONDS": 60,
+            "JOB_MAX_DEFER_SECONDS": 0.3,
+        }
+    )
+    jobs, db = services_of(app).jobs, connect(app.config["DATABASE"])
+    ran_at = []
+    jobs.register("echo", lambda payload: ran_at.append(time.monotonic()))
+    jobs.note_capture()  # as if captures kept coming: the pause is a minute away
+    worker = Worker(app, poll_seconds=0.05).start()
+    try:
+        queued = time.monotonic()
+        jobs.enqueue(db, "echo", {})
+        wait_for(lambda: ran_at, timeout=10, message="the job, after at most the limit")
+        assert ran_at[0] - queued >= 0.3 - 0.05  # it did wait (the worker may have begun just before)
+        assert jobs.deferred >= 0.25
+    finally:
+        worker.stop()
+
+
+def test_only_the_job_tables_bookkeeping_skips_the_sync(queue_app):
+    """Claim and finish commit without a sync (a lost mark re-runs an idempotent job); what a handler
+    writes, and every capture, still commits with synchronous=FULL."""
+    app, jobs, db = queue_app
+    seen = []
+
+    def handler(_payload):
+        from companion.core.db import get_db
+
+        seen.append(get_db().execute("PRAGMA synchronous").fetchone()[0])
+
+    jobs.register("probe", handler)
+    jobs.enqueue(db, "probe", {})
+    book = jobs.bookkeeping_connection()
+    try:
+        assert book.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
+        assert jobs.run_due(app, db=book) == 1
+    finally:
+        book.close()
+    assert seen == [2]  # FULL
+    assert db.execute("PRAGMA synchronous").fetchone()[0] == 2

@@ -13,6 +13,13 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from companion.core.services import services_of
-    from companion.jobs.queue import JobQueue
+    from companion.jobs.queue import MAX_DEFER_SECONDS, QUIET_SECONDS, JobQueue
 
-    services_of(app).jobs = JobQueue(app.config["DATABASE"])
+    svc = services_of(app)
+    svc.jobs = JobQueue(
+        app.config["DATABASE"],
+        quiet_seconds=float(app.config.get("JOB_QUIET_SECONDS", QUIET_SECONDS)),
+        max_defer_seconds=float(app.config.get("JOB_MAX_DEFER_SECONDS", MAX_DEFER_SECONDS)),
+    )
+    # First among the capture hooks: the worker lets a burst of captures go first (queue.py).
+    svc.on_capture_stored.insert(0, lambda _db, _row: svc.jobs.note_capture())

@@ -2,6 +2,16 @@
 
 Handlers run in an app context (they may use ``services()`` and ``get_db()``) and must be safe to
 run twice: a crash between a handler's work and its ``done`` mark runs the job again.
+
+Captures come first (#13, docs/performance.md "Background work"): the worker shares the process,
+its GIL and the machine's cores with the requests, and a thumbnail costs several times a capture's
+own CPU (OCR, seconds). So while captures are arriving (``note_capture``: one less than
+``quiet_seconds`` ago) the worker waits before it starts its next job, at most ``max_defer_seconds``
+per job so a steady stream still gets its thumbnails. And the job table's own bookkeeping (claim,
+finish) commits without a sync (``PRAGMA synchronous=NORMAL`` on the worker's connection): a mark
+lost to a power cut only runs an idempotent job again, while each synced commit took the write lock
+and a WAL sync from the captures (two per job). What handlers write goes through their own
+connections (``get_db()``), durable as before.
 """
 
 from __future__ import annotations
@@ -41,9 +51,23 @@ class Registration:
     backoff_seconds: float
 
 
+QUIET_SECONDS = 0.25
+MAX_DEFER_SECONDS = 2.0
+
+
 class JobQueue:
-    def __init__(self, database: str | Path) -> None:
+    def __init__(
+        self,
+        database: str | Path,
+        quiet_seconds: float = QUIET_SECONDS,
+        max_defer_seconds: float = MAX_DEFER_SECONDS,
+    ) -> None:
         self.database = str(database)
+        self.quiet_seconds = quiet_seconds
+        self.max_defer_seconds = max_defer_seconds
+        self.last_capture = float("-inf")  # time.monotonic() of the newest capture stored
+        self.deferred = 0.0  # seconds the worker waited for captures to pause (tests and benches read it)
+        self.stopping = threading.Event()  # set by the worker's stop: no more waiting
         self._handlers: dict[str, Registration] = {}
         self.wake = threading.Event()  # set on enqueue, so the worker starts at once
         # Called by the worker when it starts, after ``recover``: a feature queues work that a
@@ -83,6 +107,25 @@ class JobQueue:
                 cur = db.execute(sql, args)
         self.wake.set()
         return cur.rowcount == 1
+
+    def note_capture(self) -> None:
+        """A capture was just stored (called in its transaction): background jobs wait a moment."""
+        self.last_capture = time.monotonic()
+
+    def wait_for_quiet(self) -> float:
+        """Before the worker starts a job: wait until no capture came for ``quiet_seconds`` (at most
+        ``max_defer_seconds``); returns how long it waited."""
+        start = time.monotonic()
+        deadline = start + self.max_defer_seconds
+        while not self.stopping.is_set():
+            now = time.monotonic()
+            quiet_at = self.last_capture + self.quiet_seconds
+            if now >= quiet_at or now >= deadline:
+                break
+            self.stopping.wait(min(quiet_at, deadline) - now)
+        waited = time.monotonic() - start
+        self.deferred += waited
+        return waited
 
     def recover(self, db: sqlite_utils.Database) -> int:
         """Jobs a crash left running go back to the queue (called once when the worker starts).
@@ -143,12 +186,26 @@ class JobQueue:
             )
         return state
 
-    def run_due(self, app: Flask, limit: int | None = None) -> int:
-        """Run due jobs one at a time until none is due (or ``limit``); returns how many ran."""
+    def run_due(
+        self,
+        app: Flask,
+        limit: int | None = None,
+        db: sqlite_utils.Database | None = None,
+        yield_to_captures: bool = False,
+    ) -> int:
+        """Run due jobs one at a time until none is due (or ``limit``); returns how many ran.
+
+        ``db``: the worker's own bookkeeping connection (``bookkeeping_connection``), else one is
+        opened for this call. ``yield_to_captures``: the worker waits for a pause in captures
+        before each job (tests that run jobs by hand don't)."""
         ran = 0
-        db = connect(self.database)
+        own = db is None
+        if db is None:
+            db = self.bookkeeping_connection()
         try:
             while limit is None or ran < limit:
+                if yield_to_captures:
+                    self.wait_for_quiet()
                 job = self.claim(db)
                 if job is None:
                     break
@@ -162,8 +219,15 @@ class JobQueue:
                 self.finish(db, job, error)
                 ran += 1
         finally:
-            db.close()
+            if own:
+                db.close()
         return ran
+
+    def bookkeeping_connection(self) -> sqlite_utils.Database:
+        """A connection for claim and finish: their commits are not synced (see the module's docstring)."""
+        db = connect(self.database)
+        db.execute("PRAGMA synchronous=NORMAL")
+        return db
 
     def counts(self, db: sqlite_utils.Database) -> dict[str, int]:
         return dict(db.execute("SELECT state, COUNT(*) FROM jobs GROUP BY state").fetchall())

@@ -1,7 +1,8 @@
 """One background thread that runs due jobs; started by ``serve``, stopped when it stops.
 
 It sleeps on the queue's ``wake`` event (set by every enqueue) with a timeout, so new work starts
-at once and retries that come due later are still picked up.
+at once and retries that come due later are still picked up. It keeps one connection for the job
+table's bookkeeping, and lets captures go first (``queue.py``: it waits for a pause in them).
 """
 
 from __future__ import annotations
@@ -43,14 +44,24 @@ class Worker:
 
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
+        self.queue.stopping.set()
         self.queue.wake.set()
         self._thread.join(timeout)
 
     def _run(self) -> None:
-        while not self._stop.is_set():
-            self.queue.wake.clear()
-            try:
-                self.queue.run_due(self.app)
-            except Exception:  # the database was busy or gone: try again next round
-                log.exception("job worker round failed")
-            self.queue.wake.wait(self.poll_seconds)
+        db = None
+        try:
+            while not self._stop.is_set():
+                self.queue.wake.clear()
+                try:
+                    db = db or self.queue.bookkeeping_connection()
+                    self.queue.run_due(self.app, db=db, yield_to_captures=True)
+                except Exception:  # the database was busy or gone: try again next round
+                    log.exception("job worker round failed")
+                    if db is not None:
+                        db.close()
+                    db = None
+                self.queue.wake.wait(self.poll_seconds)
+        finally:
+            if db is not None:
+                db.close()
