@@ -130,7 +130,7 @@ class AnalysisCache:
             else:
                 return None
             entry.rowid = rowid
-            return entry.analyzer.findings(friend_findings(db, campaign_id))
+            return self._current(db, campaign_id, entry)
         finally:
             entry.lock.release()
 
@@ -149,7 +149,30 @@ class AnalysisCache:
             new = readings_after(db, campaign_id, entry.rowid)
             if new:
                 self._catch_up(db, campaign_id, entry, new)
-            return entry.analyzer.findings(friend_findings(db, campaign_id))
+            return self._current(db, campaign_id, entry)
+
+    def findings_upto(self, db: sqlite_utils.Database, campaign_id: str, upto: int) -> list[dict[str, Any]]:
+        """The findings of the campaign's analysed readings stored up to row ``upto``: what a capture's
+        answer said when it was computed there (a replayed answer stored by reference, m015). The
+        cached analyzer when it stands exactly there (a retry of the newest capture), else a fold of
+        those readings (a rare replay of an older one: O(readings))."""
+        entry = self._entry(campaign_id, create=False)
+        if entry is not None:
+            with entry.lock:
+                if entry.rowid == upto:
+                    return self._current(db, campaign_id, entry)
+        analyzer = Analyzer(self.thresholds)
+        for point in to_points(readings_from(db, campaign_id, None, upto)):
+            analyzer.add(point)
+        result = analyzer.findings(friend_findings(db, campaign_id))
+        result.upto = upto
+        return result
+
+    @staticmethod
+    def _current(db: sqlite_utils.Database, campaign_id: str, entry: Entry) -> list[dict[str, Any]]:
+        result = entry.analyzer.findings(friend_findings(db, campaign_id))
+        result.upto = entry.rowid
+        return result
 
     @staticmethod
     def _replay_size(entry: Entry, key: tuple) -> int:

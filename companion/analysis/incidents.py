@@ -8,6 +8,7 @@ evidence gives the same id whatever order the captures arrived in (docs/detectio
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from datetime import datetime, timezone
 from typing import Any
@@ -21,8 +22,15 @@ PERIOD_TYPES = ("regression", "swallowed_assist", "stall")
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
-def _time(value: Any) -> datetime:
+@functools.lru_cache(maxsize=4096)
+def _parsed(value: str) -> datetime:
     return parse_rfc3339_or_none(value) or _EPOCH
+
+
+def _time(value: Any) -> datetime:
+    """A finding's time. Grouping runs on every capture over all of the campaign's findings and
+    reads each time several times: a pure parse, memoised (datetimes are immutable)."""
+    return _parsed(value) if isinstance(value, str) else _EPOCH
 
 
 def _start(f: dict[str, Any]) -> datetime:
@@ -86,6 +94,9 @@ class Findings(list):
     answer carries both, and grouping them a second time cost as much as the analysis step (#13)."""
 
     incidents: list[dict[str, Any]] | None = None
+    # The analysed readings (by rowid) these findings were computed from, when the analysis cache
+    # knows it: a stored capture answer may keep this instead of the findings (m015).
+    upto: int | None = None
 
 
 def incidents_of(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -93,7 +93,7 @@ def store_file(
         raise DomainError(413, "too_large", "文件太大，无法导入。")
     mime = mime_of(data)
     capture_id = str(_capture_id(data, source))
-    again = previous_answer(db, capture_id, hashlib.sha256(data).hexdigest())
+    again = previous_answer(db, capture_id, hashlib.sha256(data).hexdigest(), services_of(app).analysis)
     if again is not None:  # the same file imported before (whatever time or campaign this time)
         return Stored(name, again, found)
     target = campaign_target(db, campaign or default_campaign(found))

@@ -1,7 +1,7 @@
 """Schema history: named migrations that sqlite-utils applies in the order they are registered.
 
 The history is split into modules only for their size; this package imports them in order, so
-m001 ... m012 apply in sequence. Never edit an applied migration: add a new one at the end of the
+m001 ... m015 apply in sequence. Never edit an applied migration: add a new one at the end of the
 last module (or a new module, imported below after the others).
 """
 
