@@ -2,7 +2,8 @@
 
 The bare extension is built here: no popup, ``action.onClicked`` → ``captureVisibleTab`` → one POST.
 It is the floor of any extension that captures on a click. Both are loaded in one Chromium run
-(one after the other, same companion, same page); each click is a real one
+(one after the other, same companion: ``served.py``, the companion as the user runs it, its job
+worker and default config included; same page); each click is a real one
 (CDP ``Extensions.triggerAction``, which grants activeTab as a user's click does). The time is from
 the click to the capture row being in the companion's database (polled every millisecond).
 
@@ -26,10 +27,10 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_ingest import Server  # noqa: E402
 from helpers import CHROMIUM, EXTENSION_DIR  # noqa: E402
 from helpers.browser import QUIET_ARGS, static_server  # noqa: E402
 from playwright.sync_api import Error as PlaywrightError  # noqa: E402
+from served import Served  # noqa: E402
 
 BARE_SW = """
 chrome.action.onClicked.addListener(async (tab) => {
@@ -76,7 +77,7 @@ def captures(db_path: Path) -> int:
         conn.close()
 
 
-def clicks(playwright, extension: Path, server: Server, page_url: str, n: int, tmp: Path) -> list[float]:
+def clicks(playwright, extension: Path, server: Served, page_url: str, n: int, tmp: Path) -> list[float]:
     ctx = playwright.chromium.launch_persistent_context(
         str(tmp / f"profile-{extension.name}"),
         executable_path=CHROMIUM,
@@ -98,7 +99,7 @@ def clicks(playwright, extension: Path, server: Server, page_url: str, n: int, t
         page.goto(page_url)
         page.bring_to_front()
         cdp = ctx.browser.new_browser_cdp_session()
-        db = Path(server.app.config["DATABASE"])
+        db = server.database
         times = []
         retried = False
         for _ in range(n + 1):  # the first click warms the service worker; not counted
@@ -140,11 +141,14 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp_name, sync_playwright() as p:
         tmp = Path(tmp_name)
-        server = Server(str(tmp / "data"))
-        with static_server(ROOT / "tests" / "fixtures" / "e2e") as base:
-            page_url = f"{base}/bargain.html"
-            bare = clicks(p, bare_extension(tmp / "bare"), server, page_url, args.clicks, tmp)
-            real = clicks(p, args.extension.resolve(), server, page_url, args.clicks, tmp)
+        server = Served(tmp / "data")
+        try:
+            with static_server(ROOT / "tests" / "fixtures" / "e2e") as base:
+                page_url = f"{base}/bargain.html"
+                bare = clicks(p, bare_extension(tmp / "bare"), server, page_url, args.clicks, tmp)
+                real = clicks(p, args.extension.resolve(), server, page_url, args.clicks, tmp)
+        finally:
+            server.close()
     b, r = statistics.median(bare), statistics.median(real)
     print(
         f"toolbar click -> stored capture (median of {args.clicks}): bare extension {b * 1000:.0f} ms, "

@@ -39,6 +39,10 @@ class Served:
         self.token = self.comp.token
         self.data_dir = data
 
+    @property
+    def database(self) -> Path:
+        return self.data_dir / "bargain-witness.sqlite3"
+
     def connection(self) -> http.client.HTTPConnection:
         return http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
 
@@ -58,7 +62,7 @@ class Served:
 
     def jobs_due(self) -> int:
         """Jobs running or due now (read-only; a job backing off until later doesn't count)."""
-        uri = f"{(self.data_dir / 'bargain-witness.sqlite3').resolve().as_uri()}?mode=ro"
+        uri = f"{self.database.resolve().as_uri()}?mode=ro"
         with sqlite3.connect(uri, uri=True) as conn:
             return conn.execute(
                 "SELECT COUNT(*) FROM jobs WHERE state = 'running' OR (state = 'queued' AND run_after <= ?)",

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -31,7 +32,16 @@ READ_WIDTH = 720  # wider images are read at this width: phone text stays >= 25 
 MAX_SIDE = 2000  # rapidocr's default max_side_len: a taller image would be shrunk
 STRIP = 1800  # pixels of one strip of a tall image (under MAX_SIDE)
 OVERLAP = 240  # pixels two strips share, more than any line of text is tall
-ENGINE_PARAMS = {"Global.use_cls": False, "Global.log_level": "warning"}
+# OCR runs in the background beside the captures (the job worker): its inference threads take at most
+# half the cores, so a capture arriving while a screenshot is read keeps a core (on 2 cores a capture
+# took 3x as long while an OCR job ran on both; docs/performance.md "Background work").
+OCR_THREADS = max(1, (os.cpu_count() or 2) // 2)
+ENGINE_PARAMS = {
+    "Global.use_cls": False,
+    "Global.log_level": "warning",
+    "EngineConfig.onnxruntime.intra_op_num_threads": OCR_THREADS,
+    "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+}
 
 
 @dataclass(frozen=True)
