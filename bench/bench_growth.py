@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_ingest import CST, Server, floor_once, page_png  # noqa: E402
+from bench_ingest import CST, Server, body, floor_once, page_png  # noqa: E402
 from served import Served  # noqa: E402
 
 from companion.app import create_app  # noqa: E402
@@ -286,6 +286,48 @@ def disk_cost() -> None:
         )
 
 
+def findings_heavy(sizes: list[int]) -> None:
+    """A campaign whose findings keep growing (helpers keep arriving, the display barely moves: one
+    finding every few captures): the capture POST and the bytes each capture adds to the database,
+    at each size. The answer carries every finding, so this is where a capture's cost can grow."""
+    frame = page_png(390, 844, 7)  # one frame: the image costs the same at every size
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp) / "data"
+        server = Server(str(data))
+        conn = server.connection()
+        database = DataDir(data).database
+
+        def db_bytes() -> int:
+            db = connect(database)
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            db.close()
+            return database.stat().st_size
+
+        done = 0
+        for n in sizes:
+            times, before = [], None
+            while done < n:
+                if done == n - 20:
+                    before = db_bytes()
+                times.append(server.post(conn, body(frame, done)))
+                done += 1
+            answer = json.loads(_answer(server, conn, body(frame, done)))
+            done += 1
+            grew = (db_bytes() - before) / 21 if before is not None else float("nan")
+            print(
+                f"  {n:>6} captures, {len(answer['findings'])} findings: POST {ms(times[-20:])}, "
+                f"answer {len(json.dumps(answer)) / 1024:.0f} KiB, database +{grew / 1024:.1f} KiB a capture"
+            )
+
+
+def _answer(server: Server, conn: http.client.HTTPConnection, raw: bytes) -> bytes:
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {server.token}"}
+    conn.request(
+        "POST", "/api/v1/captures", body=raw, headers={**headers, "Host": f"127.0.0.1:{server.port}"}
+    )
+    return conn.getresponse().read()
+
+
 def clients(n_clients: int, per_client: int, config: dict | None = None) -> float:
     """captures/s of ``n_clients`` posting at once into one campaign (their times interleave), to the
     companion as the user runs it (``served.py``: its own process, its job worker, default config)."""
@@ -334,6 +376,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--quick", action="store_true", help="tiny sizes (the smoke test)")
     parser.add_argument("--clients-only", action="store_true", help="only the 1 vs 4 clients comparison")
+    parser.add_argument("--findings-only", action="store_true", help="only the campaign whose findings grow")
     parser.add_argument("--rounds", type=int, default=3, help="alternated 1/4-client rounds (medians)")
     parser.add_argument("--export-child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -341,6 +384,8 @@ def main() -> None:
         return export_child(*args.export_child)
     if args.quick:
         args.sizes, args.reads, args.repeat, args.rounds = "10,100", "30", 3, 1
+    if args.findings_only:
+        return findings_heavy([100, 600, 1500])
     if not args.clients_only:
         growth(args)
     per = 2 if args.quick else 30
@@ -365,6 +410,8 @@ def growth(args) -> None:
         reads_at(n)
     print("disk")
     disk_cost()
+    print("a campaign whose findings keep growing (390x844, one frame, median of the last 20)")
+    findings_heavy([100, 300] if args.quick else [100, 600, 1500])
 
 
 if __name__ == "__main__":

@@ -18,8 +18,10 @@ from helpers import ROOT
         ["bench/bench_ocr.py", "--quick"],
         ["bench/bench_ingest.py", "--posts", "3", "--no-ocr"],
         ["bench/bench_growth.py", "--quick"],
+        ["bench/bench_stack.py", "--requests", "20"],
+        ["bench/bench_background.py", "--thumbs", "1", "--thumbs-only"],
     ],
-    ids=["detect", "dashboard", "ocr", "ingest", "growth"],
+    ids=["detect", "dashboard", "ocr", "ingest", "growth", "stack", "background"],
 )
 def test_benchmark_runs(args):
     run = subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True, timeout=300)
