@@ -22,7 +22,6 @@ import argparse
 import base64
 import cProfile
 import hashlib
-import http.client
 import io
 import json
 import os
@@ -44,7 +43,7 @@ from PIL import Image, ImageDraw
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from served import Served  # noqa: E402
+from served import CaptureClient, Served  # noqa: E402
 
 from companion.app import create_app  # noqa: E402
 from companion.core.server import make_server  # noqa: E402
@@ -111,7 +110,7 @@ def floor_once(b64_body: bytes, folder: Path) -> float:
     return time.perf_counter() - t0
 
 
-class Server:
+class Server(CaptureClient):
     """The companion's own waitress server, in a thread of this process."""
 
     def __init__(self, data_dir: str) -> None:
@@ -121,23 +120,6 @@ class Server:
         self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.thread.start()
         self.token = self.app.config["API_TOKEN"]
-
-    def connection(self) -> http.client.HTTPConnection:
-        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-
-    def post(self, conn: http.client.HTTPConnection, raw: bytes) -> float:
-        headers = {
-            "Content-Type": "application/json",
-            "Authorization": f"Bearer {self.token}",
-            "Host": f"127.0.0.1:{self.port}",
-        }
-        t0 = time.perf_counter()
-        conn.request("POST", "/api/v1/captures", body=raw, headers=headers)
-        resp = conn.getresponse()
-        answer = resp.read()
-        elapsed = time.perf_counter() - t0
-        assert resp.status == 201, answer[:300]
-        return elapsed
 
     def close(self) -> None:
         """Nothing to do: the server thread is a daemon and ends with the process (waitress has no

@@ -26,22 +26,11 @@ from helpers import wait_for  # noqa: E402
 from helpers.companion_proc import start_companion, stop_companion  # noqa: E402
 
 
-class Served:
-    def __init__(self, data_dir: str | Path, config: dict | None = None) -> None:
-        data = Path(data_dir)
-        data.mkdir(parents=True, exist_ok=True)
-        # The default configuration (OCR cross-check on), unless the bench says otherwise;
-        # start_companion turns the cross-check off only when config.json doesn't mention OCR.
-        settings = {"ocr": {"cross_check": True}, **(config or {})}
-        (data / "config.json").write_text(json.dumps(settings), encoding="utf-8")
-        self.comp = start_companion(data)
-        self.port = int(self.comp.url.rsplit(":", 1)[1])
-        self.token = self.comp.token
-        self.data_dir = data
+class CaptureClient:
+    """Kept-alive connections and the capture POST, timed (for any server with ``port`` and ``token``)."""
 
-    @property
-    def database(self) -> Path:
-        return self.data_dir / "bargain-witness.sqlite3"
+    port: int
+    token: str
 
     def connection(self) -> http.client.HTTPConnection:
         return http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
@@ -59,6 +48,24 @@ class Served:
         elapsed = time.perf_counter() - t0
         assert resp.status == 201, answer[:300]
         return elapsed
+
+
+class Served(CaptureClient):
+    def __init__(self, data_dir: str | Path, config: dict | None = None) -> None:
+        data = Path(data_dir)
+        data.mkdir(parents=True, exist_ok=True)
+        # The default configuration (OCR cross-check on), unless the bench says otherwise;
+        # start_companion turns the cross-check off only when config.json doesn't mention OCR.
+        settings = {"ocr": {"cross_check": True}, **(config or {})}
+        (data / "config.json").write_text(json.dumps(settings), encoding="utf-8")
+        self.comp = start_companion(data)
+        self.port = int(self.comp.url.rsplit(":", 1)[1])
+        self.token = self.comp.token
+        self.data_dir = data
+
+    @property
+    def database(self) -> Path:
+        return self.data_dir / "bargain-witness.sqlite3"
 
     def jobs_due(self) -> int:
         """Jobs running or due now (read-only; a job backing off until later doesn't count)."""

@@ -120,27 +120,33 @@ def test_serve_makes_the_thumbnail_in_the_background(companion):
     assert found[0].stat().st_size > 0
 
 
-def test_the_worker_waits_for_a_pause_in_captures(tmp_path):
-    """Captures go first (#13): a job queued while captures arrive starts only once they pause."""
+def _echo_app(tmp_path, quiet: float, max_defer: float):
+    """An app whose worker waits ``quiet`` seconds for a pause (at most ``max_defer``), with a job
+    kind that notes when it ran."""
     app = create_app(
         {
             "TESTING": True,
             "DATA_DIR": str(tmp_path / "data"),
-            "JOB_QUIET_SECONDS": 0.4,
-            "JOB_MAX_DEFER_SECONDS": 30,
+            "JOB_QUIET_SECONDS": quiet,
+            "JOB_MAX_DEFER_SECONDS": max_defer,
         }
     )
-    jobs, db = services_of(app).jobs, connect(app.config["DATABASE"])
-    ran_at = []
+    jobs, ran_at = services_of(app).jobs, []
     jobs.register("echo", lambda payload: ran_at.append(time.monotonic()))
+    return app, jobs, connect(app.config["DATABASE"]), ran_at
+
+
+def test_the_worker_waits_for_a_pause_in_captures(tmp_path):
+    """Captures go first (#13): a job queued while captures arrive starts only once they pause."""
+    app, jobs, db, ran_at = _echo_app(tmp_path, quiet=0.4, max_defer=30)
     worker = Worker(app, poll_seconds=0.05).start()
     try:
-        client = app.test_client()
         headers = {"Authorization": f"Bearer {app.config['API_TOKEN']}"}
-        resp = client.post("/api/v1/captures", json=capture_payload(), headers=headers)
+        before = time.monotonic()
+        resp = app.test_client().post("/api/v1/captures", json=capture_payload(), headers=headers)
         assert resp.status_code == 201
         stored = jobs.last_capture
-        assert time.monotonic() - stored < 0.4  # the capture noted itself
+        assert stored > before  # the capture noted itself
         jobs.enqueue(db, "echo", {})
         wait_for(lambda: ran_at, timeout=10, message="the job, after the pause")
         assert ran_at[0] >= stored + 0.4
@@ -150,25 +156,15 @@ def test_the_worker_waits_for_a_pause_in_captures(tmp_path):
 
 def test_a_steady_stream_of_captures_still_gets_its_jobs(tmp_path):
     """The wait for a pause is bounded: captures that never pause delay a job by at most the limit."""
-    app = create_app(
-        {
-            "TESTING": True,
-            "DATA_DIR": str(tmp_path / "data"),
-            "JOB_QUIET_SECONDS": 60,
-            "JOB_MAX_DEFER_SECONDS": 0.3,
-        }
-    )
-    jobs, db = services_of(app).jobs, connect(app.config["DATABASE"])
-    ran_at = []
-    jobs.register("echo", lambda payload: ran_at.append(time.monotonic()))
+    app, jobs, db, ran_at = _echo_app(tmp_path, quiet=60, max_defer=0.3)
     jobs.note_capture()  # as if captures kept coming: the pause is a minute away
-    worker = Worker(app, poll_seconds=0.05).start()
+    jobs.enqueue(db, "echo", {})
+    queued = time.monotonic()
+    worker = Worker(app, poll_seconds=0.05).start()  # its first wait begins after ``queued``
     try:
-        queued = time.monotonic()
-        jobs.enqueue(db, "echo", {})
         wait_for(lambda: ran_at, timeout=10, message="the job, after at most the limit")
-        assert ran_at[0] - queued >= 0.3 - 0.05  # it did wait (the worker may have begun just before)
-        assert jobs.deferred >= 0.25
+        assert ran_at[0] - queued >= 0.3  # it did wait, and then ran although captures never paused
+        assert jobs.deferred >= 0.3
     finally:
         worker.stop()
 
