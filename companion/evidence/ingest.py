@@ -20,13 +20,11 @@ import json
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
-import orjson
 import sqlite_utils
 
 from companion import __version__
-from companion.analysis.incidents import incidents_of
 from companion.core import checks
 from companion.core.db import group_write, insert_row, write_transaction
 from companion.core.errors import DomainError
@@ -38,13 +36,21 @@ from companion.core.timeutil import (
     parse_rfc3339,
     parse_rfc3339_or_none,
 )
+from companion.evidence.answers import (
+    Analysis,
+    IngestResult,
+    answer_body,
+    findings_or_none,
+    previous_answer,
+    save_answer,
+)
 from companion.evidence.blobs import BlobStore
 from companion.evidence.campaign_events import initial_name, name_from_capture
 from companion.evidence.chain import GENESIS_HASH, facts_json, record_hash_v2
 from companion.evidence.environment import clock_flag, environment, utc_instant
 from companion.evidence.identity import campaign_id_for, page_identity
 from companion.evidence.imaging import ImageInfo, inspect_image
-from companion.evidence.validate import decode_image, same_capture, validate_payload
+from companion.evidence.validate import decode_image, validate_payload
 
 log = logging.getLogger(__name__)
 READING_SCALARS = (
@@ -62,27 +68,6 @@ READING_SCALARS = (
 
 # Called inside the capture's write transaction with the new row (e.g. to queue a job): cheap only.
 StoredHook = Callable[[sqlite_utils.Database, dict[str, Any]], None]
-
-
-class Analysis(Protocol):
-    """What ingest needs from the analysis cache (companion/analysis/cache.py)."""
-
-    def append(
-        self, db: sqlite_utils.Database, campaign_id: str, reading: dict[str, Any]
-    ) -> list[dict[str, Any]] | None: ...
-
-    def findings(self, db: sqlite_utils.Database, campaign_id: str) -> list[dict[str, Any]]: ...
-
-    def findings_upto(
-        self, db: sqlite_utils.Database, campaign_id: str, upto: int
-    ) -> list[dict[str, Any]]: ...
-
-
-@dataclass(frozen=True)
-class IngestResult:
-    status: int
-    body: dict[str, Any]
-    text: str | None = None  # ``body`` as stored (capture_answers): sent as is, serialised once
 
 
 @dataclass(frozen=True)
@@ -228,7 +213,7 @@ def store_capture(
         # A flagged capture is left out of findings: the analysis re-folds without it.
         findings = None if flag is not None else _append(analysis, db, campaign_id, new_reading)
         body = answer_body(checked.capture_id, campaign_id, checked.sha256, findings)
-        return campaign_id, findings, body, _save_answer(db, body) if findings is not None else None
+        return campaign_id, findings, body, save_answer(db, body) if findings is not None else None
 
     try:  # concurrent captures share one commit, one sync (core/group_commit.py)
         campaign_id, findings, body, text = group_write(db, write)
@@ -245,7 +230,7 @@ def store_capture(
         body = answer_body(checked.capture_id, campaign_id, checked.sha256, findings or [])
         if findings is not None:  # else a retry asks the analysis again
             with write_transaction(db):
-                text = _save_answer(db, body)
+                text = save_answer(db, body)
     return IngestResult(201, body, text)
 
 
@@ -260,19 +245,6 @@ def _append(analysis: Analysis | None, db, campaign_id: str, reading: dict[str, 
         return analysis.append(db, campaign_id, reading)
     except Exception:
         log.exception("analysis step failed for campaign %s; it will be re-folded", campaign_id)
-        return None
-
-
-def findings_or_none(analysis: Analysis | None, db, campaign_id: str) -> list[dict[str, Any]] | None:
-    """The campaign's findings after the commit, or None (logged) when the analysis fails."""
-    if analysis is None:
-        return []
-    try:
-        return analysis.findings(db, campaign_id)
-    except Exception:
-        log.exception(
-            "analysis failed for campaign %s; the capture is stored, its findings are not", campaign_id
-        )
         return None
 
 
@@ -313,100 +285,6 @@ def _clock_flag(db: sqlite_utils.Database, row: dict[str, Any], received) -> str
         parse_rfc3339_or_none(row["client_sent_at"]),
         checks.time_or_none(newest),  # a stored row that is odd doesn't count
     )
-
-
-def answer_body(capture_id: str, campaign_id: str, sha256: str, findings) -> dict[str, Any]:
-    """The capture POST's answer: the findings, and the same grouped into incidents (worst first)."""
-    return {
-        "capture_id": capture_id,
-        "campaign_id": campaign_id,
-        "sha256": sha256,
-        "findings": findings,
-        "incidents": incidents_of(findings) if findings is not None else None,
-    }
-
-
-# An answer carries all of its campaign's findings. Past this many bytes it is stored by reference
-# (m015): the readings its findings were computed from (``Findings.upto``), folded again on a replay;
-# storing each whole made the archive grow with the square of a campaign's findings.
-STORE_ANSWER_UPTO = 2048
-
-
-def answer_json(body: dict[str, Any]) -> str:
-    """The answer as JSON text. orjson: the answer carries every finding of the campaign (123 KB at
-    100 findings), which the standard encoder took ~1.8 ms to write; the same JSON (compact, UTF-8),
-    a value orjson refuses (an integer past 64 bits) falls back to the standard encoder."""
-    try:
-        return orjson.dumps(body).decode("utf-8")
-    except TypeError:
-        return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
-
-
-def _save_answer(db: sqlite_utils.Database, body: dict[str, Any]) -> str:
-    text = answer_json(body)
-    upto = getattr(body["findings"], "upto", None)
-    if len(text) > STORE_ANSWER_UPTO and isinstance(upto, int):
-        stored: list[Any] = [None, upto]
-    else:
-        stored = [text, None]
-    db.execute(
-        "INSERT OR IGNORE INTO capture_answers (capture_id, response_json, readings_upto) VALUES (?, ?, ?)",
-        [body["capture_id"], *stored],
-    )
-    return text
-
-
-def previous_answer(
-    db: sqlite_utils.Database,
-    capture_id: str,
-    sha256: str,
-    analysis: Analysis | None = None,
-    payload: dict[str, Any] | None = None,
-) -> IngestResult | None:
-    """The first answer to ``capture_id``, or None when it is new.
-
-    A retry is the same request again: 409 when the image differs, or (given the ``payload``) the
-    time, source, page or facts do (``client`` may differ: a resend from the queue has a new
-    ``sent_at``)."""
-    row = db.execute(
-        "SELECT c.sha256, a.response_json, c.campaign_id, c.taken_at, c.source, c.page_url, "
-        "c.page_title, c.facts_json, a.readings_upto FROM captures c "
-        "LEFT JOIN capture_answers a ON a.capture_id = c.id WHERE c.id = ?",
-        [capture_id],
-    ).fetchone()
-    if row is None:
-        return None
-    if row[0] != sha256:
-        raise DomainError(
-            409, "capture_id_conflict", "这个 capture_id 已用于另一张截图；每次截图请使用新的 UUID。"
-        )
-    if payload is not None and not same_capture(row[:8], payload):
-        raise DomainError(
-            409,
-            "capture_id_conflict",
-            "这个 capture_id 已用于另一次截图（时间、网址或读数不同）；每次截图请使用新的 UUID。",
-        )
-    body = checks.json_or_none(row[1])
-    if not isinstance(body, dict) and row[1] is None and isinstance(row[8], int):
-        # Stored by reference (m015): the findings of the readings it was computed from.
-        findings = _findings_upto(analysis, db, row[2], row[8])
-        if findings is not None:
-            body = answer_body(capture_id, row[2], sha256, findings)
-    if not isinstance(body, dict):  # no answer yet (a re-fold in progress, a crash there), or odd
-        if row[1] is not None or row[8] is not None:
-            log.warning("odd stored answer of capture %s answered again", capture_id)
-        body = answer_body(capture_id, row[2], sha256, findings_or_none(analysis, db, row[2]) or [])
-    return IngestResult(200, {**body, "duplicate": True})
-
-
-def _findings_upto(analysis: Analysis | None, db, campaign_id: str, upto: int) -> list[dict[str, Any]] | None:
-    if analysis is None:
-        return None
-    try:
-        return analysis.findings_upto(db, campaign_id, upto)
-    except Exception:
-        log.exception("replayed answer of campaign %s could not be re-computed", campaign_id)
-        return None
 
 
 def _campaign_for(db: sqlite_utils.Database, payload: dict[str, Any]) -> str:

@@ -29,7 +29,8 @@ from companion import __version__
 from companion.core.errors import DomainError
 from companion.core.services import services_of
 from companion.core.timeutil import format_rfc3339, now_local
-from companion.evidence.ingest import IngestResult, ingest_capture, previous_answer
+from companion.evidence.answers import IngestResult, previous_answer
+from companion.evidence.ingest import ingest_capture
 from companion.intake.times import FoundTime
 
 IMPORT_NAMESPACE = uuid.UUID("6f1c2f0e-3b7d-5a49-9a51-000000000014")  # fixed: re-imports find their id
