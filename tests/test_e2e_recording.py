@@ -8,6 +8,8 @@ when the tab leaves the page, a fourth when the tab is closed."""
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 import time
 import urllib.request
 from pathlib import Path
@@ -60,15 +62,26 @@ def _stop(browser, page) -> None:
 
 
 def _finished(comp, capture_id: str, recording_id: str, chunks: int, derived: bool = True) -> dict:
-    """The recording as the companion has it, once finished (and its derived copy made). The
-    finish call is idempotent: asking again answers what the extension's call stored."""
+    """The recording as the companion has it, once the extension's finish call is stored (and the
+    derived copy made). The first finish call is the one kept, so the test only reads (the database,
+    read-only) until the extension's is there: a finish of its own sent earlier would be the one kept
+    (it was, under load: the extension's call arrived after the test's first poll). Then the finish
+    call, idempotent, answers what the extension's call stored."""
     path = f"/api/v1/captures/{capture_id}/recordings/{recording_id}/finish"
+    uri = f"{DataDir(comp.data_dir).database.resolve().as_uri()}?mode=ro"
 
-    def ready():
-        rec = comp.post(path, {"chunks": 0, "duration_ms": 0})["recording"]
-        return rec if rec["chunks_expected"] and (rec["derived"] or not derived) else None
+    def stored():
+        with contextlib.closing(sqlite3.connect(uri, uri=True)) as conn:
+            row = conn.execute(
+                "SELECT chunks, derived_sha256 FROM recordings WHERE capture_id = ? AND recording_id = ?",
+                [capture_id, recording_id],
+            ).fetchone()
+        return row is not None and (row[1] is not None or not derived)
 
-    return wait_for(ready, 60, interval=0.5, message="the finished recording and its derived copy")
+    wait_for(stored, 60, interval=0.5, message="the finished recording and its derived copy")
+    rec = comp.post(path, {"chunks": 0, "duration_ms": 0})["recording"]
+    assert rec["chunks_expected"], rec  # the extension's finish, not one of the test's
+    return rec
 
 
 def test_recording_arrives_in_chunks_that_play_and_survives_a_killed_companion(playwright, tmp_path):

@@ -45,7 +45,7 @@ class Analysis(Protocol):
 class IngestResult:
     status: int
     body: dict[str, Any]
-    text: str | None = None  # ``body`` as stored (capture_answers): sent as is, serialised once
+    text: str | None = None  # ``body`` serialised once (``answer_json``): sent as is
 
 
 def findings_or_none(analysis: Analysis | None, db, campaign_id: str) -> list[dict[str, Any]] | None:
