@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from helpers import capture_payload, png_bytes, session_client
-from helpers.bundles import read_bundle, rewrite
+from helpers.bundles import export_bundle, read_bundle, rewrite
 
 from companion.core.config import DataDir
 from companion.evidence import capture_files
@@ -303,10 +303,7 @@ def test_bundle_carries_files_lists_them_and_its_verify_catches_tampering(app, c
             recording_id=rec,
             part=part,
         )
-    path = tmp_path / "b.zip"
-    with client.get(f"/api/v1/campaigns/{campaign}/export") as resp:
-        assert resp.status_code == 200
-        path.write_bytes(resp.data)
+    path = export_bundle(client, campaign, tmp_path / "b.zip")
     files = read_bundle(path)
     manifest = json.loads(files["manifest.json"])
     rows = manifest["capture_files"]

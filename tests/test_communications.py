@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 from helpers import capture_payload, png_bytes, session_client
 from helpers import comm_samples as samples
-from helpers.bundles import read_bundle, rewrite
+from helpers.bundles import export_bundle, read_bundle, rewrite
 
 from companion.cli import cli
 from companion.core.config import DataDir
@@ -202,10 +202,7 @@ def test_in_the_bundle_listed_and_a_tampered_recording_in_it_is_caught(app, tmp_
     add_file(_db(app), _root(app), campaign, png_bytes(seed=3), "Screenshot_20261120-150000.png")
     client = app.test_client()
     client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {app.config['API_TOKEN']}"
-    path = tmp_path / "b.zip"
-    with client.get(f"/api/v1/campaigns/{campaign}/export") as resp:
-        assert resp.status_code == 200
-        path.write_bytes(resp.data)
+    path = export_bundle(client, campaign, tmp_path / "b.zip")
     files = read_bundle(path)
     manifest = json.loads(files["manifest.json"])
     comms = manifest["communications"]

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from helpers import CST, capture_payload, session_client, wait_for
+from helpers.bundles import export_bundle
 from helpers.local_tsa import LocalTsa
 
 from companion.app import create_app
@@ -71,13 +72,6 @@ def run_jobs(app) -> None:
     services_of(app).jobs.run_due(app)
 
 
-def export(client, campaign_id: str, path: Path) -> Path:
-    with client.get(f"/api/v1/campaigns/{campaign_id}/export") as resp:
-        assert resp.status_code == 200
-        path.write_bytes(resp.data)
-    return path
-
-
 def verify(*args):
     return CliRunner().invoke(cli, ["verify", *map(str, args)], catch_exceptions=False)
 
@@ -126,7 +120,7 @@ def stamped(tmp_path, local_tsa):
     run_jobs(app)
     answers.append(post(client, 3))
     run_jobs(app)
-    path = export(client, answers[0]["campaign_id"], tmp_path / "bundle.zip")
+    path = export_bundle(client, answers[0]["campaign_id"], tmp_path / "bundle.zip")
     return app, client, answers, path
 
 
@@ -246,7 +240,7 @@ def test_a_root_the_user_trusts_instead_of_the_bundled_one(stamped, tmp_path):
 def test_without_a_tsa_completeness_is_checked_and_the_limits_said(tmp_path):
     _app, client = make_app(tmp_path / "data", None)
     answers = [post(client, i) for i in range(3)]
-    path = export(client, answers[0]["campaign_id"], tmp_path / "b.zip")
+    path = export_bundle(client, answers[0]["campaign_id"], tmp_path / "b.zip")
     result = verify(path)
     assert result.exit_code == 0 and "没有任何第三方为这些截图的时间作证" in result.output
 
@@ -384,7 +378,7 @@ def test_page_text_is_escaped_in_every_file(tmp_path):
     body = capture_payload(url=URL, seed=1, facts={"cut_amount": 1, "remaining_amount": 2})
     body["page"]["title"] = evil
     answer = client.post("/api/v1/captures", json=body).get_json()
-    _top, files = unpack(export(client, answer["campaign_id"], tmp_path / "e.zip"))
+    _top, files = unpack(export_bundle(client, answer["campaign_id"], tmp_path / "e.zip"))
     assert "<script>" not in files["report.html"].decode() and "\u202e" not in files["report.html"].decode()
     assert "<script>" not in files["report.md"].decode() and "\\[a\\]" in files["report.md"].decode()
     for name, data in files.items():

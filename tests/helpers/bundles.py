@@ -8,6 +8,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 
+def export_bundle(client, campaign_id: str, path: Path) -> Path:
+    """The campaign's bundle, exported through the API by a token-carrying test client, at ``path``."""
+    with client.get(f"/api/v1/campaigns/{campaign_id}/export") as resp:
+        assert resp.status_code == 200
+        path.write_bytes(resp.data)
+    return path
+
+
 def read_bundle(path: Path) -> dict[str, bytes]:
     """Every file of the bundle by its path inside the bundle's own folder."""
     with zipfile.ZipFile(path) as zf:
