@@ -20,8 +20,9 @@ from helpers import ROOT
         ["bench/bench_growth.py", "--quick"],
         ["bench/bench_stack.py", "--requests", "20"],
         ["bench/bench_background.py", "--thumbs", "1", "--thumbs-only"],
+        ["bench/bench_processes.py", "--per-client", "2", "--rounds", "1"],
     ],
-    ids=["detect", "dashboard", "ocr", "ingest", "growth", "stack", "background"],
+    ids=["detect", "dashboard", "ocr", "ingest", "growth", "stack", "background", "processes"],
 )
 def test_benchmark_runs(args):
     run = subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True, timeout=300)
@@ -36,3 +37,12 @@ def test_click_benchmark_runs():
     run = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stdout + run.stderr
     assert "bare extension" in run.stdout
+
+
+@pytest.mark.browser
+def test_ingest_benchmark_runs_on_chromium_screenshots():
+    """``--chromium``: real screenshots of the fixture pages, taken by Debian's Chromium."""
+    args = [sys.executable, "bench/bench_ingest.py", "--posts", "3", "--no-ocr", "--only", "Chromium 390x844"]
+    run = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "Chromium 390x844" in run.stdout

@@ -14,8 +14,9 @@ from helpers.scenarios import SCENARIOS, series
 from jsonschema import Draft202012Validator
 
 from companion.analysis import incidents
-from companion.analysis.detect import find_anomalies
+from companion.analysis.detect import Analyzer, find_anomalies
 from companion.analysis.incidents import group
+from companion.analysis.points import to_points
 from companion.core.vocab import FINDING_TYPES, severity_rank
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -146,3 +147,59 @@ def test_new_analysis_modules_are_pure(name):
     imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
     imported |= {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
     assert not {m for m in imported if m.split(".")[0] in ("flask", "sqlite3", "sqlite_utils", "werkzeug")}
+
+
+# -- The memo (#13): regrouping reuses the incidents of unchanged findings, and only those ---------
+
+
+def _richest():
+    """The scenario with the most incidents (several to reuse)."""
+    return max(SCENARIOS, key=lambda s: len(group(find_anomalies(s.readings))))
+
+
+@pytest.mark.parametrize("sc", SCENARIOS, ids=lambda s: s.name)
+def test_an_analyzer_regrouping_at_every_reading_agrees_with_a_fresh_grouping(sc):
+    """The analyzer groups with its memo at each reading; a grouping without one says the same."""
+    analyzer = Analyzer()
+    for p in to_points(sc.readings):
+        analyzer.add(p)
+        found = analyzer.findings()
+        assert found.incidents == group([dict(f) for f in found])
+    assert len(analyzer._memo.incidents) <= len(found.incidents)  # only the last grouping's
+
+
+def test_the_memo_reuses_the_incidents_of_the_same_finding_dicts(monkeypatch):
+    findings = find_anomalies(_richest().readings)
+    sources = [dict(f) for f in findings]  # the unchanging dicts the analyzer keeps
+    memo = incidents.IncidentMemo()
+    first = group([dict(s) for s in sources], sources, memo)
+    assert len(first) > 1
+    made = []
+    real = incidents._incident
+    monkeypatch.setattr(incidents, "_incident", lambda *a: made.append(a[0]) or real(*a))
+
+    assert group([dict(s) for s in sources], sources, memo) == first
+    assert made == []  # nothing made again
+
+    renewed = [dict(sources[0]), *sources[1:]]  # an equal finding, but a new dict: not trusted
+    assert group([dict(s) for s in renewed], renewed, memo) == first
+    assert made == [first_incident_of(first, 0)]
+
+    assert group([dict(s) for s in sources], [None] * len(sources), memo) == first
+    assert len(made) == 1 + len(first)  # new findings: every incident made, none kept
+    assert memo.incidents == {} and memo.facts == {}
+
+
+def first_incident_of(found: list[dict], index: int) -> str:
+    return next(x["incident_id"] for x in found if index in x["findings"])
+
+
+def test_a_reused_incident_is_a_copy_with_this_groupings_indexes():
+    findings = find_anomalies(_richest().readings)
+    sources = [dict(f) for f in findings]
+    memo = incidents.IncidentMemo()
+    first = group([dict(s) for s in sources], sources, memo)
+    first[0]["findings"].append(999)  # a caller's change to what it was given
+    first[0]["summary_zh"] = "changed"
+    again = group([dict(s) for s in sources], sources, memo)
+    assert again == group([dict(s) for s in sources])

@@ -297,6 +297,7 @@ class Analyzer:
         self._provisional: list[dict[str, Any]] = []
         self._stage: Stage | None = None
         self._last_rules: Point | None = None
+        self._memo = incidents.IncidentMemo()
 
     def clone(self) -> Analyzer:
         """A snapshot to fold on from later (the cache keeps some, so a late reading re-folds only
@@ -304,6 +305,7 @@ class Analyzer:
         twin = copy.copy(self)
         twin._settled, twin._provisional = list(self._settled), list(self._provisional)
         twin._stage = self._stage.clone() if self._stage is not None else None
+        twin._memo = incidents.IncidentMemo()  # each analyzer its own (they may run on two threads)
         return twin
 
     def accepts(self, p: Point) -> bool:
@@ -337,13 +339,22 @@ class Analyzer:
     def findings(self, extra: Iterable[dict[str, Any]] = ()) -> list[dict[str, Any]]:
         """All findings (and ``extra`` ones, as friends' proofs give), most severe first, then in time
         order; each carries its ``incident_id``."""
-        out = [dict(f) for f in [*self._settled, *self._provisional, *extra]]
+        # (copy, the unchanging dict it copies or None): settled and provisional findings are kept as
+        # found, so the grouping may reuse what it made of them last time (incidents.IncidentMemo).
+        pairs = [(dict(f), f) for f in [*self._settled, *self._provisional]]
+        pairs += [(dict(f), None) for f in extra]
         if self._stage is not None:
-            out += self._stage.open_findings(latest=True)
-        out.sort(
-            key=lambda f: (severity_rank(f["severity"]), f["started_at"], f["type"], f["before_capture_id"])
+            pairs += [(f, None) for f in self._stage.open_findings(latest=True)]
+        pairs.sort(
+            key=lambda fs: (
+                severity_rank(fs[0]["severity"]),
+                fs[0]["started_at"],
+                fs[0]["type"],
+                fs[0]["before_capture_id"],
+            )
         )
-        grouped = incidents.group(out)
+        out = [f for f, _ in pairs]
+        grouped = incidents.group(out, [src for _, src in pairs], self._memo)
         for incident in grouped:
             for i in incident["findings"]:
                 out[i]["incident_id"] = incident["incident_id"]

@@ -105,25 +105,77 @@ def incidents_of(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return known if known is not None else group(findings)
 
 
-def group(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+class IncidentMemo:
+    """What the last grouping of one analyzer computed, for the next one to reuse (#13).
+
+    A campaign's settled findings never change once found (``Analyzer``), yet every capture's answer
+    grouped all of them again: in a campaign with hundreds of findings that was most of the POST
+    (docs/performance.md). An incident made of the very same finding dicts as last time is the same
+    incident but for its indexes. Entries are keyed on those dicts' identities and hold the dicts
+    themselves, so no other dict can take an id while its entry lives; each grouping keeps only what
+    it used (the memo never grows past one grouping). Not for sharing between threads: an analyzer
+    is used under its campaign's lock (``analysis/cache.py``)."""
+
+    def __init__(self) -> None:
+        self.facts: dict[int, tuple[dict[str, Any], tuple, str]] = {}
+        self.incidents: dict[tuple, tuple[tuple[dict[str, Any], ...], dict[str, Any]]] = {}
+
+
+def group(
+    findings: list[dict[str, Any]],
+    sources: list[dict[str, Any] | None] | None = None,
+    memo: IncidentMemo | None = None,
+) -> list[dict[str, Any]]:
     """Incidents of a campaign's findings, worst first, then in time order (see docs/detection.md).
 
-    ``findings`` in each incident are indexes into the list given."""
-    keys = [_order(f) for f in findings]
+    ``findings`` in each incident are indexes into the list given. ``sources`` (with ``memo``): for
+    each finding, the unchanging dict it is a copy of, or None when it is new at this grouping; the
+    incidents made only of such findings come from ``memo`` when they are made of the same ones."""
+    if memo is None or sources is None:
+        sources = [None] * len(findings)
+    known: dict[int, tuple[dict[str, Any], tuple, str]] = {}
+    facts = [_facts_of(f, src, memo, known) for f, src in zip(findings, sources, strict=True)]
+    keys = [fact[0] for fact in facts]
     grouped = _periods(findings, keys)
     grouped += [[i] for i, f in enumerate(findings) if f.get("type") not in PERIOD_TYPES]
-    out, used = [], set()
+    out, used, kept = [], set(), {}
     for members in grouped:
         members.sort(key=keys.__getitem__)
-        first = findings[members[0]]
-        family = "period" if first.get("type") in PERIOD_TYPES else str(first.get("type"))
-        incident_id = _incident_id(first, family)
+        incident_id = facts[members[0]][1]
         while incident_id in used:  # never expected; keeps ids unique whatever the input
             incident_id = hashlib.sha256(incident_id.encode()).hexdigest()[:12]
         used.add(incident_id)
-        out.append(_incident(incident_id, [findings[i] for i in members], members))
+        made = [sources[i] for i in members]
+        if memo is None or any(src is None for src in made):
+            out.append(_incident(incident_id, [findings[i] for i in members], members))
+            continue
+        ident = (incident_id, *map(id, made))
+        hit = memo.incidents.get(ident)
+        if hit is None:  # (the entry holds its dicts: while it lives, their ids are theirs alone)
+            hit = (tuple(made), _incident(incident_id, [findings[i] for i in members], members))
+        kept[ident] = hit
+        out.append({**hit[1], "findings": sorted(members)})
+    if memo is not None:
+        memo.facts, memo.incidents = known, kept
     out.sort(key=lambda x: (severity_rank(x["severity"]), _time(x["started_at"]), x["incident_id"]))
     return out
+
+
+def _facts_of(f: dict[str, Any], src: dict[str, Any] | None, memo: IncidentMemo | None, known: dict) -> tuple:
+    """(its ``_order``, the id of an incident it would start): from the memo when ``f`` is a copy of
+    the same unchanging dict as last time."""
+    if src is None or memo is None:
+        return _order(f), _first_id(f)
+    hit = memo.facts.get(id(src))
+    if hit is None:
+        hit = (src, _order(f), _first_id(f))
+    known[id(src)] = hit
+    return hit[1:]
+
+
+def _first_id(first: dict[str, Any]) -> str:
+    family = "period" if first.get("type") in PERIOD_TYPES else str(first.get("type"))
+    return _incident_id(first, family)
 
 
 def _incident(incident_id: str, members: list[dict[str, Any]], indexes: list[int]) -> dict[str, Any]:
