@@ -4,6 +4,9 @@
 2. A capture POST into a campaign that already has 5,000 readings: total time through the Flask
    app (validation, Pillow check, fsync'd file write, SQLite commit) and the part of it that is
    analysis (loading the readings + find_anomalies).
+3. The analysis step of one capture (``Analyzer.findings()``: the findings, grouped into incidents)
+   in a campaign whose findings keep growing (``bench_growth.py --findings-only``'s, 250 findings
+   at 1,500 captures): what a capture's answer costs there, without HTTP or the machine's disk.
 
 Run: .venv/bin/python bench/bench_detect.py   (figures go in docs/performance.md)
 """
@@ -151,8 +154,39 @@ def bench_post(existing: int = 5_000, posts: int = 50) -> None:
     )
 
 
+def bench_findings_step(captures: int = 1_500, steps: int = 40) -> None:
+    import json
+
+    from bench_ingest import body
+
+    from companion.analysis.detect import Analyzer
+    from companion.analysis.points import to_points
+    from companion.evidence.ingest import reading_facts
+
+    readings = []
+    for n in range(captures):
+        sent = json.loads(body(b"", n))
+        readings.append(
+            {"capture_id": sent["capture_id"], "taken_at": sent["taken_at"], **reading_facts(sent)}
+        )
+    points = to_points(readings)
+    analyzer, times, found = Analyzer(), [], []
+    for p in points[:-steps]:
+        analyzer.add(p)
+    for p in points[-steps:]:  # as the cache does at each capture: one add, then the answer's findings
+        analyzer.add(p)
+        t0 = time.perf_counter()
+        found = analyzer.findings()
+        times.append(time.perf_counter() - t0)
+    print(
+        f"analysis step of one capture at {captures:,} captures ({len(found)} findings): "
+        f"median {statistics.median(times[5:]) * 1000:.2f} ms"
+    )
+
+
 if __name__ == "__main__":
     # --quick: tiny sizes, for the smoke test that keeps this script running (tests/test_bench_smoke.py)
     quick = "--quick" in sys.argv[1:]
     bench_pure(2_000 if quick else 100_000)
     bench_post(existing=200, posts=10) if quick else bench_post()
+    bench_findings_step(200, 10) if quick else bench_findings_step()

@@ -4,7 +4,8 @@ The goal "4 clients into one campaign reach >= 1.5x one client's captures/s" is 
 companion process: a capture's CPU runs under one GIL (docs/performance.md). The way around a GIL is
 processes, so this measures a prototype of that design before anyone builds it: K copies of the
 companion's app in K forked processes, serving the one listening socket (whichever process accepts
-a connection serves it), meeting at a blocking cross-process write lock (``flock`` on a file in the
+a connection serves it) or, the upper bound, each its own port with the clients spread evenly
+over them (a perfect balancer), meeting at a blocking cross-process write lock (``flock`` on a file in the
 data dir, taken where the app takes its in-process lock; SQLite's own busy handler sleeps instead).
 Each process keeps its own analysis cache: a capture stored by the other process is folded in by
 the next ``findings`` (the cache's catch-up), as a real multi-process companion would have to.
@@ -85,48 +86,60 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def run(processes: int, n_clients: int, per_client: int) -> tuple[float, float, list[float]]:
-    """(captures/s, server CPU ms a capture, each process's share of that CPU)."""
+def run(processes: int, n_clients: int, per_client: int, balanced: bool) -> tuple[float, float, list[float]]:
+    """(captures/s, server CPU ms a capture, each process's share of that CPU). ``balanced``: each
+    process listens on its own port and client c posts to process c mod K (a perfect balancer, the
+    upper bound); else all share one socket and whichever process accepts a connection serves it."""
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "data"
         from companion.app import create_app
 
-        client = CaptureClient()
-        client.token = create_app({"DATA_DIR": str(data)}).config["API_TOKEN"]  # schema made once here
-        sock = socket.socket()
-        sock.bind(("127.0.0.1", 0))
-        sock.listen(128)
-        client.port = sock.getsockname()[1]
+        token = create_app({"DATA_DIR": str(data)}).config["API_TOKEN"]  # the schema made once, here
+        socks = [_listen() for _ in range(processes if balanced else 1)]
+        clients = []
+        for sock in socks:
+            client = CaptureClient()
+            client.token, client.port = token, sock.getsockname()[1]
+            clients.append(client)
         pids = []
-        for _ in range(processes):
+        for k in range(processes):
             pid = os.fork()
             if pid == 0:
                 try:
-                    serve_child(sock, data)
+                    serve_child(socks[k % len(socks)], data)
                 finally:
                     os._exit(0)
             pids.append(pid)
         try:
-            return _measure(client, pids, n_clients, per_client)
+            return _measure(clients, pids, n_clients, per_client)
         finally:
             for pid in pids:
                 os.kill(pid, 9)
                 os.waitpid(pid, 0)
-            sock.close()
+            for sock in socks:
+                sock.close()
 
 
-def _measure(client: CaptureClient, pids: list[int], n_clients: int, per_client: int):
-    warm = [body(page_png(390, 844, 0), 0)]
+def _listen() -> socket.socket:
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(128)
+    return sock
+
+
+def _measure(clients: list[CaptureClient], pids: list[int], n_clients: int, per_client: int):
     deadline = time.monotonic() + 60
-    while True:  # until a process answers (they start in parallel)
-        try:
-            client.post(client.connection(), warm[0])
-            break
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.05)
-    for n in range(1, 4 * len(pids)):  # new connections: each process likely serves a few first
+    for client in clients:  # until each port answers (the processes start in parallel)
+        while True:
+            try:
+                client.post(client.connection(), body(page_png(390, 844, 0), 0))
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+    for n in range(1, 4 * len(pids)):  # new connections: on one socket each process likely serves some
+        client = clients[n % len(clients)]
         client.post(client.connection(), body(page_png(390, 844, n), n))
     start = 4 * len(pids)
     bodies = [
@@ -135,13 +148,13 @@ def _measure(client: CaptureClient, pids: list[int], n_clients: int, per_client:
     ]
     barrier = threading.Barrier(n_clients + 1)
 
-    def go(mine: list[bytes]) -> None:
+    def go(client: CaptureClient, mine: list[bytes]) -> None:
         conn = client.connection()
         barrier.wait()
         for raw in mine:
             client.post(conn, raw)
 
-    threads = [threading.Thread(target=go, args=(b,)) for b in bodies]
+    threads = [threading.Thread(target=go, args=(clients[c % len(clients)], b)) for c, b in enumerate(bodies)]
     for t in threads:
         t.start()
     cpu0 = [cpu_seconds(p) for p in pids]
@@ -165,28 +178,33 @@ def main() -> None:
     if not hasattr(os, "fork") or not Path("/proc/self/stat").exists():
         print("bench_processes.py needs os.fork and /proc (Linux); nothing measured here.")
         return
-    setups = [(1, 1), (1, 4), (args.processes, 4)]
-    results: dict[tuple[int, int], list[tuple[float, float, list[float]]]] = {s: [] for s in setups}
+    setups = [(1, 1, False), (1, 4, False), (args.processes, 4, False), (args.processes, 4, True)]
+    results: dict[tuple, list[tuple[float, float, list[float]]]] = {s: [] for s in setups}
     print(f"request processes sharing one socket ({os.cpu_count()} logical cores here)")
     for _ in range(args.rounds):
-        for procs, clients in setups:
+        for procs, clients, balanced in setups:
             per = args.per_client * 4 // clients  # the same number of captures in every set-up
-            rate, cpu, shares = run(procs, clients, per)
-            results[(procs, clients)].append((rate, cpu, shares))
+            rate, cpu, shares = run(procs, clients, per, balanced)
+            results[(procs, clients, balanced)].append((rate, cpu, shares))
             split = " / ".join(f"{s:.0%}" for s in shares)
             print(
-                f"  {procs} process(es), {clients} client(s): {rate:4.0f} captures/s, "
+                f"  {_name(procs, clients, balanced)}: {rate:4.0f} captures/s, "
                 f"server CPU {cpu:.1f} ms a capture ({split})",
                 flush=True,
             )
-    base = statistics.median(r[0] for r in results[(1, 1)])
-    for procs, clients in setups:
-        rate = statistics.median(r[0] for r in results[(procs, clients)])
-        cpu = statistics.median(r[1] for r in results[(procs, clients)])
+    base = statistics.median(r[0] for r in results[setups[0]])
+    for setup in setups:
+        rate = statistics.median(r[0] for r in results[setup])
+        cpu = statistics.median(r[1] for r in results[setup])
         print(
-            f"median: {procs} process(es), {clients} client(s): {rate:.0f} captures/s "
+            f"median: {_name(*setup)}: {rate:.0f} captures/s "
             f"({rate / base:.2f}x one client on one process), {cpu:.1f} ms of server CPU a capture"
         )
+
+
+def _name(procs: int, clients: int, balanced: bool) -> str:
+    how = ", a port each" if balanced else (", one socket" if procs > 1 else "")
+    return f"{procs} process(es){how}, {clients} client(s)"
 
 
 if __name__ == "__main__":

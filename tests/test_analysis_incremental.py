@@ -116,6 +116,54 @@ def test_snapshot_refold_in_scenarios(scenario):
     assert answers[-1] == find_anomalies(scenario.readings)
 
 
+def store(db, r):
+    sent = {k: v for k, v in r.items() if k not in ("capture_id", "taken_at") and v is not None}
+    facts = reading_facts({"taken_at": r["taken_at"], "facts": sent})
+    db["readings"].insert(reading_row(r["capture_id"], "camp", r["taken_at"], facts))
+    return {"capture_id": r["capture_id"], "taken_at": r["taken_at"], **facts}
+
+
+@settings(max_examples=40, deadline=None)
+@given(reading_lists(), st.randoms(use_true_random=False), st.sampled_from([1, 2, 3, 8]))
+def test_readings_another_writer_stored_are_folded_in_with_the_next_append(readings, rnd, every):
+    """Another process (an import from the command line) stores readings this cache never saw: the
+    next capture's ``append`` folds them in with its own (a bounded gap) or leaves it to
+    ``findings``; either way the answer is a full fold's of everything stored."""
+    arrival = list(readings)
+    rnd.shuffle(arrival)
+    db, cache = fresh_db(), AnalysisCache(Thresholds(), snapshot_every=every)
+    for n, r in enumerate(arrival, 1):
+        reading = store(db, r)
+        if rnd.random() < 0.4:
+            continue  # the other writer's: no append here
+        answer = cache.append(db, "camp", reading)
+        if answer is None:
+            answer = cache.findings(db, "camp")
+        assert answer == find_anomalies(arrival[:n])
+
+
+def test_a_small_gap_is_folded_inside_the_append_and_a_long_one_is_not():
+    readings = [
+        {
+            "capture_id": f"r{i:04d}",
+            "taken_at": f"2026-11-20T{8 + i // 60:02d}:{i % 60:02d}:00+08:00",
+            "cut_percent": 50 + i * 0.01,
+            "helper_count": i,
+        }
+        for i in range(200)
+    ]
+    db, cache = fresh_db(), AnalysisCache(Thresholds(), snapshot_every=8)
+    list(through_the_cache(readings[:100], cache, db))
+    for r in readings[100:105]:  # the other writer's five
+        store(db, r)
+    answer = cache.append(db, "camp", store(db, readings[105]))
+    assert answer is not None and answer == find_anomalies(readings[:106])
+    for r in readings[106:180]:  # 74: more than the bounded window (2 x 8)
+        store(db, r)
+    assert cache.append(db, "camp", store(db, readings[180])) is None
+    assert cache.findings(db, "camp") == find_anomalies(readings[:181])
+
+
 def test_a_late_reading_refolds_only_from_the_snapshot_before_it(monkeypatch):
     """The cost of a late arrival is the readings after it, not the campaign: count the points folded."""
     from companion.analysis import cache as cache_module

@@ -117,7 +117,7 @@ class AnalysisCache:
             return None  # a re-fold of this campaign is running: never wait for it under the write lock
         try:
             if entry.rowid != (before or 0):
-                return None
+                return self._fold_gap(db, campaign_id, entry)
             point = to_point(reading)
             if point is None:
                 entry.analyzer.count += 1  # a reading without a usable time still counts
@@ -133,6 +133,24 @@ class AnalysisCache:
             return self._current(db, campaign_id, entry)
         finally:
             entry.lock.release()
+
+    def _fold_gap(
+        self, db: sqlite_utils.Database, campaign_id: str, entry: Entry
+    ) -> list[dict[str, Any]] | None:
+        """Readings stored by another writer since the analyzer last looked (another process: an
+        import from the command line), and this capture's own: folded here when that is bounded work
+        (a few readings, no re-fold past the window ``append`` allows); else None, left to ``findings``
+        after the commit, with a second transaction for the answer."""
+        new = readings_after(db, campaign_id, entry.rowid)
+        if not new or len(new) > 2 * self.snapshot_every:
+            return None
+        points = to_points(new)  # in page order
+        last = entry.analyzer.last_key
+        late = bool(points) and last is not None and sort_key(points[0]) < last
+        if late and self._replay_size(entry, sort_key(points[0])) > 2 * self.snapshot_every:
+            return None
+        self._catch_up(db, campaign_id, entry, new)
+        return self._current(db, campaign_id, entry)
 
     def forget(self, campaign_id: str) -> None:
         """Drop the campaign's analyzer: a reading was rewritten in place (OCR filled it), which
