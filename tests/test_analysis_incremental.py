@@ -57,10 +57,7 @@ def through_the_cache(readings, cache=None, db=None):
     db = db or fresh_db()
     cache = cache or AnalysisCache(Thresholds())
     for r in readings:
-        sent = {k: v for k, v in r.items() if k not in ("capture_id", "taken_at") and v is not None}
-        facts = reading_facts({"taken_at": r["taken_at"], "facts": sent})
-        db["readings"].insert(reading_row(r["capture_id"], "camp", r["taken_at"], facts))
-        answer = cache.append(db, "camp", {"capture_id": r["capture_id"], "taken_at": r["taken_at"], **facts})
+        answer = cache.append(db, "camp", store(db, r))
         yield answer if answer is not None else cache.findings(db, "camp")
 
 
@@ -116,6 +113,19 @@ def test_snapshot_refold_in_scenarios(scenario):
     assert answers[-1] == find_anomalies(scenario.readings)
 
 
+def minute_apart(n: int) -> list[dict]:
+    """``n`` readings a minute apart, each with one more helper and a hundredth of a percent more."""
+    return [
+        {
+            "capture_id": f"r{i:04d}",
+            "taken_at": f"2026-11-20T{8 + i // 60:02d}:{i % 60:02d}:00+08:00",
+            "cut_percent": 50 + i * 0.01,
+            "helper_count": i,
+        }
+        for i in range(n)
+    ]
+
+
 def store(db, r):
     sent = {k: v for k, v in r.items() if k not in ("capture_id", "taken_at") and v is not None}
     facts = reading_facts({"taken_at": r["taken_at"], "facts": sent})
@@ -143,15 +153,7 @@ def test_readings_another_writer_stored_are_folded_in_with_the_next_append(readi
 
 
 def test_a_small_gap_is_folded_inside_the_append_and_a_long_one_is_not():
-    readings = [
-        {
-            "capture_id": f"r{i:04d}",
-            "taken_at": f"2026-11-20T{8 + i // 60:02d}:{i % 60:02d}:00+08:00",
-            "cut_percent": 50 + i * 0.01,
-            "helper_count": i,
-        }
-        for i in range(200)
-    ]
+    readings = minute_apart(200)
     db, cache = fresh_db(), AnalysisCache(Thresholds(), snapshot_every=8)
     list(through_the_cache(readings[:100], cache, db))
     for r in readings[100:105]:  # the other writer's five
@@ -168,15 +170,7 @@ def test_a_late_reading_refolds_only_from_the_snapshot_before_it(monkeypatch):
     """The cost of a late arrival is the readings after it, not the campaign: count the points folded."""
     from companion.analysis import cache as cache_module
 
-    readings = [
-        {
-            "capture_id": f"r{i:04d}",
-            "taken_at": f"2026-11-20T{8 + i // 60:02d}:{i % 60:02d}:00+08:00",
-            "cut_percent": 50 + i * 0.01,
-            "helper_count": i,
-        }
-        for i in range(300)
-    ]
+    readings = minute_apart(300)
     late = readings.pop(290)
     cache, db = AnalysisCache(Thresholds(), snapshot_every=16), fresh_db()
     list(through_the_cache(readings, cache, db))
