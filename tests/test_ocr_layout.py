@@ -110,6 +110,28 @@ def test_inline_forms_and_decoys():
     }
 
 
+def test_other_peoples_news_and_gift_values_are_decoys():
+    """A marquee of winners above the progress, a gift's value: none of their figures is ours."""
+    reading = read_boxes(
+        boxes(
+            [
+                ("恭喜用户小**已砍¥99.00成功免费拿走", 0.99, (10, 10, 380, 30)),
+                ("138****2211已砍¥59.90免费领到", 0.99, (10, 40, 380, 60)),
+                ("新人专享价值¥100大礼包", 0.99, (10, 70, 300, 90)),
+                ("已砍¥98.76", 0.99, (15, 104, 123, 127)),
+                ("还差¥1.24", 0.99, (198, 106, 280, 127)),
+                ("王**帮你砍了95.00元", 0.99, (14, 264, 180, 283)),
+            ]
+        )
+    )
+    facts = {k: v for k, v in reading.facts.items() if k not in ("raw",)}
+    assert facts == {
+        "cut_amount": 98.76,
+        "remaining_amount": 1.24,
+        "helpers": [{"name": "王**", "amount": 95.0}],
+    }
+
+
 def test_full_width_text_is_folded_first():
     reading = read_boxes(
         boxes([("已砍：￥９８．７６", 0.99, (0, 0, 100, 20)), ("还差 ２％", 0.99, (0, 30, 100, 50))])

@@ -48,7 +48,13 @@ DECOY_WORDS = (
     "包邮",
     "已售",
 )
-DECOY_PATTERN = re.compile(r"满\d+减|\d{4}[-/年]\d{1,2}|\d{1,2}月\d{1,2}日")
+# Also other people's news (a congratulation not addressed to the user, a masked name that succeeded:
+# "恭喜 用户小** 已砍¥99.00 成功免费拿走") and a gift's value ("价值¥100大礼包"), as the page reader
+# (docs/reader.md): their figures are not this bargain's.
+DECOY_PATTERN = re.compile(
+    r"满\d+减|\d{4}[-/年]\d{1,2}|\d{1,2}月\d{1,2}日|恭喜(?![你您])|[^\s*]\*{2,}.{0,30}?(?:成功|拿走|领到|领取|到手)"
+    r"|价值¥?\d+(?:\.\d+)?元?的?(?:新人|无门槛|通用|店铺)?(?:大礼包|礼包|好礼|礼品|奖品|红包)"
+)
 OTHERS_HEADERS = ("为你推荐", "猜你喜欢", "大家都在砍", "更多好物", "热门砍价", "我的其他砍价")
 RULES_HEADERS = ("活动规则", "活动说明", "活动细则", "规则说明", "玩法说明", "砍价规则", "助力规则")
 HELPER_VERBS = "帮你砍了|帮你砍掉|为你砍了|为你砍掉|帮砍了|帮砍|为你砍"

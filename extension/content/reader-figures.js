@@ -14,7 +14,8 @@
   const {
     BARGAIN_WORD_RE, CAPTION_RE, COUNTDOWN_AFTER_SRC, COUNTDOWN_BEFORE_SRC, COUNT_GUARD_RE, COUPON_AFTER_RE,
     DATE_BEFORE_RE, DURATION_START_RE, HELPER_COUNT_SRCS, LABELLED_SRC, LABEL_GROUPS, NOT_MONEY_AFTER,
-    PAREN_PERCENT_RE, PROMO_WORD_RE, SHOP_OFFER_RE, VALUE_LINE_RE, nextNonEmpty,
+    NOT_A_COUNT_AFTER_RE, NOT_A_TARGET_AFTER_RE, PAREN_PERCENT_RE, PROMO_WORD_RE, SHOP_OFFER_RE, VALUE_LINE_RE,
+    nextNonEmpty,
   } = P;
 
   // ---------------------------------------------------------------- figures
@@ -55,6 +56,17 @@
     return SHOP_OFFER_RE.test(before) && !BARGAIN_WORD_RE.test(before);
   }
 
+  /**
+   * "新人专享 价值¥100大礼包": a gift's or a voucher's value, not the price being cut. The words after
+   * the amount decide, or a promotion word earlier on its line.
+   */
+  function isGiftValue(scan, field, start, end) {
+    if (field !== "target_price") return false;
+    if (NOT_A_TARGET_AFTER_RE.test(scan.slice(end, end + 8))) return true;
+    const lineStart = scan.lastIndexOf("\n", start - 1) + 1;
+    return PROMO_WORD_RE.test(scan.slice(Math.max(lineStart, start - 20), start));
+  }
+
   /** Label-anchored figures ("已砍 ¥98.76", "仅差0.1%"): candidates per field, in text order. */
   function findInlineFigures(scan) {
     const found = [];
@@ -69,7 +81,8 @@
       const field = fieldFor(kind, unit === "%", Boolean(g.cur) || unit !== "");
       const value = parseFloat(g.num);
       const countLike = !unit && NOT_MONEY_AFTER.test(scan.slice(end, end + 8));
-      if (!field || countLike || !validNumber(field, value) || isCouponThreshold(scan, field, m.index, end)) {
+      if (!field || countLike || !validNumber(field, value) || isCouponThreshold(scan, field, m.index, end) ||
+        isGiftValue(scan, field, m.index, end)) {
         re.lastIndex = m.index + label.length;
         continue;
       }
@@ -192,13 +205,15 @@
       const re = new RegExp(src, "g");
       let m;
       while ((m = re.exec(scan)) !== null) {
-        if (guard && COUNT_GUARD_RE.test(scan.slice(Math.max(0, m.index - 6), m.index))) {
+        const end = m.index + m[0].length;
+        if ((guard && COUNT_GUARD_RE.test(scan.slice(Math.max(0, m.index - 6), m.index))) ||
+          NOT_A_COUNT_AFTER_RE.test(scan.slice(end, end + 8))) {
           re.lastIndex = m.index + 1;
           continue;
         }
         const n = parseInt(m.groups.n, 10);
         if (!Number.isSafeInteger(n)) continue;
-        if (!best || m.index < best.start) best = { value: n, start: m.index, end: m.index + m[0].length };
+        if (!best || m.index < best.start) best = { value: n, start: m.index, end };
         break;
       }
     }

@@ -12,7 +12,7 @@
 
   const P = (globalThis.BargainWitnessReaderParts = globalThis.BargainWitnessReaderParts || {});
 
-  const VERSION = "1.1.0";
+  const VERSION = "1.2.0";
   const MAX_RULES_CHARS = 20000;
   const MAX_RAW_CHARS = 500;
   const MAX_HELPERS = 1000;
@@ -209,15 +209,24 @@
     { src: String.raw`(?:助力|帮砍|砍价)(?:人数|好友数)\s{0,2}:?\s{0,2}(?<n>\d+)(?![\d.万亿千+])`, guard: true },
   ];
   // Just before a count: words that make it a target ("再邀请2人") or what is left ("剩余助力人数").
-  const COUNT_GUARD_RE = /邀|再|需|差|剩|还要|最多|每|可/;
+  const COUNT_GUARD_RE = /邀|再|需|差|剩|还要|最多|每|可|只要|满|达到|凑齐|集齐/;
+  // After a count: what makes it a condition ("3人助力即可领取", "只要3位好友助力，就能免费拿") or
+  // other people's success ("已有12345人砍价成功"), not how many helped this bargain.
+  const NOT_A_COUNT_AFTER_RE = /^\s{0,2}[，,]?\s{0,2}(?:即可|就能|就可|便可|才能|才可|可以|可领|可得|可获|成功|免费拿|领取|领到|拿到)/;
+  // A line of other people's news: "恭喜 用户小** 已砍¥99.00 成功免费拿走", "138****2211 已砍¥59.90
+  // 免费领到…" (a congratulation not addressed to the user, or a masked name that succeeded). Its
+  // figures are someone else's.
+  const NEWS_LINE_RE = /恭喜(?![你您])|[^\s*]\*{2,}[^\n]{0,30}?(?:成功|拿走|领到|领取|到手)/;
+  // After a 价值 amount: a gift or voucher's value ("价值¥100大礼包"), not the product being cut.
+  const NOT_A_TARGET_AFTER_RE = /^\s{0,2}(?:的)?(?:新人|无门槛|通用|店铺)?(?:大礼包|礼包|好礼|礼品|奖品|红包|优惠券|券)/;
 
-  const ENUM_RE = /^\s*(?:\d{1,2}\s*[.、):）](?!\d)|[（(]\s*\d{1,2}\s*[)）]|[一二三四五六七八九十]{1,3}\s*[、.:]|[\u2460-\u2473\u2776-\u277F]|[•·●▪◆■\-–—*]\s*\S)/;
+  const ENUM_RE = /^\s*(?:[QA问答]\s*:|\d{1,2}\s*[.、):）](?!\d)|[（(]\s*\d{1,2}\s*[)）]|[一二三四五六七八九十]{1,3}\s*[、.:]|[\u2460-\u2473\u2776-\u277F]|[•·●▪◆■\-–—*]\s*\S)/;
   const RULE_WORDS_RE = /活动|规则|用户|好友|参与|有效|期间|平台|邀请/;
-  const RULES_HEADER_RE = /^[\s【[〔「(（<《—–\-·•*]*(?:活动规则|活动说明|活动细则|活动须知|规则说明|玩法说明|玩法规则|玩法介绍|砍价规则|砍价须知|砍价说明|助力规则|助力须知|参与须知|规则)[\s】\]〕」)）>》—–\-·•*›〉]*(?::\s*(?<inline>.*))?$/;
+  const RULES_HEADER_RE = /^[\s【[〔「(（<《—–\-·•*]*(?:活动规则|活动说明|活动细则|活动须知|规则说明|玩法说明|玩法规则|玩法介绍|砍价规则|砍价须知|砍价说明|助力规则|助力须知|参与须知|常见问题|常见问答|问题解答|规则)[\s】\]〕」)）>》—–\-·•*›〉]*(?::\s*(?<inline>.*))?$/;
   const HELPER_HEADER_RE = /^[\s【[—–\-·•]*(?:好友助力榜|好友助力记录|好友助力|助力好友|帮砍好友|砍价好友|好友帮砍|助力记录|帮砍记录|砍价记录|助力明细|帮砍明细|砍价明细|助力榜|砍价榜|帮砍榜|谁帮我砍了)/;
   // Other products on the page (recommendations, other people's bargains): a header line, optionally
   // with a short link after it ("更多 >", "查看全部").
-  const OTHERS_HEADER_RE = /^[\s【[—–\-·•]*(?:为你推荐|猜你喜欢|热门推荐|精选推荐|相关推荐|好物推荐|今日推荐|店铺推荐|爆款推荐|推荐商品|推荐好物|你可能(?:还)?(?:会)?喜欢|相似商品|看了又看|更多好物|更多好货|更多商品|更多免费拿|更多砍价|大家都在砍|大家都在拿|大家都在买|大家还在砍|他们都在砍|热门砍价|热销榜单?|同店好货|其他商品|(?:我的)?其[他它]砍价|其[他它]免费拿)[\s】\]—–\-·•]*(?:(?:查看)?(?:更多|全部)\s*[>›〉»]?|[>›〉»])?$/;
+  const OTHERS_HEADER_RE = /^[\s【[—–\-·•]*(?:为你推荐|猜你喜欢|热门推荐|精选推荐|相关推荐|好物推荐|今日推荐|店铺推荐|爆款推荐|推荐商品|推荐好物|你可能(?:还)?(?:会)?喜欢|相似商品|看了又看|更多好物|更多好货|更多商品|更多免费拿|更多砍价|大家都在砍|大家都在拿|大家都在买|大家还在砍|他们都在砍|热门砍价|热销榜单?|同店好货|其他商品|(?:我的)?其[他它]砍价|其[他它]免费拿|(?:这些|以下|更多)(?:商品|好物)?也能免费拿|你?(?:可能)?还想砍)[\s】\]—–\-·•]*(?:(?:查看)?(?:更多|全部)\s*[>›〉»]?|[>›〉»])?$/;
   const CLOSE_RE = /^(?:我知道了|知道了|关闭|确定|好的|收起|×|✕)$/;
   const LIST_END_RE = /^(?:查看更多|查看全部|展开更多|展开全部|加载更多|没有更多了)/;
   // Shop vocabulary never found in a helper row: the list has ended and products follow.
@@ -248,7 +257,7 @@
   Object.assign(P, {
     AMOUNT_FIELDS, AMOUNT_LINE_RE, BADGE_RE, BARE_VERB_RE, BARGAIN_WORD_RE, BLANK, CAPTION_RE, CLOSE_RE,
     COUNTDOWN_AFTER_SRC, COUNTDOWN_BEFORE_SRC, COUNT_GUARD_RE, COUPON_AFTER_RE, DATE_BEFORE_RE, DURATION_START_RE,
-    ENUM_RE, FOR_SOMEONE_ELSE_RE, HELPER_COUNT_SRCS, HELPER_HEADER_RE, HELPER_VERBS, HELPER_VERB_RE, HELPER_VERB_SRC,
+    ENUM_RE, NEWS_LINE_RE, NOT_A_COUNT_AFTER_RE, NOT_A_TARGET_AFTER_RE, FOR_SOMEONE_ELSE_RE, HELPER_COUNT_SRCS, HELPER_HEADER_RE, HELPER_VERBS, HELPER_VERB_RE, HELPER_VERB_SRC,
     LABELLED_SRC, LABEL_GROUPS, LIST_END_RE, MAX_BLOCKS, MAX_HELPERS, MAX_NAME_CHARS, MAX_RAW_CHARS, MAX_RULES_CHARS,
     NAME_EDGE, NAME_REJECT_RE, NAME_SEPARATOR, NOT_A_HELPER_BEFORE_BARE_VERB, NOT_MONEY_AFTER, OTHERS_HEADER_RE,
     PAREN_PERCENT_RE, PROGRESS_LINE_RE, PROMO_WORD_RE, RULES_HEADER_RE, RULE_WORDS_RE, SCALAR_FIELDS, SECTION_ROW_RE,

@@ -14,7 +14,7 @@
   const P = globalThis.BargainWitnessReaderParts;
   const {
     AMOUNT_FIELDS, BARGAIN_VOCAB_RE, BLANK, MAX_HELPERS, MAX_RAW_CHARS, MAX_RULES_CHARS, MIN_TEXT_TO_JUDGE,
-    PAGE_KINDS, SCALAR_FIELDS, VERSION, ZERO_WIDTH_ALL, compact, findCaptionFigures, findCountdown, findHelperCount,
+    NEWS_LINE_RE, PAGE_KINDS, SCALAR_FIELDS, VERSION, ZERO_WIDTH_ALL, compact, findCaptionFigures, findCountdown, findHelperCount,
     findHelperSections, findHelpers, findInlineFigures, findOthers, findRules, locateBlocks, normalise, pageStructure,
     sourceSlice, splitLines, tidy,
   } = P;
@@ -77,8 +77,10 @@
     const blank = (k) => {
       for (let c = lines[k].start; c < lines[k].end; c++) scanChars[c] = BLANK;
     };
-    lines.forEach((_, k) => {
-      if (excluded[k]) blank(k);
+    // Other people's news ("恭喜 用户小** 已砍¥99.00 成功免费拿走") holds no figure of ours; its
+    // lines stay for the helper rows, which reject them on their own.
+    lines.forEach((line, k) => {
+      if (excluded[k] || NEWS_LINE_RE.test(line.text)) blank(k);
     });
     const captionLines = new Set(captions.consumed);
     captionLines.forEach(blank);
