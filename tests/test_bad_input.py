@@ -258,6 +258,22 @@ def test_bad_form_input_is_refused_before_anything_is_stored(app, client, seeded
     print(f"\nbad form input: {len(cases)} posts refused with the 400 error page, 0 rows or files written")
 
 
+@pytest.mark.parametrize(
+    "target", ["/followups\n", "/followups\r", "/\t/evil.com", "//evil.com", "https://x"]
+)
+def test_an_odd_next_after_marking_answered_goes_to_the_followups(client, seeded, target):
+    """A newline in ``next`` made the redirect fail after the date was saved (a 500 saying nothing was
+    saved), and a tab slipped ``//evil.com`` through: the follow-ups page instead, saved once."""
+    _cid, fid = seeded
+    resp = client.post(
+        f"/filings/{fid}/answered", data={"answered_on": "2026-11-25", "next": target}, headers=SAME_ORIGIN
+    )
+    assert resp.status_code == 303
+    assert resp.headers["Location"] == "/followups"
+    filing = client.get("/api/v1/followups").get_json()
+    assert "2026-11-25" in json.dumps(filing)
+
+
 def test_same_capture_id_same_image_other_request_is_a_conflict(app, client):
     image = png_bytes(seed=21)
     first = capture_payload(image=image, capture_id=str(uuid.uuid4()))
@@ -286,3 +302,43 @@ def test_same_capture_id_same_image_other_request_is_a_conflict(app, client):
     print(
         f"\ncapture_id reuse: {len(others)} of {len(others)} changed requests 409, the same request 200 twice"
     )
+
+
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        (lambda p: p["facts"].update(cut_amount="12"), "facts/cut_amount 的类型不对，应为数字"),
+        (lambda p: p.update(extra=1), "有不认识的字段 extra"),
+        (
+            lambda p: p["facts"].update(helpers=[{"name": "好友" * 5, "amount": 0.1}] * 10_000),
+            "facts/helpers 太多",
+        ),
+        (lambda p: p["facts"].update(cut_percent=130), "facts/cut_percent 太大"),
+        (lambda p: p.update(source="zzz"), "source 不是允许的值之一"),
+    ],
+)
+def test_a_schema_refusal_is_a_short_chinese_sentence(client, change, says):
+    """The extension shows the message to the user: jsonschema's English, and the whole offending
+    value repeated (10,000 helpers made a 359,000-character message), are not for them."""
+    payload = capture_payload(seed=3)
+    change(payload)
+    body = assert_json_error(client.post("/api/v1/captures", json=payload), 422, "schema_violation")
+    assert says in body["message"] and len(body["message"]) < 200, body["message"][:300]
+    assert not re.search(r"is not|property|Additional|expected", body["message"])
+
+
+def test_bidi_controls_in_page_text_never_reorder_what_the_user_reads(client):
+    """A page title with U+202E ("iPhone\u202e4pm.exe" reads as "iPhoneexe.mp4") names a campaign:
+    the dashboard shows the mark as <U+202E>, and the complaint drafts the user copies leave it out."""
+    payload = capture_payload(seed=5)
+    payload["page"]["title"] = "砍价免费拿 iPhone\u202e4pm.exe"
+    payload["facts"]["helpers"] = [{"name": "小\u202e明", "amount": 0.1}]
+    cid = client.post("/api/v1/captures", json=payload).get_json()["campaign_id"]
+    for path in ("/", f"/campaigns/{cid}", f"/campaigns/{cid}/complaints"):
+        page = client.get(path).get_data(as_text=True)
+        assert "\u202e" not in page, path
+    assert "iPhone&lt;U+202E&gt;4pm.exe" in client.get(f"/campaigns/{cid}").get_data(as_text=True)
+    for channel in ("pdd_chat", "12315", "heimao", "email"):
+        resp = client.get(f"/api/v1/campaigns/{cid}/complaints/{channel}")
+        assert resp.status_code == 200 and "\u202e" not in resp.get_data(as_text=True), channel
+        assert "iPhone4pm.exe" in resp.get_json()["title"]

@@ -290,6 +290,18 @@ def test_added_on_the_dashboard_on_the_case_timeline_and_played_with_a_session(a
         f"/campaigns/{campaign}/communications", data={"file": (io.BytesIO(samples.amr()), "a.amr")}
     )
     assert no_time.status_code == 422 and "发生时间" in no_time.get_data(as_text=True)
+    # A plain HTML form: every refusal is the error page (it was raw JSON text), and a time outside
+    # 2000–2100 is refused, not kept for ever in the chain.
+    for data, status in (
+        ({"file": (io.BytesIO(b"not audio"), "x.mp3")}, 415),
+        ({"file": (io.BytesIO(samples.amr()), "a.amr")}, 422),
+        ({}, 400),
+        ({"file": (io.BytesIO(samples.wav()), "r.wav"), "occurred_at": "0001-01-01T00:00"}, 400),
+        ({"file": (io.BytesIO(samples.wav()), "r.wav"), "occurred_at": "yesterday"}, 400),
+    ):
+        resp = client.post(f"/campaigns/{campaign}/communications", data=data)
+        assert resp.status_code == status and resp.mimetype == "text/html", (data, resp.get_data()[:200])
+    assert len(of_campaign(_db(app), campaign)) == 3
 
 
 def test_case_timeline_has_filings_and_incidents_and_summarises_captures_by_day(app):
@@ -320,3 +332,13 @@ def test_case_timeline_has_filings_and_incidents_and_summarises_captures_by_day(
     ]
     assert [e["count"] for e in entries if e["kind"] == "captures"] == [3, 3]
     assert entries[0]["first_id"] == answers[0]["capture_id"]
+
+
+def test_an_email_dated_outside_2000_to_2100_has_no_time():
+    """A far Date header is no time (the user is asked for one), as every time the archive keeps."""
+    from companion.intake.comm_files import email_date
+
+    far = b"From: a@b.c\r\nDate: Tue, 20 Nov 1900 10:00:00 +0800\r\nSubject: x\r\n\r\nbody\r\n"
+    near = far.replace(b"1900", b"2026")
+    assert email_date(far) is None
+    assert email_date(near) is not None and email_date(near).at.year == 2026

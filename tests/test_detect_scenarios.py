@@ -317,3 +317,26 @@ def test_stated_deadline_change_does_not_cite_a_countdown():
     assert changes
     for f in changes:
         assert "倒计时" not in f["summary_zh"], f["summary_zh"]
+
+
+def test_no_deadline_risk_is_claimed_without_a_share_of_the_whole():
+    """还差 alone (no price, no percent) falling ¥1.90 every 20 minutes, 2 h 40 min left: it will
+    finish. Progress unknown was read as 0 and gave "没有可见进展…无法在截止前砍完" (a review's series)."""
+    start = datetime.fromisoformat("2026-12-03T13:00:00+08:00")
+    readings = [
+        {
+            "capture_id": f"o{i:02d}",
+            "taken_at": (start + timedelta(minutes=20 * i)).isoformat(),
+            "remaining_amount": rem,
+            "helper_count": 4 + i,
+            "countdown_seconds": int(
+                (datetime.fromisoformat("2026-12-03T17:00:00+08:00") - start).total_seconds()
+            )
+            - 1200 * i,
+            "raw": {"remaining_amount": f"还差¥{rem:.2f}"},
+        }
+        for i, rem in enumerate([9.5, 7.6, 5.7, 3.8, 1.9])
+    ]
+    assert not [f for f in run(readings) if f["type"] == "deadline_risk"]
+    with_price = [{**r, "target_price": 20.0} for r in readings]  # the same, a share known: still none
+    assert not [f for f in run(with_price) if f["type"] == "deadline_risk"]

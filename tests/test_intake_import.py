@@ -150,6 +150,28 @@ def test_drop_page_imports_and_asks_for_a_missing_time(client):
     assert cross.status_code == 403
 
 
+def test_the_drop_page_gets_json_for_a_file_too_large_and_names_checked_as_a_rename(app, client):
+    """The page's script reads JSON (it asks for it): a 413 as the error page made it say it could
+    not reach the companion. A campaign name of control characters or blanks can't make a nameless
+    campaign."""
+    app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
+    big = {"name": "big.png", "data_base64": "A" * (80 * 1024)}
+    too_big = client.post("/import/file", json=big, headers={"Accept": "application/json"})
+    assert too_big.status_code == 413 and too_big.get_json()["message"]
+    app.config["MAX_CONTENT_LENGTH"] = 32 * 1024 * 1024
+    body = {
+        "name": "photo.png",
+        "data_base64": base64.b64encode(png()).decode(),
+        "taken_at": "2026-11-20T14:03:12+08:00",
+    }
+    nul = client.post("/import/file", json={**body, "campaign": "\x00"})
+    assert nul.status_code == 422 and nul.get_json()["error"] == "empty_name"
+    blank = client.post("/import/file", json={**body, "campaign": "  \u3000 "})
+    assert blank.status_code == 201
+    titles = [c["title"] for c in client.get("/api/v1/campaigns").get_json()["campaigns"]]
+    assert all(t.strip() for t in titles), titles
+
+
 def test_screen_picture_is_only_for_the_dashboard_itself(client, monkeypatch):
     monkeypatch.delenv("DISPLAY", raising=False)
     assert client.get("/watch/screen.png", headers={"Sec-Fetch-Site": "cross-site"}).status_code == 403

@@ -12,19 +12,11 @@ import sqlite_utils
 
 from companion.access.tokens import digest, new_secret, now_text
 from companion.core.db import write_transaction
+from companion.core.web import safe_next
 
 LINK_TTL = 120  # seconds: the popup opens its link at once
 SERVE_LINK_TTL = 3600  # seconds: the terminal's link may be clicked a while after `serve` starts
 SESSION_TTL = 7 * 24 * 3600
-
-
-def safe_next(path: object) -> str:
-    """A path on this server only (never ``//host`` or a scheme): where the link lands."""
-    if not isinstance(path, str) or not path.startswith("/") or path.startswith("//"):
-        return "/"
-    if "\\" in path or any(ord(ch) < 0x20 for ch in path) or len(path) > 500:
-        return "/"
-    return path
 
 
 def new_login_link(db: sqlite_utils.Database, next_path: str = "/", ttl: int = LINK_TTL) -> str:

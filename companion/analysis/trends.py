@@ -193,10 +193,14 @@ def deadline_risk_finding(
     up to one unit later than it implies: the claim holds only at the most favourable of both."""
     if first is None or first is last or last.finished or deadline is None:
         return []
+    if first.progress is None or last.progress is None:
+        # No share of the whole shown (还差 alone, no price): no rate to claim from; treating the
+        # unknown as 0 said "没有可见进展" of a bargain whose 还差 was falling fast.
+        return []
     span_h = (last.t - first.t).total_seconds() / 3600
     if span_h <= 0 or span_h * 60 < th.rate_min_span_minutes:
         return []
-    progress, before = last.progress or 0, first.progress or 0
+    progress, before = last.progress, first.progress
     rate = (progress - before) / span_h
     fastest = (progress - before + (first.resolution or 0) + (last.resolution or 0)) / span_h
     latest_end = deadline + timedelta(seconds=slack_seconds)

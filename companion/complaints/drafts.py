@@ -6,6 +6,7 @@ from typing import Any
 
 from companion.complaints.case import DEMANDS, PROBLEM_DEMANDS, CaseFacts, chosen_demands
 from companion.complaints.channels import channel
+from companion.core.checks import without_controls
 from companion.core.vocab import PROBLEM_ZH
 
 
@@ -18,6 +19,10 @@ def draft(
     edits = edits or {}
     fields = ch.fields(f, chosen)
     for field in fields:
+        # Generated from page text (a title, helpers' names): no control or bidi characters in what
+        # the user copies into an official form. Their own edits stay as they typed them.
+        if isinstance(field.get("value"), str):
+            field["value"] = without_controls(field["value"])
         if field["key"] in edits:
             field["generated"] = field["value"]
             field["value"] = edits[field["key"]]
@@ -26,7 +31,7 @@ def draft(
     return {
         "channel": key,
         "channel_name": ch.name,
-        "title": f"{ch.name}：{f.title}",
+        "title": without_controls(f"{ch.name}：{f.title}"),
         "fields": fields,
         "demands": chosen,
         "demand_options": {d: DEMANDS[d] for d in PROBLEM_DEMANDS[f.problem]},

@@ -17,7 +17,7 @@ from companion.core import checks
 from companion.core.db import get_db
 from companion.core.errors import DomainError
 from companion.core.vocab import PROBLEM_ZH, PROBLEMS
-from companion.core.web import PageError, campaign_or_404
+from companion.core.web import PageError, campaign_or_404, safe_next
 
 bp = Blueprint("complaints_ui", __name__, template_folder="templates")
 
@@ -119,8 +119,8 @@ def answered(filing_id: int):
     if not store.filing_exists(db, filing_id):
         abort(404)
     on = _day(request.form.get("answered_on") or today().isoformat(), "答复日期")
-    store.update_filing(db, filing_id, {"answered_on": on.isoformat()})
-    target = request.form.get("next", "")
-    if not (target.startswith("/") and not target.startswith("//")):  # stay on this site
+    target = safe_next(request.form.get("next", ""))  # this site only, checked before saving
+    if target == "/":
         target = url_for("complaints_ui.followups")
+    store.update_filing(db, filing_id, {"answered_on": on.isoformat()})
     return redirect(target, 303)

@@ -27,6 +27,22 @@ from companion.core.timeutil import parse_rfc3339
 MIN_YEAR, MAX_YEAR = 2000, 2100
 # The deepest a valid message nests is 4 (capture > facts > helpers > helper); 32 leaves room.
 MAX_DEPTH = 32
+# Page-derived text (a title, a helper's name) is chosen by whoever runs the page: C0/C1 controls
+# (but tab, newline and CR) and the bidi embedding/override/isolate marks, e.g. U+202E, which can
+# make "gpj.exe" read as "exe.jpg". Shown as code points on the dashboard, left out of drafts.
+UNSAFE_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def visible_controls(text: str) -> str:
+    """``text`` with each unsafe character shown as ``<U+202E>``: nothing reorders what is read."""
+    return UNSAFE_TEXT.sub(lambda m: f"<U+{ord(m.group()):04X}>", text)
+
+
+def without_controls(text: str) -> str:
+    """``text`` without its unsafe characters (a draft the user copies into an official form)."""
+    return UNSAFE_TEXT.sub("", text)
+
+
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 

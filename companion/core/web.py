@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, jsonify, make_response, render_template, request
+from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
 from companion.core import checks
@@ -49,6 +50,15 @@ def error_page(status: int, message: str):
 
 class PageError(DomainError):
     """A refusal on a dashboard page: answered with the error page, not JSON."""
+
+
+def shown(value: Any) -> Any:
+    """What a template prints of a value (Jinja's ``finalize``): text with its control and bidi
+    characters made visible (``checks.visible_controls``), so a page's title can't reorder what the
+    user reads on the dashboard; markup the app made itself (``Markup``, e.g. ``tojson``) as it is."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return checks.visible_controls(value)
+    return value
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -93,6 +103,17 @@ def campaign_or_404(campaign_id: str) -> dict[str, Any]:
             raise DomainError(404, "campaign_not_found", f"找不到活动 {campaign_id}。")
         raise PageError(404, "campaign_not_found", "找不到这个活动：链接可能有误，或它不在当前的数据目录中。")
     return rows[0]
+
+
+def safe_next(path: object) -> str:
+    """A path on this server only (never ``//host``, a scheme, a backslash or a control character,
+    which browsers strip or read as a host): where a link or a form's redirect lands; else ``/``.
+    The check runs before anything is saved, so a bad ``next`` never fails a request half-way."""
+    if not isinstance(path, str) or not path.startswith("/") or path.startswith("//"):
+        return "/"
+    if "\\" in path or any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in path) or len(path) > 500:
+        return "/"
+    return path
 
 
 def request_json() -> Any:

@@ -10,6 +10,7 @@ append-only by trigger) and ``verify`` re-computes it (docs/evidence.md, "Campai
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 import sqlite_utils
@@ -24,8 +25,10 @@ NAME_SOURCES = ("page", "product", "user")
 
 
 def clean_name(value: Any) -> str:
-    """A name as the user typed it, trimmed; 422 (in Chinese) for an empty or too long one."""
-    name = " ".join(str(value or "").split())
+    """A name as the user typed it, trimmed, control characters dropped (a NUL would make an invisible
+    heading); 422 (in Chinese) for an empty or too long one."""
+    text = "".join(ch for ch in str(value or "") if ch.isspace() or unicodedata.category(ch) != "Cc")
+    name = " ".join(text.split())
     if not name:
         raise DomainError(422, "empty_name", "活动名称不能为空。")
     if len(name) > MAX_NAME:

@@ -41,7 +41,7 @@ def validate_payload(schema: Schema, payload: Any) -> None:
     except ValueError:
         raise DomainError(422, "invalid_time", "taken_at 必须是带时区偏移的 RFC 3339 时间。") from None
     # No real capture is from outside this range, and the deadline arithmetic must not overflow.
-    if not 2000 <= taken.year <= 2099:
+    if not 2000 <= taken.year <= 2100:
         raise DomainError(422, "invalid_time", f"taken_at 的年份 {taken.year} 不合理，请检查电脑的日期设置。")
     sent_at = (payload.get("client") or {}).get("sent_at")
     if sent_at is not None:

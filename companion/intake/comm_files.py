@@ -78,7 +78,7 @@ def email_date(data: bytes) -> FoundTime | None:
         at = parsedate_to_datetime(str(msg.get("Date") or ""))
     except (TypeError, ValueError):
         return None
-    if at is None:
+    if at is None or not 2000 <= at.year <= 2100:  # a far Date header is no time: the user gives one
         return None
     return FoundTime(at if at.tzinfo else at.replace(tzinfo=local_zone()), "email_date")
 

@@ -30,6 +30,7 @@ from companion.core.errors import DomainError
 from companion.core.services import services_of
 from companion.core.timeutil import format_rfc3339, now_local
 from companion.evidence.answers import IngestResult, previous_answer
+from companion.evidence.campaign_events import clean_name
 from companion.evidence.ingest import ingest_capture
 from companion.intake.times import FoundTime
 
@@ -97,7 +98,10 @@ def store_file(
     again = previous_answer(db, capture_id, hashlib.sha256(data).hexdigest(), services_of(app).analysis)
     if again is not None:  # the same file imported before (whatever time or campaign this time)
         return Stored(name, again, found)
-    target = campaign_target(db, campaign or default_campaign(found))
+    # A name the user typed is checked as a rename is (blank: the default name; only control
+    # characters or too long: refused), so an import can't create a campaign its rename would refuse.
+    named = clean_name(campaign) if campaign is not None and campaign.strip() else None
+    target = campaign_target(db, named or default_campaign(found))
     payload = {
         "capture_id": capture_id,
         "taken_at": format_rfc3339(found.at),

@@ -22,7 +22,7 @@ from companion.core.errors import DomainError
 from companion.core.runtime import user_command
 from companion.core.security import check_same_origin
 from companion.core.timeutil import parse_rfc3339
-from companion.core.web import request_json
+from companion.core.web import PageError, request_json
 from companion.intake.importer import store_file
 from companion.intake.times import FoundTime, capture_time
 
@@ -115,27 +115,34 @@ def add_communication(campaign_id: str):
     from companion.intake.comms import add_file, find_campaign
 
     db = get_db()
-    campaign_id = find_campaign(db, campaign_id)
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        raise DomainError(400, "no_file", "请选择要添加的文件。")
-    given = None
-    if request.form.get("occurred_at"):
-        try:
-            given = FoundTime(_local_time(request.form["occurred_at"]), "user")
-        except ValueError:
-            raise DomainError(400, "bad_time", "发生时间格式不对。") from None
-    add_file(
-        db,
-        DataDir(Path(current_app.config["DATA_DIR"])).communications,
-        campaign_id,
-        upload.read(),
-        upload.filename,
-        given=given,
-        phone_number=request.form.get("phone_number", ""),
-        agent_id=request.form.get("agent_id", ""),
-        note=request.form.get("note", ""),
-    )
+    try:  # a plain HTML form: its refusals are the error page, never JSON text in the window
+        campaign_id = find_campaign(db, campaign_id)
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            raise DomainError(400, "no_file", "请选择要添加的文件。")
+        given = None
+        if request.form.get("occurred_at"):
+            try:
+                given = FoundTime(_local_time(request.form["occurred_at"]), "user")
+            except ValueError:
+                raise DomainError(
+                    400, "bad_time", "发生时间格式不对，或年份不在 2000–2100 年之间。"
+                ) from None
+        add_file(
+            db,
+            DataDir(Path(current_app.config["DATA_DIR"])).communications,
+            campaign_id,
+            upload.read(),
+            upload.filename,
+            given=given,
+            phone_number=request.form.get("phone_number", ""),
+            agent_id=request.form.get("agent_id", ""),
+            note=request.form.get("note", ""),
+        )
+    except PageError:
+        raise
+    except DomainError as err:
+        raise PageError(err.status, err.code, err.message) from None
     return redirect(url_for("dashboard.campaign", campaign_id=campaign_id) + "#case", 303)
 
 
@@ -173,4 +180,7 @@ def _local_time(text: str):
 
     from companion.intake.times import local_zone
 
-    return datetime.fromisoformat(text.strip()).replace(tzinfo=local_zone())
+    at = datetime.fromisoformat(text.strip()).replace(tzinfo=local_zone())
+    if not 2000 <= at.year <= 2100:  # as every other time the archive keeps (docs/api.md)
+        raise ValueError("year out of range")
+    return at

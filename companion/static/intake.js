@@ -18,6 +18,16 @@
       reader.readAsDataURL(file);
     });
 
+    // The companion answers JSON; anything else (a proxy, an old companion) still gets a Chinese reason.
+    const answerOf = async (resp) => {
+      const text = await resp.text();
+      try {
+        return JSON.parse(text);
+      } catch {
+        return { message: resp.status === 413 ? "文件太大，无法导入。" : `助手返回了无法识别的回答（${resp.status}）。` };
+      }
+    };
+
     const send = async (file, item, takenAt) => {
       item.textContent = `${file.name}：正在导入…`;
       let answer;
@@ -30,9 +40,11 @@
           body.friend = document.getElementById("friend").value.trim();
         }
         const resp = await fetch("import/file", {
-          method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
+          method: "POST",
+          headers: { "Content-Type": "application/json", Accept: "application/json" },
+          body: JSON.stringify(body),
         });
-        answer = { status: resp.status, data: await resp.json() };
+        answer = { status: resp.status, data: await answerOf(resp) };
       } catch (err) {
         item.textContent = `✗ ${file.name}：无法连接助手（${err}）`;
         return;
