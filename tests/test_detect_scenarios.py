@@ -340,3 +340,34 @@ def test_no_deadline_risk_is_claimed_without_a_share_of_the_whole():
     assert not [f for f in run(readings) if f["type"] == "deadline_risk"]
     with_price = [{**r, "target_price": 20.0} for r in readings]  # the same, a share known: still none
     assert not [f for f in run(with_price) if f["type"] == "deadline_risk"]
+
+
+def _mixed(cid: str, at: str, cut: str, rem: str, count: int) -> dict[str, Any]:
+    """已砍 in whole percents beside 仅差 to the hundredth, as the page wrote them."""
+    return {
+        "capture_id": cid,
+        "taken_at": f"2026-12-03T{at}:00+08:00",
+        "cut_percent": float(cut),
+        "remaining_percent": float(rem),
+        "helper_count": count,
+        "raw": {
+            "cut_percent": f"已砍{cut}%",
+            "remaining_percent": f"仅差{rem}%",
+            "helper_count": f"已有{count}位好友帮砍",
+        },
+    }
+
+
+def test_a_remaining_percent_keeps_its_own_decimals():
+    """已砍99% beside 仅差0.52%: 仅差 rising to 0.61% is a regression by its own step (it was judged by
+    已砍's 1% step and missed), and every sentence quotes 0.52%, not "还差 1%" (a review's series)."""
+    rose = [_mixed("u01", "16:00", "99", "0.80", 30), _mixed("u02", "16:30", "99", "0.52", 33)]
+    rose.append(_mixed("u03", "17:00", "99", "0.61", 34))
+    (regression,) = [f for f in run(rose) if f["type"] == "regression"]
+    assert (regression["before_capture_id"], regression["after_capture_id"]) == ("u02", "u03")
+    assert "还差 0.52%" in regression["summary_zh"] and "还差 0.61%" in regression["summary_zh"]
+    frozen = [_mixed(f"w{i}", f"{16 + i}:00", "99", "0.52", 30 + 2 * i) for i in range(4)]
+    stalls = [f for f in run(frozen) if f["type"] == "stall"]
+    assert stalls and all(
+        "还差 0.52%" in f["summary_zh"] and "还差 1%" not in f["summary_zh"] for f in stalls
+    )

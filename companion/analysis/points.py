@@ -42,6 +42,8 @@ class Point:
     cut_percent: float | None = None
     remaining_percent: float | None = None
     percent_step: float | None = None  # one unit of the last displayed decimal, in percent
+    # The same for the remaining percent alone: a page may show 已砍99% beside 仅差0.52%.
+    remaining_percent_step: float | None = None
     total: float | None = None
     helper_count: int | None = None
     helpers: list[dict[str, Any]] | None = None
@@ -172,10 +174,12 @@ def to_point(reading: dict[str, Any]) -> Point | None:
     p.remaining_amount = num(reading.get("remaining_amount"))
     p.cut_percent = num(reading.get("cut_percent"))
     p.remaining_percent = num(reading.get("remaining_percent"))
+    if p.remaining_percent is not None:
+        p.remaining_percent_step = percent_step(raw.get("remaining_percent"), p.remaining_percent)
     if p.cut_percent is not None:
         p.percent_step = percent_step(raw.get("cut_percent"), p.cut_percent)
-    elif p.remaining_percent is not None:
-        p.percent_step = percent_step(raw.get("remaining_percent"), p.remaining_percent)
+    else:
+        p.percent_step = p.remaining_percent_step
     p.total = total_of(p.cut_amount, p.remaining_amount, num(reading.get("target_price")))
     count = reading.get("helper_count")
     p.helper_count = count if isinstance(count, int) and not isinstance(count, bool) and count >= 0 else None
