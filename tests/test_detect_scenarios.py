@@ -371,3 +371,35 @@ def test_a_remaining_percent_keeps_its_own_decimals():
     assert stalls and all(
         "还差 0.52%" in f["summary_zh"] and "还差 1%" not in f["summary_zh"] for f in stalls
     )
+
+
+def _round(cid: str, at: str, cut: float, rem: float, count: int, deadline: str) -> dict[str, Any]:
+    taken = datetime.fromisoformat(f"{at}+08:00")
+    left = int((datetime.fromisoformat(f"{deadline}+08:00") - taken).total_seconds())
+    return {
+        "capture_id": cid,
+        "taken_at": taken.isoformat(),
+        "cut_amount": cut,
+        "remaining_amount": rem,
+        "helper_count": count,
+        "countdown_seconds": max(0, left),
+    }
+
+
+def test_a_new_round_after_the_old_one_expired_is_not_a_regression():
+    """The bargain expired unfinished at ¥17.60 (9 helpers); the next morning a new one starts at
+    ¥11.00 with 0 helpers and a fresh 24 h countdown: a new stage, not a regression nor lost
+    helpers (a review's series). The same drop before the deadline passed is still a regression."""
+    first = [
+        _round("h01", "2026-12-03T10:00:00", 14.0, 6.0, 5, "2026-12-03T22:00:00"),
+        _round("h02", "2026-12-03T21:30:00", 17.6, 2.4, 9, "2026-12-03T22:00:00"),
+        _round("h03", "2026-12-03T22:00:05", 17.6, 2.4, 9, "2026-12-03T22:00:00"),
+    ]
+    again = [
+        _round("h04", "2026-12-04T08:10:00", 11.0, 9.0, 0, "2026-12-05T08:10:00"),
+        _round("h05", "2026-12-04T09:00:00", 13.2, 6.8, 2, "2026-12-05T08:10:00"),
+    ]
+    found = run(first + again)
+    assert not [f for f in found if f["type"] in ("regression", "swallowed_assist")], found
+    early = [*first[:2], _round("h04", "2026-12-03T21:40:00", 11.0, 9.0, 0, "2026-12-04T21:40:00")]
+    assert [f["type"] for f in run(early) if f["severity"] == "critical"].count("regression") == 1

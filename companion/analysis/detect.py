@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 from collections import Counter, deque
 from collections.abc import Iterable
+from datetime import timedelta
 from typing import Any
 
 from companion.analysis import incidents
@@ -165,7 +166,19 @@ class Stage:
         if last is None or last.progress is None or p.progress is None or not differs(last, p):
             return False
         starts_over = last.progress > p.progress
-        return starts_over and (last.finished or (self.unit is None and p.stage_named and p.stage != ""))
+        new_unit = self.unit is None and p.stage_named and p.stage != ""
+        return starts_over and (last.finished or self._expired_before(p) or new_unit)
+
+    def _expired_before(self, p: Point) -> bool:
+        """This stage's deadline had passed when ``p`` was taken, and ``p`` shows a new one at least an
+        hour later: a new round after the old one expired unfinished, so its lower progress starts a
+        stage rather than accusing a regression. Progress that falls before the deadline passed, or
+        without a new deadline shown, is still a regression."""
+        old = self.deadlines.last
+        if old is None or old.deadline is None or p.deadline is None:
+            return False
+        ended = old.deadline + timedelta(seconds=old.deadline_resolution)
+        return ended <= p.t and p.deadline - old.deadline >= timedelta(hours=1)
 
     def add(self, p: Point) -> list[dict[str, Any]]:
         """Take the next reading; return the findings that can no longer change."""
