@@ -38,6 +38,7 @@ PURE = (
     "campaigns/formatting.py",
     "campaigns/stored.py",
     "ocr/layout.py",
+    "ocr/decoys.py",
     "ocr/crosscheck.py",
     "intake/times.py",
 )

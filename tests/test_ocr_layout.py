@@ -3,8 +3,10 @@ shuffled: the engine's order varies, the figures must not. No engine needed."""
 
 from __future__ import annotations
 
+import json
 import random
 from itertools import pairwise
+from pathlib import Path
 
 import pytest
 
@@ -130,6 +132,45 @@ def test_other_peoples_news_and_gift_values_are_decoys():
         "remaining_amount": 1.24,
         "helpers": [{"name": "王**", "amount": 95.0}],
     }
+
+
+REVIEW_BOXES = json.loads((Path(__file__).parent / "fixtures" / "ocr_review_boxes.json").read_text("utf-8"))
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        # 「还差2人助力即可免费拿」: two people, not ¥2
+        ("p05_helpers", {"cut_amount": 36.9, "countdown_seconds": 93784, "helper_count": 4}),
+        # the cards under 「这些也能免费拿」 / 「你可能还想砍」 are other products'; the page's own figures
+        # sit above their captions (not paired: missing, never another card's)
+        ("p08_value_above", {"countdown_seconds": 72672}),
+        # an order list: 「还剩00:14:32 订单自动关闭」 is a payment clock
+        ("p09_orders", {}),
+        # 「9,800金币」: thousands separators
+        (
+            "p03_coins",
+            {
+                "cut_amount": 9800.0,
+                "remaining_amount": 200.0,
+                "countdown_seconds": 29730,
+                "helper_count": 3,
+                "unit": "金币",
+            },
+        ),
+        # 「无门槛券」 beside 「满50可用·23:10:05后失效」: the coupon's clock
+        ("p11_percent_coupon_clock", {"remaining_percent": 0.1, "cut_percent": 99.9}),
+        # 「限时秒杀」 over 「距结束01:02:03」: the flash sale's clock
+        ("p12_right_values_seckill", {"cut_amount": 188.8, "remaining_amount": 10.2, "helper_count": 17}),
+    ],
+)
+def test_screenshots_of_a_review_read_no_wrong_figure(name, expected):
+    """Boxes rapidocr read from a review's phone screenshots (tests/fixtures/ocr_review_boxes.json):
+    each had a wrong figure before (a count as money, another product's, an order's or a coupon's
+    clock), or a missing one (thousands separators)."""
+    reading = read_boxes(boxes(REVIEW_BOXES[name]))
+    facts = {k: v for k, v in reading.facts.items() if k not in ("raw", "helpers")}
+    assert facts == expected
 
 
 def test_full_width_text_is_folded_first():

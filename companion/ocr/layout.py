@@ -23,6 +23,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from companion.ocr.decoys import count_after, cut_off, is_decoy, promotion_clock
+
 MIN_SCORE = 0.80  # below this the engine is guessing: the figure is reported missing
 
 NUM = r"(\d{1,9}(?:\.\d{1,6})?)"
@@ -34,29 +36,6 @@ PROGRESS_LABELS = ("砍价进度", "助力进度", "完成进度", "当前进度
 TARGET_LABELS = ("商品价值", "目标金额", "目标价", "砍价目标", "价值")
 COUNT_LABELS = ("助力好友", "好友助力", "助力人数", "已助力", "砍价记录", "助力记录")
 COUNTDOWN_LABELS = ("剩余时间", "倒计时", "距结束", "距离结束")
-# Boxes that hold figures which are not progress (docs/reader.md, "Inline labels" and decoys).
-DECOY_WORDS = (
-    "原价",
-    "拼单价",
-    "单买价",
-    "券",
-    "秒杀",
-    "已砍到",
-    "已砍至",
-    "砍到0元",
-    "满减",
-    "包邮",
-    "已售",
-)
-# Also other people's news (a congratulation not addressed to the user, a masked name that succeeded:
-# "恭喜 用户小** 已砍¥99.00 成功免费拿走") and a gift's value ("价值¥100大礼包"), as the page reader
-# (docs/reader.md): their figures are not this bargain's.
-DECOY_PATTERN = re.compile(
-    r"满\d+减|\d{4}[-/年]\d{1,2}|\d{1,2}月\d{1,2}日|恭喜(?![你您])|[^\s*]\*{2,}.{0,30}?(?:成功|拿走|领到|领取|到手)"
-    r"|价值¥?\d+(?:\.\d+)?元?的?(?:新人|无门槛|通用|店铺)?(?:大礼包|礼包|好礼|礼品|奖品|红包)"
-)
-OTHERS_HEADERS = ("为你推荐", "猜你喜欢", "大家都在砍", "更多好物", "热门砍价", "我的其他砍价")
-RULES_HEADERS = ("活动规则", "活动说明", "活动细则", "规则说明", "玩法说明", "砍价规则", "助力规则")
 HELPER_VERBS = "帮你砍了|帮你砍掉|为你砍了|为你砍掉|帮砍了|帮砍|为你砍"
 FIELDS = (
     "cut_amount",
@@ -106,7 +85,8 @@ def normalise(text: str) -> str:
     """NFKC (folds ￥ ％ and full-width digits), then no spaces and ASCII punctuation."""
     text = unicodedata.normalize("NFKC", text)
     text = text.replace("￥", "¥").replace("：", ":").replace("（", "(").replace("）", ")")
-    return re.sub(r"\s+", "", text)
+    text = re.sub(r"\s+", "", text)
+    return re.sub(r"(?<=\d),(?=\d{3}(?!\d))", "", text)  # thousands separators: 9,800金币
 
 
 def _overlap(a0: float, a1: float, b0: float, b1: float) -> float:
@@ -131,10 +111,6 @@ def value_for(label: Box, boxes: Iterable[Box]) -> Box | None:
         and _overlap(label.x0, label.x1, b.x0, b.x1) > 0
     ]
     return min(below, key=lambda b: b.y0 - label.y1) if below else None
-
-
-def _is_decoy(text: str) -> bool:
-    return any(w in text for w in DECOY_WORDS) or bool(DECOY_PATTERN.search(text))
 
 
 def _label_of(text: str) -> str | None:
@@ -277,7 +253,7 @@ COUNTDOWN_INLINE = re.compile(
 HELPER_ROW = re.compile(r"^(?:好友)?(.{1,24}?)(?:" + HELPER_VERBS + r"):?(¥)?" + NUM + UNIT + r"$")
 
 
-def _read_inline(col: _Collector, box: Box, helpers: list[dict[str, Any]]) -> None:
+def _read_inline(col: _Collector, box: Box, helpers: list[dict[str, Any]], boxes: list[Box]) -> None:
     text = box.norm
     if "进度领先" in text or "领先" in text:  # 进度领先99.99%的用户: a ranking, not progress
         return
@@ -293,7 +269,7 @@ def _read_inline(col: _Collector, box: Box, helpers: list[dict[str, Any]]) -> No
             col.amount("remaining", number, unit, box.text, box.score)
         elif kind == "progress":
             col.amount("cut", groups[1], "%", box.text, box.score)
-        else:
+        elif groups[0] or groups[2] or not count_after(text, m.end()):  # 还差2人: a count
             col.amount(kind, groups[1], groups[2], box.text, box.score)
     for pattern in COUNT_INLINE:
         m = pattern.search(text)
@@ -301,7 +277,7 @@ def _read_inline(col: _Collector, box: Box, helpers: list[dict[str, Any]]) -> No
             col.put("helper_count", int(m[1]), box.text, box.score)
             break
     m = COUNTDOWN_INLINE.search(text)
-    if m:
+    if m and not promotion_clock(box, boxes):  # an order's, a coupon's or a flash sale's clock
         seconds = _duration(m[1] or m[2])
         if seconds is not None:
             col.put("countdown_seconds", seconds, box.text, box.score)
@@ -310,19 +286,6 @@ def _read_inline(col: _Collector, box: Box, helpers: list[dict[str, Any]]) -> No
         helper: dict[str, Any] = {"name": m[1]}
         helper["percent" if m[4] == "%" else "amount"] = float(m[3])
         helpers.append(helper)
-
-
-def _cut_off(boxes: list[Box]) -> float:
-    """The top of the first other-products or rules header: everything below it is not ours."""
-    tops = [
-        b.y0
-        for b in boxes
-        if any(b.norm.strip("【】[]>").startswith(h) and len(b.norm) <= len(h) + 6 for h in HEADERS)
-    ]
-    return min(tops, default=float("inf"))
-
-
-HEADERS = (*OTHERS_HEADERS, *RULES_HEADERS)
 
 
 BARGAIN_WORDS = re.compile(r"砍|助力|免费|邀请|好友|分享|进度|还差|规则|倒计时|结束|领取|拼多多")
@@ -342,7 +305,7 @@ def product_name(boxes: Iterable[Box]) -> str | None:
             continue
         if not re.search(r"[\u4e00-\u9fff]", text) or re.search(r"[¥%:]|\d+\.\d", text):
             continue
-        if BARGAIN_WORDS.search(text) or _is_decoy(normalise(text)):
+        if BARGAIN_WORDS.search(text) or is_decoy(normalise(text)):
             continue
         return text
     return None
@@ -351,8 +314,8 @@ def product_name(boxes: Iterable[Box]) -> str | None:
 def read_boxes(boxes: Iterable[Box]) -> OcrReading:
     """The figures of one screenshot's boxes (any order)."""
     every = sorted(boxes, key=lambda b: (b.y0, b.x0))
-    limit = _cut_off(every)
-    kept = [b for b in every if b.y0 < limit and b.norm and not _is_decoy(b.norm)]
+    limit = cut_off(every)
+    kept = [b for b in every if b.y0 < limit and b.norm and not is_decoy(b.norm)]
     col = _Collector()
     helpers: list[dict[str, Any]] = []
     labels = {id(b): _label_of(b.norm) for b in kept}
@@ -369,7 +332,7 @@ def read_boxes(boxes: Iterable[Box]) -> OcrReading:
             used.add(id(value))
     for box in kept:
         if labels[id(box)] is None and id(box) not in used:
-            _read_inline(col, box, helpers)
+            _read_inline(col, box, helpers, every)  # decoys too: a clock under 限时秒杀
     reading = col.reading()
     if helpers:
         reading.facts["helpers"] = helpers
