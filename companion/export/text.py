@@ -12,14 +12,16 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-# C0/C1 controls but tab and newline, and the bidi embedding/override/isolate controls.
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+from companion.core import checks
+
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]#!|<>&~])")
 
 
 def plain(value: Any) -> str:
-    """Text safe to show as is in a .txt file: controls and bidi overrides shown as code points."""
-    return _UNSAFE.sub(lambda m: f"<U+{ord(m.group()):04X}>", "" if value is None else str(value))
+    """Text safe to show as is in a .txt file: controls and bidi overrides shown as code points, as on
+    the dashboard (``checks.visible_controls``), and CR too (a bundle's line break is LF alone)."""
+    text = checks.visible_controls("" if value is None else str(value))
+    return text.replace("\r", "<U+000D>")
 
 
 def md(value: Any) -> str:
