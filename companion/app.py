@@ -17,7 +17,7 @@ from companion.core import db, security
 from companion.core.config import load_user_config, read_or_create_token, resolve_data_dir
 from companion.core.schema import Schema
 from companion.core.services import EXTENSION_KEY, Services
-from companion.core.web import register_error_handlers, shown
+from companion.core.web import register_error_handlers, shown, verbatim
 
 # Each feature wires its routes, services and job handlers; order matters only where a feature
 # uses another's service at init time (jobs first: others register handlers with it).
@@ -61,6 +61,7 @@ def create_app(test_config: dict[str, Any] | None = None, data_dir: str | Path |
     security.init_app(app)
     register_error_handlers(app)
     app.jinja_env.finalize = shown  # page text shown, never reordering what is read
+    app.jinja_env.filters["verbatim"] = verbatim  # form values round-trip as stored
     for feature in FEATURES:
         feature.init_app(app)
     return app

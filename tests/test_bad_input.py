@@ -334,11 +334,39 @@ def test_bidi_controls_in_page_text_never_reorder_what_the_user_reads(client):
     payload["page"]["title"] = "砍价免费拿 iPhone\u202e4pm.exe"
     payload["facts"]["helpers"] = [{"name": "小\u202e明", "amount": 0.1}]
     cid = client.post("/api/v1/captures", json=payload).get_json()["campaign_id"]
-    for path in ("/", f"/campaigns/{cid}", f"/campaigns/{cid}/complaints"):
+    for path in ("/", f"/campaigns/{cid}/complaints"):
         page = client.get(path).get_data(as_text=True)
         assert "\u202e" not in page, path
-    assert "iPhone&lt;U+202E&gt;4pm.exe" in client.get(f"/campaigns/{cid}").get_data(as_text=True)
+    page = client.get(f"/campaigns/{cid}").get_data(as_text=True)
+    assert "iPhone&lt;U+202E&gt;4pm.exe" in page
+    # ...except in the rename field, whose value must round-trip as stored (the form's only one)
+    assert page.count("\u202e") == 1 and 'value="砍价免费拿 iPhone\u202e4pm.exe"' in page
     for channel in ("pdd_chat", "12315", "heimao", "email"):
         resp = client.get(f"/api/v1/campaigns/{cid}/complaints/{channel}")
         assert resp.status_code == 200 and "\u202e" not in resp.get_data(as_text=True), channel
         assert "iPhone4pm.exe" in resp.get_json()["title"]
+
+
+def test_the_chart_shows_bidi_marks_too():
+    """The chart's SVG and its JSON are Markup and data the templates' finalize never sees: a finding's
+    sentence (it quotes helpers' names) is neutralised where the chart builds them (a review)."""
+    from companion.campaigns import chart_json, charts
+
+    assert str(charts.escape("好友 小\u202e明")) == "好友 小&lt;U+202E&gt;明"
+    from datetime import datetime, timedelta, timezone
+
+    t0 = datetime(2026, 11, 20, 14, 0, tzinfo=timezone(timedelta(hours=8)))
+    points = [
+        charts.ChartPoint(f"c{i}", t0 + timedelta(hours=i), 90.0, i, f"第{i}次 小\u202e明") for i in range(2)
+    ]
+    finding = {
+        "severity": "critical",
+        "summary_zh": "好友 小\u202e明 的助力记录消失",
+        "started_at": t0.isoformat(),
+        "ended_at": (t0 + timedelta(hours=1)).isoformat(),
+    }
+    data = chart_json.chart_payload(
+        points, [finding], capture_url="/c/CAPTURE_ID", thumb_url="/t/CAPTURE_ID", finding_href=str, total=2
+    )
+    text = json.dumps(data, ensure_ascii=False)
+    assert "\u202e" not in text and "小<U+202E>明" in text

@@ -403,3 +403,11 @@ def test_a_new_round_after_the_old_one_expired_is_not_a_regression():
     assert not [f for f in found if f["type"] in ("regression", "swallowed_assist")], found
     early = [*first[:2], _round("h04", "2026-12-03T21:40:00", 11.0, 9.0, 0, "2026-12-04T21:40:00")]
     assert [f["type"] for f in run(early) if f["severity"] == "critical"].count("regression") == 1
+    # A page that first shows a short clock can't pass a reset off as a new round: the round is
+    # judged against the furthest deadline it ever showed (a review of the change).
+    short = [
+        _round("c1", "2026-12-03T10:00:00", 90.0, 10.0, 10, "2026-12-04T10:00:00"),
+        _round("c2", "2026-12-03T20:00:00", 95.0, 5.0, 12, "2026-12-03T20:00:10"),
+        _round("c3", "2026-12-03T20:01:00", 20.0, 80.0, 1, "2026-12-04T20:01:00"),
+    ]
+    assert "regression" in [f["type"] for f in run(short) if f["severity"] == "critical"]

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from click.testing import CliRunner
+from helpers import capture_payload
 from PIL import Image
 
 from companion.cli import cli
@@ -170,6 +171,25 @@ def test_the_drop_page_gets_json_for_a_file_too_large_and_names_checked_as_a_ren
     assert blank.status_code == 201
     titles = [c["title"] for c in client.get("/api/v1/campaigns").get_json()["campaigns"]]
     assert all(t.strip() for t in titles), titles
+    # An existing campaign picked on the page (its title as stored: two spaces, a U+202E) is that
+    # campaign, not a new one; the page's list gives the title exactly, not as shown.
+    payload = capture_payload(seed=11)
+    payload["page"]["title"] = "拼多多  砍价\u202e免费拿"
+    made = client.post("/api/v1/captures", json=payload).get_json()["campaign_id"]
+    page = client.get("/import").get_data(as_text=True)
+    assert 'value="拼多多  砍价\u202e免费拿"' in page
+    before = len(client.get("/api/v1/campaigns").get_json()["campaigns"])
+    again = client.post(
+        "/import/file",
+        json={
+            **body,
+            "name": "b.png",
+            "data_base64": base64.b64encode(png((10, 200, 30))).decode(),
+            "campaign": "拼多多  砍价\u202e免费拿",
+        },
+    )
+    assert again.status_code == 201 and again.get_json()["campaign_id"] == made
+    assert len(client.get("/api/v1/campaigns").get_json()["campaigns"]) == before
 
 
 def test_screen_picture_is_only_for_the_dashboard_itself(client, monkeypatch):

@@ -173,6 +173,38 @@ def test_screenshots_of_a_review_read_no_wrong_figure(name, expected):
     assert facts == expected
 
 
+@pytest.mark.parametrize(
+    ("rows", "expected"),
+    [
+        # a product's 拼单价 just above the countdown, a 红包 button on its line, a 拼团 title above:
+        # the clock is still the bargain's (only a short promotion heading right above takes it)
+        (
+            [("拼单价¥25.9", 0.99, (20, 100, 140, 125)), ("剩余23:59:12", 0.99, (20, 128, 160, 152))],
+            {"countdown_seconds": 86352},
+        ),
+        (
+            [("23:59:12后结束", 0.99, (20, 128, 160, 152)), ("分享领红包", 0.99, (250, 126, 360, 154))],
+            {"countdown_seconds": 86352},
+        ),
+        (
+            [
+                ("【拼团爆款】蓝牙耳机", 0.99, (20, 100, 200, 125)),
+                ("距结束01:02:03", 0.99, (20, 128, 160, 152)),
+            ],
+            {"countdown_seconds": 3723},
+        ),
+        # a decimal is money whatever follows it; 恭喜 alone is the user's own news
+        ([("已砍98.76分享给好友", 0.99, (20, 100, 200, 125))], {"cut_amount": 98.76}),
+        ([("还差1.24个红包", 0.99, (20, 100, 200, 125))], {"remaining_amount": 1.24}),
+        ([("恭喜!已砍¥98.76", 0.99, (20, 100, 200, 125))], {"cut_amount": 98.76}),
+    ],
+)
+def test_what_the_decoy_rules_must_still_read(rows, expected):
+    """A review of the decoy rules above: each of these lost a real figure to a rule too broad."""
+    facts = {k: v for k, v in read_boxes(boxes(rows)).facts.items() if k != "raw"}
+    assert facts == expected
+
+
 def test_full_width_text_is_folded_first():
     reading = read_boxes(
         boxes([("已砍：￥９８．７６", 0.99, (0, 0, 100, 20)), ("还差 ２％", 0.99, (0, 30, 100, 50))])

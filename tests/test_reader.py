@@ -463,6 +463,18 @@ CASES = [
         {"rules_text": "Q：为什么一直显示还差0.01%？\nA：进度达到100%即可领取"},
     ),
     ("已砍 ¥48.20\n这些也能免费拿\n蓝月亮 洗衣液 · 已砍96.5%", {"cut_amount": 48.2}),
+    # ...and what those rules must still read (a review of the change)
+    ("已有5位好友助力成功", {"helper_count": 5}),
+    ("3位好友已助力成功", {"helper_count": 3}),
+    ("共12人助力成功", {"helper_count": 12}),
+    ("3位好友已助力\n领取奖励", {"helper_count": 3}),
+    ("已有5位好友助力\n免费拿同款", {"helper_count": 5}),
+    ("进度达到\n3位好友已助力", {"helper_count": 3}),
+    ("恭喜 你已砍¥98.76", {"cut_amount": 98.76}),
+    ("恭喜！已砍¥98.76 仅差¥1.24", {"cut_amount": 98.76, "remaining_amount": 1.24}),
+    ("恭喜发财 已砍¥98.76", {"cut_amount": 98.76}),
+    ("新人专享 砍价目标¥129", {"target_price": 129}),
+    ("商品价值¥129 券后价", {"target_price": 129}),
     ("", {}),
 ]
 

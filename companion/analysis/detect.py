@@ -13,7 +13,7 @@ from __future__ import annotations
 import copy
 from collections import Counter, deque
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from companion.analysis import incidents
@@ -144,6 +144,9 @@ class Stage:
         self.by_n: dict[int, tuple[Point, float, float]] = {}
         self.recent: deque[Point] = deque()
         self.deadlines = Deadlines()
+        # The furthest end the stage's deadlines ever showed (with their resolution): a new round is
+        # judged against it, so a page that first shows a short clock can't pass a reset off as one.
+        self.furthest_end: datetime | None = None
 
     def clone(self) -> Stage:
         """A copy that later ``add``s don't touch (points and findings are never changed: shared)."""
@@ -170,15 +173,14 @@ class Stage:
         return starts_over and (last.finished or self._expired_before(p) or new_unit)
 
     def _expired_before(self, p: Point) -> bool:
-        """This stage's deadline had passed when ``p`` was taken, and ``p`` shows a new one at least an
-        hour later: a new round after the old one expired unfinished, so its lower progress starts a
-        stage rather than accusing a regression. Progress that falls before the deadline passed, or
-        without a new deadline shown, is still a regression."""
-        old = self.deadlines.last
-        if old is None or old.deadline is None or p.deadline is None:
+        """Every deadline this stage showed had passed when ``p`` was taken (its furthest end), and ``p``
+        shows a new one at least an hour later: a new round after the old one expired unfinished, so
+        its lower progress starts a stage rather than accusing a regression. Progress that falls
+        before the furthest deadline passed, or without a new deadline shown, is still a regression."""
+        ended = self.furthest_end
+        if ended is None or p.deadline is None:
             return False
-        ended = old.deadline + timedelta(seconds=old.deadline_resolution)
-        return ended <= p.t and p.deadline - old.deadline >= timedelta(hours=1)
+        return ended <= p.t and p.deadline - ended >= timedelta(hours=1)
 
     def add(self, p: Point) -> list[dict[str, Any]]:
         """Take the next reading; return the findings that can no longer change."""
@@ -197,6 +199,8 @@ class Stage:
             self.run.note(p.helper_count, arrivals)
         if p.deadline is not None:
             out += self.deadlines.add(p, self.th)
+            end = p.deadline + timedelta(seconds=p.deadline_resolution)
+            self.furthest_end = end if self.furthest_end is None else max(self.furthest_end, end)
         if p.helper_count is not None:
             self.last_count = p
         return out
@@ -290,7 +294,8 @@ class Stage:
             out += asymptote_finding(self.by_n, self.th, self.name)
         dl = self.deadlines.last
         if latest and last is not None and dl is not None:
-            first = rate_start(list(self.recent), last, self.th)
+            # Measured from a reading that shows a share of the whole too (an amount-only one has none).
+            first = rate_start([q for q in self.recent if q.progress is not None], last, self.th)
             out += deadline_risk_finding(first, last, dl.deadline, dl.deadline_resolution, self.th, self.name)
         return out
 

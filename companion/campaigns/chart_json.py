@@ -24,6 +24,7 @@ from statistics import median
 from typing import Any
 
 from companion.campaigns.charts import ChartPoint
+from companion.core.checks import visible_controls
 from companion.core.timeutil import parse_rfc3339_or_none
 from companion.core.vocab import SEVERITY_ZH
 
@@ -116,7 +117,7 @@ def chart_payload(
                 "x1": to_x(b.timestamp(), times, xs),
                 "severity": sev,
                 "href": finding_href(i),
-                "label": f"{SEVERITY_ZH[sev]}：{f.get('summary_zh') or ''}",
+                "label": visible_controls(f"{SEVERITY_ZH[sev]}：{f.get('summary_zh') or ''}"),
             }
         )
     return {
@@ -125,7 +126,7 @@ def chart_payload(
         "progress": [_round(p.progress) for p in points],
         "remaining": [_remaining(p.progress) for p in points],
         "helpers": [p.helpers for p in points],
-        "label": [p.label for p in points],
+        "label": [visible_controls(p.label) for p in points],
         "id": [p.capture_id for p in points],
         "capture_url": capture_url,  # "CAPTURE_ID" in these two is replaced by a point's id
         "thumb_url": thumb_url,

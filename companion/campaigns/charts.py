@@ -17,12 +17,21 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
+from markupsafe import escape as _escape
 
 from companion.analysis.points import progress_percent as shared_progress_percent
 from companion.analysis.points import total_of
+from companion.core.checks import visible_controls
 from companion.core.timeutil import parse_rfc3339_or_none
 from companion.core.vocab import SEVERITY_ZH
+
+
+def escape(value: object) -> Markup:
+    """Text into the SVG: escaped, and its control and bidi characters made visible as everywhere on
+    the dashboard (``core/web.py shown``; this Markup skips the templates' own)."""
+    return _escape(visible_controls(str(value)))
+
 
 MAX_POINTS = 1000
 # The narrow drawing is ~360 px wide: more points than that cannot be told apart.

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, jsonify, make_response, render_template, request
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from werkzeug.exceptions import HTTPException
 
 from companion.core import checks
@@ -59,6 +59,13 @@ def shown(value: Any) -> Any:
     if isinstance(value, str) and not isinstance(value, Markup):
         return checks.visible_controls(value)
     return value
+
+
+def verbatim(value: Any) -> Markup:
+    """The ``verbatim`` filter: a form field's value exactly as stored (escaped, not made visible by
+    ``shown``), so submitting the form gives back the same text (a campaign's title picked on the
+    import page must match it; a draft's field saved unchanged stays unchanged)."""
+    return escape("" if value is None else value)
 
 
 def register_error_handlers(app: Flask) -> None:

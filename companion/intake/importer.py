@@ -98,10 +98,13 @@ def store_file(
     again = previous_answer(db, capture_id, hashlib.sha256(data).hexdigest(), services_of(app).analysis)
     if again is not None:  # the same file imported before (whatever time or campaign this time)
         return Stored(name, again, found)
-    # A name the user typed is checked as a rename is (blank: the default name; only control
-    # characters or too long: refused), so an import can't create a campaign its rename would refuse.
-    named = clean_name(campaign) if campaign is not None and campaign.strip() else None
-    target = campaign_target(db, named or default_campaign(found))
+    # An existing campaign's id or title as given (a title may hold two spaces); else a new name is
+    # checked as a rename is (blank: the default name; control characters only or too long: refused),
+    # so an import can't create a campaign its rename would refuse.
+    given = campaign if campaign is not None and campaign.strip() else None
+    if given is not None and "campaign_id" not in campaign_target(db, given):
+        given = clean_name(given)
+    target = campaign_target(db, given or default_campaign(found))
     payload = {
         "capture_id": capture_id,
         "taken_at": format_rfc3339(found.at),

@@ -269,7 +269,7 @@ def _read_inline(col: _Collector, box: Box, helpers: list[dict[str, Any]], boxes
             col.amount("remaining", number, unit, box.text, box.score)
         elif kind == "progress":
             col.amount("cut", groups[1], "%", box.text, box.score)
-        elif groups[0] or groups[2] or not count_after(text, m.end()):  # 还差2人: a count
+        elif groups[0] or groups[2] or not count_after(text, m.start(2), m.end()):  # 还差2人: a count
             col.amount(kind, groups[1], groups[2], box.text, box.score)
     for pattern in COUNT_INLINE:
         m = pattern.search(text)

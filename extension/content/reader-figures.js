@@ -14,7 +14,7 @@
   const {
     BARGAIN_WORD_RE, CAPTION_RE, COUNTDOWN_AFTER_SRC, COUNTDOWN_BEFORE_SRC, COUNT_GUARD_RE, COUPON_AFTER_RE,
     DATE_BEFORE_RE, DURATION_START_RE, HELPER_COUNT_SRCS, LABELLED_SRC, LABEL_GROUPS, NOT_MONEY_AFTER,
-    NOT_A_COUNT_AFTER_RE, NOT_A_TARGET_AFTER_RE, PAREN_PERCENT_RE, PROMO_WORD_RE, SHOP_OFFER_RE, VALUE_LINE_RE,
+    NOT_A_COUNT_AFTER_RE, NOT_A_TARGET_AFTER_RE, SOCIAL_PROOF_AFTER_RE, PAREN_PERCENT_RE, PROMO_WORD_RE, SHOP_OFFER_RE, VALUE_LINE_RE,
     nextNonEmpty,
   } = P;
 
@@ -60,8 +60,8 @@
    * "新人专享 价值¥100大礼包": a gift's or a voucher's value, not the price being cut. The words after
    * the amount decide, or a promotion word earlier on its line.
    */
-  function isGiftValue(scan, field, start, end) {
-    if (field !== "target_price") return false;
+  function isGiftValue(scan, label, field, start, end) {
+    if (field !== "target_price" || label !== "价值") return false; // 商品价值, 目标价… are the product's
     if (NOT_A_TARGET_AFTER_RE.test(scan.slice(end, end + 8))) return true;
     const lineStart = scan.lastIndexOf("\n", start - 1) + 1;
     return PROMO_WORD_RE.test(scan.slice(Math.max(lineStart, start - 20), start));
@@ -82,7 +82,7 @@
       const value = parseFloat(g.num);
       const countLike = !unit && NOT_MONEY_AFTER.test(scan.slice(end, end + 8));
       if (!field || countLike || !validNumber(field, value) || isCouponThreshold(scan, field, m.index, end) ||
-        isGiftValue(scan, field, m.index, end)) {
+        isGiftValue(scan, label, field, m.index, end)) {
         re.lastIndex = m.index + label.length;
         continue;
       }
@@ -206,8 +206,10 @@
       let m;
       while ((m = re.exec(scan)) !== null) {
         const end = m.index + m[0].length;
-        if ((guard && COUNT_GUARD_RE.test(scan.slice(Math.max(0, m.index - 6), m.index))) ||
-          NOT_A_COUNT_AFTER_RE.test(scan.slice(end, end + 8))) {
+        const lineStart = scan.lastIndexOf("\n", m.index - 1) + 1; // the guard looks on the count's line
+        const after = scan.slice(end, end + 8);
+        if ((guard && COUNT_GUARD_RE.test(scan.slice(Math.max(lineStart, m.index - 6), m.index))) ||
+          NOT_A_COUNT_AFTER_RE.test(after) || (/砍价$/.test(m[0]) && SOCIAL_PROOF_AFTER_RE.test(after))) {
           re.lastIndex = m.index + 1;
           continue;
         }

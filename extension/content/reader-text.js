@@ -212,13 +212,16 @@
   const COUNT_GUARD_RE = /邀|再|需|差|剩|还要|最多|每|可|只要|满|达到|凑齐|集齐/;
   // After a count: what makes it a condition ("3人助力即可领取", "只要3位好友助力，就能免费拿") or
   // other people's success ("已有12345人砍价成功"), not how many helped this bargain.
-  const NOT_A_COUNT_AFTER_RE = /^\s{0,2}[，,]?\s{0,2}(?:即可|就能|就可|便可|才能|才可|可以|可领|可得|可获|成功|免费拿|领取|领到|拿到)/;
+  // On the count's own line only (spaces, not line breaks): a button under our count is not a condition.
+  // 成功 only after 砍价 ("12345人砍价成功"): "5位好友助力成功" is this bargain's own count.
+  const NOT_A_COUNT_AFTER_RE = /^[ \t\u3000]{0,2}[，,]?[ \t\u3000]{0,2}(?:即可|就能|就可|便可|才能|才可|可以|可领|可得|可获|免费拿|领取|领到|拿到)/;
+  const SOCIAL_PROOF_AFTER_RE = /^[ \t\u3000]{0,2}(?:成功|免费拿到|拿到)/;
   // A line of other people's news: "恭喜 用户小** 已砍¥99.00 成功免费拿走", "138****2211 已砍¥59.90
   // 免费领到…" (a congratulation not addressed to the user, or a masked name that succeeded). Its
   // figures are someone else's.
-  const NEWS_LINE_RE = /恭喜(?![你您])|[^\s*]\*{2,}[^\n]{0,30}?(?:成功|拿走|领到|领取|到手)/;
+  const NEWS_LINE_RE = /恭喜[\s!！,，、]*(?:用户|网友|买家|[^\s你您!！,，、*]{1,6}\*)|[^\s*]\*{2,}[^\n]{0,30}?(?:成功|拿走|领到|领取|到手)/;
   // After a 价值 amount: a gift or voucher's value ("价值¥100大礼包"), not the product being cut.
-  const NOT_A_TARGET_AFTER_RE = /^\s{0,2}(?:的)?(?:新人|无门槛|通用|店铺)?(?:大礼包|礼包|好礼|礼品|奖品|红包|优惠券|券)/;
+  const NOT_A_TARGET_AFTER_RE = /^\s{0,2}(?:的)?(?:新人|无门槛|通用|店铺)?(?:大礼包|礼包|好礼|礼品|奖品|红包|优惠券|券(?!后))/;
 
   const ENUM_RE = /^\s*(?:[QA问答]\s*:|\d{1,2}\s*[.、):）](?!\d)|[（(]\s*\d{1,2}\s*[)）]|[一二三四五六七八九十]{1,3}\s*[、.:]|[\u2460-\u2473\u2776-\u277F]|[•·●▪◆■\-–—*]\s*\S)/;
   const RULE_WORDS_RE = /活动|规则|用户|好友|参与|有效|期间|平台|邀请/;
@@ -257,7 +260,7 @@
   Object.assign(P, {
     AMOUNT_FIELDS, AMOUNT_LINE_RE, BADGE_RE, BARE_VERB_RE, BARGAIN_WORD_RE, BLANK, CAPTION_RE, CLOSE_RE,
     COUNTDOWN_AFTER_SRC, COUNTDOWN_BEFORE_SRC, COUNT_GUARD_RE, COUPON_AFTER_RE, DATE_BEFORE_RE, DURATION_START_RE,
-    ENUM_RE, NEWS_LINE_RE, NOT_A_COUNT_AFTER_RE, NOT_A_TARGET_AFTER_RE, FOR_SOMEONE_ELSE_RE, HELPER_COUNT_SRCS, HELPER_HEADER_RE, HELPER_VERBS, HELPER_VERB_RE, HELPER_VERB_SRC,
+    ENUM_RE, NEWS_LINE_RE, NOT_A_COUNT_AFTER_RE, NOT_A_TARGET_AFTER_RE, SOCIAL_PROOF_AFTER_RE, FOR_SOMEONE_ELSE_RE, HELPER_COUNT_SRCS, HELPER_HEADER_RE, HELPER_VERBS, HELPER_VERB_RE, HELPER_VERB_SRC,
     LABELLED_SRC, LABEL_GROUPS, LIST_END_RE, MAX_BLOCKS, MAX_HELPERS, MAX_NAME_CHARS, MAX_RAW_CHARS, MAX_RULES_CHARS,
     NAME_EDGE, NAME_REJECT_RE, NAME_SEPARATOR, NOT_A_HELPER_BEFORE_BARE_VERB, NOT_MONEY_AFTER, OTHERS_HEADER_RE,
     PAREN_PERCENT_RE, PROGRESS_LINE_RE, PROMO_WORD_RE, RULES_HEADER_RE, RULE_WORDS_RE, SCALAR_FIELDS, SECTION_ROW_RE,
