@@ -58,6 +58,12 @@ class Point:
     progress: float | None = None  # share cut in [0, 1], from the finest figure shown
     resolution: float | None = None  # smallest change of ``progress`` the page can display
 
+    def percent_step_of(self, key: str) -> float | None:
+        """One display step of the percent ``key`` as this reading showed it: the remaining percent
+        by its own decimals (a page may show 已砍99% beside 仅差0.52%), else ``percent_step``."""
+        own = self.remaining_percent_step if key == "remaining_percent" else None
+        return own or self.percent_step
+
     @property
     def by_amounts(self) -> bool:
         """Progress comes from amounts shown to the fen (the finer figure decides)."""

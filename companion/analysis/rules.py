@@ -108,12 +108,6 @@ def _both(a: Point, b: Point) -> float:
     return (a.resolution or 0) + (b.resolution or 0) + EPS
 
 
-def _step_of(p: Point, key: str) -> float:
-    """One display step of the percent ``key`` as ``p`` showed it (已砍99% beside 仅差0.52%)."""
-    own = p.remaining_percent_step if key == "remaining_percent" else None
-    return own or p.percent_step or 0
-
-
 def regression_finding(
     known: dict[str, Point], last: Point | None, p: Point, stage: str
 ) -> list[dict[str, Any]]:
@@ -133,7 +127,7 @@ def regression_finding(
         a = known.get(k)
         if a is None or k not in p.figures or _amounts_comparable(a, p):
             continue
-        step = max(_step_of(a, k), _step_of(p, k))  # each figure's own display step
+        step = max(a.percent_step_of(k) or 0, p.percent_step_of(k) or 0)  # each figure's own step
         x, y = a.figures[k], p.figures[k]
         if (x - y if k == "cut_percent" else y - x) >= step - EPS:
             drops[k] = (a, x, y)

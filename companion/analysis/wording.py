@@ -62,8 +62,7 @@ def _display_parts(p: Any, label_cut_percent: bool) -> list[str]:
     if p.cut_percent is not None:
         parts.append(("已砍 " if label_cut_percent else "") + fmt_percent(p.cut_percent, p.percent_step))
     if p.remaining_percent is not None:
-        step = getattr(p, "remaining_percent_step", None) or p.percent_step  # its own decimals
-        parts.append(f"还差 {fmt_percent(p.remaining_percent, step)}")
+        parts.append(f"还差 {fmt_percent(p.remaining_percent, p.percent_step_of('remaining_percent'))}")
     if p.cut_amount is not None:
         parts.append(f"已砍 {fmt_money(p.cut_amount, p.stage)}")
     if p.remaining_amount is not None:

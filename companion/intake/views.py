@@ -139,8 +139,6 @@ def add_communication(campaign_id: str):
             agent_id=request.form.get("agent_id", ""),
             note=request.form.get("note", ""),
         )
-    except PageError:
-        raise
     except DomainError as err:
         raise PageError(err.status, err.code, err.message) from None
     return redirect(url_for("dashboard.campaign", campaign_id=campaign_id) + "#case", 303)

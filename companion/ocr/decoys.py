@@ -2,8 +2,9 @@
 
 The page reader's rules (docs/reader.md) for boxes instead of lines: shop and promotion words, other
 people's news and a gift's value drop a box; an other-products or rules header drops everything
-below it; a clock near a promotion word (an order's payment clock, a coupon's, a flash sale's) is
-not the bargain's countdown; a number followed by 人/位/次… is a count, not money. Pure (tested on
+below it; a clock with a promotion or order word in its own box, or right under a short promotion
+heading (an order's payment clock, a coupon's, a flash sale's), is not the bargain's countdown; a
+whole number followed by 人/位/次… is a count, not money. Pure (tested on
 recorded boxes, ``tests/test_ocr_layout.py``).
 """
 
@@ -26,7 +27,7 @@ DECOY_WORDS = (
     "包邮",
     "已售",
 )
-# Also other people's news (a congratulation not addressed to the user, a masked name that succeeded:
+# Also other people's news (a congratulation naming someone else, a masked name that succeeded:
 # "恭喜 用户小** 已砍¥99.00 成功免费拿走") and a gift's value ("价值¥100大礼包"), as the page reader
 # (docs/reader.md): their figures are not this bargain's.
 DECOY_PATTERN = re.compile(
